@@ -1,0 +1,119 @@
+package io.egostream.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * SViTT's edge sparsity. Patch tokens are cut into contiguous blocks of {@code blockSize} (the last one padded); each
+ * query block attends to [CLS] and to the key blocks of its {@link BlockPattern}; the [CLS] query attends to every
+ * token. The relative position bias of each (query, key) pair is looked up by the tokens' original indices, so it
+ * stays right after pruning.
+ *
+ * <p>Keys and values are gathered per query block as rows of a flat (B·H·L, d) view, the fastest gather on the CPU
+ * engine; padded keys are zero vectors whose original index is [CLS]'s, exactly as in the released code, and are
+ * masked out unless {@link SvittConfig#maskPaddedKeys()} is off.
+ */
+final class BlockSparseAttention implements AttentionKernel {
+  private final int blockSize;
+  private final int localBlocks;
+  private final int randomBlocks;
+  private final long seed;
+  private final boolean maskPaddedKeys;
+
+  BlockSparseAttention(SvittConfig config) {
+    this.blockSize = config.blockSize();
+    this.localBlocks = config.localBlocks();
+    this.randomBlocks = config.randomBlocks();
+    this.seed = config.attentionSeed();
+    this.maskPaddedKeys = config.maskPaddedKeys();
+  }
+
+  BlockPattern pattern(int patchTokens, int layer) {
+    int numBlocks = (patchTokens + blockSize - 1) / blockSize;
+    return BlockPattern.of(numBlocks, localBlocks, randomBlocks, seed, layer);
+  }
+
+  @Override
+  public Attended attend(
+      NDArray q, NDArray k, NDArray v, TokenPositions positions, RelativePositionBias3d bias, int layer) {
+    NDManager m = q.getManager();
+    long[] s = q.getShape().getShape(); // (B, H, L, d)
+    long batch = s[0];
+    long heads = s[1];
+    long length = s[2];
+    long dim = s[3];
+    int patches = Math.toIntExact(length - 1);
+    BlockPattern pattern = pattern(patches, layer);
+    int nb = pattern.numBlocks();
+    long padded = 1L + (long) nb * blockSize; // Lp
+    long keysPerBlock = 1L + (long) pattern.blocksPerQuery() * blockSize; // K
+
+    // The dense [CLS] row: its probabilities are also what token pruning ranks patches by.
+    NDArray[] cls = AttentionKernel.denseRows(q.get(":, :, 0:1"), k.transpose(0, 1, 3, 2), v,
+        positions.clsRowIndex(), bias); // (B, H, 1, L), (B, H, 1, d)
+
+    NDArray keyPositions = m.create(pattern.keyPositions(blockSize), new Shape(nb, keysPerBlock)); // (nb, K)
+    NDArray qBlocks = padTokens(q.get(":, :, 1:"), padded - 1).reshape(batch, heads, nb, blockSize, dim);
+    NDArray kGathered = gatherKeys(padTokens(k, padded), keyPositions, batch * heads) // (B, H, nb, K, d)
+        .reshape(batch, heads, nb, keysPerBlock, dim);
+    NDArray vGathered = gatherKeys(padTokens(v, padded), keyPositions, batch * heads)
+        .reshape(batch, heads, nb, keysPerBlock, dim);
+
+    NDArray scores = qBlocks.matMul(kGathered.transpose(0, 1, 2, 4, 3)) // (B, H, nb, bs, K)
+        .add(bias.lookup(sparseIndex(positions, keyPositions, padded, nb)));
+    if (maskPaddedKeys && padded > length) {
+      scores = scores.add(paddingMask(m, keyPositions, length, nb, keysPerBlock));
+    }
+    NDArray out = scores.softmax(-1).matMul(vGathered) // (B, H, nb, bs, d)
+        .reshape(batch, heads, padded - 1, dim)
+        .get(":, :, 0:{}", patches);
+    return new Attended(cls[1].concat(out, 2), cls[0].get(":, :, 0"));
+  }
+
+  /** (B, H, L, d) zero-padded along L to {@code length}. */
+  private static NDArray padTokens(NDArray x, long length) {
+    long[] s = x.getShape().getShape();
+    if (s[2] == length) {
+      return x;
+    }
+    return x.concat(x.getManager().zeros(new Shape(s[0], s[1], length - s[2], s[3]), x.getDataType()), 2);
+  }
+
+  /** For each of the B·H sequences of {@code x} (B, H, Lp, d), the rows at {@code keyPositions}: (B·H, nb·K, d). */
+  private static NDArray gatherKeys(NDArray x, NDArray keyPositions, long sequences) {
+    long[] s = x.getShape().getShape();
+    NDManager m = x.getManager();
+    NDArray offsets = m.arange(0L, sequences * s[2], s[2], DataType.INT64).reshape(sequences, 1);
+    NDArray index = keyPositions.reshape(1, -1).add(offsets); // (B·H, nb·K)
+    return Ops.rows(x.reshape(sequences * s[2], s[3]), index);
+  }
+
+  /** Bias table index of every (patch query, gathered key) pair: (B or 1, nb, bs, K). */
+  private NDArray sparseIndex(TokenPositions positions, NDArray keyPositions, long padded, int nb) {
+    NDArray original = positions.original(); // (B or 1, L)
+    long rows = original.getShape().get(0);
+    long length = original.getShape().get(1);
+    if (padded > length) {
+      // Padding takes [CLS]'s original index: the released code pads the index with 0 too.
+      original = original.concat(
+          original.getManager().zeros(new Shape(rows, padded - length), DataType.INT64), 1);
+    }
+    NDArray queries = original.get(":, 1:").reshape(rows, nb, blockSize, 1);
+    NDArray flatKeys = keyPositions.reshape(1, -1);
+    if (rows > 1) {
+      flatKeys = flatKeys.broadcast(rows, flatKeys.getShape().get(1));
+    }
+    NDArray keys = original.gather(flatKeys, 1).reshape(rows, nb, 1, -1);
+    return positions.relative().index(queries, keys);
+  }
+
+  /** −inf for padded keys, 0 elsewhere: (nb, 1, K), broadcast over batch, heads and queries. */
+  private static NDArray paddingMask(NDManager m, NDArray keyPositions, long length, int nb, long keys) {
+    NDArray padding = keyPositions.gte(length);
+    Shape shape = padding.getShape();
+    return NDArrays.where(padding, m.full(shape, Float.NEGATIVE_INFINITY), m.zeros(shape)).reshape(nb, 1, keys);
+  }
+}

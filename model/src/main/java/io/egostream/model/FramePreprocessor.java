@@ -1,0 +1,85 @@
+package io.egostream.model;
+
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.util.List;
+
+/**
+ * Frames → the model's input: resize so the shorter side is the model's image size (bicubic), centre crop to a
+ * square, scale to [0, 1], normalise per channel with the config's mean and std, lay out as (3, S, S).
+ */
+public final class FramePreprocessor {
+  private final int size;
+  private final float[] mean;
+  private final float[] std;
+
+  public FramePreprocessor(SvittConfig config) {
+    this.size = config.imageSize();
+    this.mean = toArray(config.imageMean());
+    this.std = toArray(config.imageStd());
+  }
+
+  /** Writes one frame as (3, S, S) floats into {@code out} starting at {@code offset}. */
+  public void write(RgbFrame frame, float[] out, int offset) {
+    byte[] rgb = resizeAndCrop(frame);
+    int plane = size * size;
+    for (int i = 0; i < plane; i++) {
+      for (int c = 0; c < 3; c++) {
+        float value = (rgb[i * 3 + c] & 0xFF) / 255f;
+        out[offset + c * plane + i] = (value - mean[c]) / std[c];
+      }
+    }
+  }
+
+  /** Floats a frame takes. */
+  public int frameSize() {
+    return 3 * size * size;
+  }
+
+  private byte[] resizeAndCrop(RgbFrame frame) {
+    if (frame.width() == size && frame.height() == size) {
+      return frame.rgb();
+    }
+    double scale = (double) size / Math.min(frame.width(), frame.height());
+    int scaledWidth = Math.max(size, (int) Math.round(frame.width() * scale));
+    int scaledHeight = Math.max(size, (int) Math.round(frame.height() * scale));
+    BufferedImage target = new BufferedImage(size, size, BufferedImage.TYPE_3BYTE_BGR);
+    java.awt.Graphics2D g = target.createGraphics();
+    try {
+      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+      g.drawImage(toImage(frame), -(scaledWidth - size) / 2, -(scaledHeight - size) / 2, scaledWidth, scaledHeight,
+          null);
+    } finally {
+      g.dispose();
+    }
+    byte[] bgr = ((DataBufferByte) target.getRaster().getDataBuffer()).getData();
+    byte[] rgb = new byte[bgr.length];
+    for (int i = 0; i < bgr.length; i += 3) {
+      rgb[i] = bgr[i + 2];
+      rgb[i + 1] = bgr[i + 1];
+      rgb[i + 2] = bgr[i];
+    }
+    return rgb;
+  }
+
+  private static BufferedImage toImage(RgbFrame frame) {
+    BufferedImage image = new BufferedImage(frame.width(), frame.height(), BufferedImage.TYPE_3BYTE_BGR);
+    byte[] bgr = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+    byte[] rgb = frame.rgb();
+    for (int i = 0; i < rgb.length; i += 3) {
+      bgr[i] = rgb[i + 2];
+      bgr[i + 1] = rgb[i + 1];
+      bgr[i + 2] = rgb[i];
+    }
+    return image;
+  }
+
+  private static float[] toArray(List<Float> values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,82 @@
+package io.egostream.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The safetensors format (8-byte little-endian header length, a JSON header of name → dtype, shape, byte range,
+ * then the raw little-endian data), so a folder written here opens in Python's {@code safetensors} and a converted
+ * PyTorch checkpoint opens here.
+ */
+final class Safetensors {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Safetensors() {}
+
+  /** Reads every tensor of a file by name; float16 and bfloat16 are widened to float32 by the caller's load. */
+  static Map<String, NDArray> read(NDManager manager, Path file) throws IOException {
+    NDList list;
+    try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+      list = NDList.decode(manager, in);
+    } catch (IllegalArgumentException | IllegalStateException | ArithmeticException e) {
+      throw new IOException("Invalid safetensors file " + file + ": " + e.getMessage(), e);
+    }
+    Map<String, NDArray> tensors = new LinkedHashMap<>();
+    for (NDArray array : list) {
+      tensors.put(array.getName(), array);
+    }
+    return tensors;
+  }
+
+  /** Writes float32 tensors in the order given. */
+  static void write(Map<String, NDArray> tensors, Path file) throws IOException {
+    ObjectNode header = JSON.createObjectNode();
+    header.putObject("__metadata__").put("format", "pt");
+    long offset = 0;
+    for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+      NDArray array = e.getValue();
+      if (array.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+        throw new IllegalArgumentException("Tensor " + e.getKey() + " is " + array.getDataType() + ", not float32");
+      }
+      long bytes = array.getShape().size() * Float.BYTES;
+      ObjectNode entry = header.putObject(e.getKey());
+      entry.put("dtype", "F32");
+      var shape = entry.putArray("shape");
+      for (long dim : array.getShape().getShape()) {
+        shape.add(dim);
+      }
+      entry.putArray("data_offsets").add(offset).add(offset + bytes);
+      offset += bytes;
+    }
+    byte[] json = JSON.writeValueAsBytes(header);
+    // The header is padded with spaces to a multiple of 8 so the data that follows is aligned, as the reference
+    // writer does.
+    int padded = (json.length + 7) / 8 * 8;
+    byte[] headerBytes = new byte[padded];
+    java.util.Arrays.fill(headerBytes, (byte) ' ');
+    System.arraycopy(json, 0, headerBytes, 0, json.length);
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+      out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+      out.write(headerBytes);
+      for (NDArray array : tensors.values()) {
+        ByteBuffer data = array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        byte[] chunk = new byte[data.remaining()];
+        data.get(chunk);
+        out.write(chunk);
+      }
+    }
+  }
+}

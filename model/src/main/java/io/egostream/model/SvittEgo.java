@@ -1,0 +1,332 @@
+package io.egostream.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SViTT-Ego: a sparse video encoder and a BERT text encoder in a joint 256-d space, plus a small fusion encoder
+ * with an image-text matching head.
+ *
+ * <p>Thread-safe: weights are read-only after load, and every call keeps its intermediates in its own scope, closed
+ * before it returns, so native memory does not grow with the number of calls. Results are plain Java values.
+ */
+public final class SvittEgo implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SvittEgo.class);
+
+  private final SvittConfig config;
+  private final String modelId;
+  private final NDManager manager;
+  private final StateDict stateDict = new StateDict();
+  private final VideoEncoder videoEncoder;
+  private final TextEncoder textEncoder;
+  private final LayerNorm visionLayernorm;
+  private final Linear visionProj;
+  private final Linear textProj;
+  private final Linear itmHead;
+  private final Param temp;
+  private final TextTokenizer tokenizer;
+  private final FramePreprocessor preprocessor;
+
+  private SvittEgo(SvittConfig config, List<String> vocabulary, Device device, String modelId) {
+    if (vocabulary.size() != config.vocabSize()) {
+      throw new IllegalArgumentException("Invalid vocabulary of " + vocabulary.size() + " tokens: config.json says "
+          + "vocab_size " + config.vocabSize() + " (vocab.txt and the word embedding table must agree)");
+    }
+    this.config = config;
+    this.modelId = modelId;
+    this.manager = NDManager.newBaseManager(device, "svitt-ego");
+    this.videoEncoder = new VideoEncoder(stateDict, "vision_encoder", config);
+    this.visionLayernorm = new LayerNorm(stateDict, "vision_layernorm", config.visionWidth(), config.layerNormEps());
+    this.textEncoder = new TextEncoder(stateDict, "text_encoder.bert", config);
+    this.visionProj = new Linear(stateDict, "vision_proj", config.visionWidth(), config.embedDim(), true);
+    this.textProj = new Linear(stateDict, "text_proj", config.textWidth(), config.embedDim(), true);
+    this.itmHead = new Linear(stateDict, "itm_head", config.textWidth(), 2, true);
+    this.temp = stateDict.declare("temp", new Shape(), Init.constant(config.tempInit()));
+    this.tokenizer = new TextTokenizer(vocabulary, config.maxTextLength());
+    this.preprocessor = new FramePreprocessor(config);
+  }
+
+  /** A model with random weights (labelled untrained) and a generated vocabulary: for tests, benchmarks, training. */
+  public static SvittEgo initialize(SvittConfig config, long seed, Device device) {
+    SvittConfig untrained = config.toBuilder().trained(false).build();
+    SvittEgo model = new SvittEgo(untrained, Vocabularies.generate(config.vocabSize()), device,
+        "svitt-ego-" + config.name() + "-untrained-seed" + seed);
+    model.stateDict.initialize(model.manager, seed);
+    return model;
+  }
+
+  /** Loads a complete model folder; see {@link #load(Path, Device, boolean)}. */
+  public static SvittEgo load(Path dir, Device device) throws IOException {
+    return load(dir, device, false);
+  }
+
+  /**
+   * Loads a model folder. Every missing, unexpected or mis-shaped tensor is reported by name; a model with missing
+   * or mis-shaped tensors is refused unless {@code allowPartial} (then those keep random values and a warning says
+   * which). Non-finite weights are always refused.
+   */
+  public static SvittEgo load(Path dir, Device device, boolean allowPartial) throws IOException {
+    SvittConfig config = ModelFolder.readConfig(dir);
+    List<String> vocabulary = ModelFolder.readVocabulary(dir);
+    Path name = dir.toAbsolutePath().normalize().getFileName();
+    SvittEgo model = new SvittEgo(config, vocabulary, device,
+        "svitt-ego-" + config.name() + (config.trained() ? "" : "-untrained") + ":" + name);
+    try {
+      Map<String, NDArray> tensors = ModelFolder.readWeights(model.manager, dir);
+      ModelFolder.adaptFrames(tensors, config);
+      if (allowPartial) {
+        model.stateDict.initialize(model.manager, 0);
+      }
+      StateDict.LoadReport report = model.stateDict.load(tensors, allowPartial);
+      if (!report.unexpected().isEmpty() || !report.complete()) {
+        LOG.warn("Loaded {} with {}", dir, report);
+      }
+      for (NDArray t : tensors.values()) {
+        if (model.stateDict.params().stream().noneMatch(p -> p.array() == t)) {
+          t.close();
+        }
+      }
+      model.checkFinite(dir);
+      return model;
+    } catch (IOException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /** Writes this model as a model folder. */
+  public void save(Path dir) throws IOException {
+    ModelFolder.write(dir, config, tokenizer.vocabulary(), stateDict);
+  }
+
+  public SvittConfig config() {
+    return config;
+  }
+
+  /** Names the model and its weights, e.g. {@code svitt-ego-tiny:demo-model}; carried by every embedding. */
+  public String modelId() {
+    return modelId;
+  }
+
+  /** The parameters by state-dict name (for training and for tests). */
+  public StateDict stateDict() {
+    return stateDict;
+  }
+
+  public TextTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** The manager that owns the weights; every call's intermediates live and die in scopes below it. */
+  NDManager manager() {
+    return manager;
+  }
+
+  /** Embeds clips, as one batch: each must have {@link SvittConfig#frames()} frames. */
+  public List<ClipEmbedding> embedClips(List<Clip> clips) {
+    checkClips(clips);
+    try (NDScope ignored = new NDScope(); NDManager batch = manager.newSubManager()) {
+      VideoEncoder.Output out = videoEncoder.forward(pixels(batch, clips));
+      float[][] vectors = rowsOf(unit(visionProj.forward(out.pooled())));
+      List<int[][]> stages = new ArrayList<>();
+      for (TokenPositions stage : out.stages()) {
+        stages.add(stage.patchIndices(clips.size()));
+      }
+      List<ClipEmbedding> result = new ArrayList<>();
+      for (int b = 0; b < clips.size(); b++) {
+        int[][] kept = new int[stages.size()][];
+        for (int s = 0; s < kept.length; s++) {
+          kept[s] = stages.get(s)[b];
+        }
+        result.add(new ClipEmbedding(vectors[b], kept));
+      }
+      return result;
+    }
+  }
+
+  /** Embeds texts, as one batch. A text longer than {@link SvittConfig#maxTextLength()} tokens is truncated. */
+  public List<TextEmbedding> embedTexts(List<String> texts) {
+    if (texts.isEmpty()) {
+      return List.of();
+    }
+    List<TextTokenizer.Encoding> encodings = encode(texts);
+    try (NDScope ignored = new NDScope(); NDManager batch = manager.newSubManager()) {
+      NDArray[] ids = idsAndMask(batch, encodings);
+      NDArray hidden = textEncoder.encodeText(ids[0], TextEncoder.keyMask(ids[1]));
+      float[][] vectors = rowsOf(unit(textProj.forward(hidden.get(":, 0"))));
+      List<TextEmbedding> result = new ArrayList<>();
+      for (int i = 0; i < texts.size(); i++) {
+        result.add(new TextEmbedding(texts.get(i), vectors[i], encodings.get(i).truncated()));
+      }
+      return result;
+    }
+  }
+
+  /**
+   * Answers an EgoMCQ-style question: which of {@code choices} does {@code narration} describe? By cosine
+   * similarity of the embeddings (the dual encoder, as EgoMCQ is scored), or, with {@code itmRerank}, by the fusion
+   * encoder's match probability.
+   */
+  public McqAnswer answerMcq(String narration, List<Clip> choices, boolean itmRerank) {
+    if (choices.isEmpty()) {
+      throw new IllegalArgumentException("Invalid question: it has no candidate clips");
+    }
+    checkClips(choices);
+    List<TextTokenizer.Encoding> encoding = encode(List.of(narration));
+    try (NDScope ignored = new NDScope(); NDManager batch = manager.newSubManager()) {
+      VideoEncoder.Output video = videoEncoder.forward(pixels(batch, choices));
+      NDArray[] ids = idsAndMask(batch, encoding);
+      NDArray mask = TextEncoder.keyMask(ids[1]);
+      NDArray text = textEncoder.encodeText(ids[0], mask); // (1, Lt, D)
+      float[] scores;
+      if (itmRerank) {
+        int n = choices.size();
+        long[] s = text.getShape().getShape();
+        NDArray fused = textEncoder.fuse(text.broadcast(n, s[1], s[2]), mask.broadcast(n, 1, 1, s[1]),
+            visionLayernorm.forward(video.tokens())); // (n, Lt, D)
+        scores = itmHead.forward(fused.get(":, 0")).softmax(-1).get(":, 1").toFloatArray();
+      } else {
+        NDArray clipVectors = unit(visionProj.forward(video.pooled())); // (n, E)
+        NDArray textVector = unit(textProj.forward(text.get(":, 0"))); // (1, E)
+        scores = clipVectors.matMul(textVector.transpose()).toFloatArray();
+      }
+      return new McqAnswer(argMax(scores), scores, itmRerank);
+    }
+  }
+
+  /** Scores a clip against candidate descriptions, best first (zero-shot labelling). */
+  public List<ScoredText> zeroShot(Clip clip, List<String> labels) {
+    float[] clipVector = embedClips(List.of(clip)).get(0).vector();
+    List<ScoredText> scored = new ArrayList<>();
+    for (TextEmbedding text : embedTexts(labels)) {
+      scored.add(new ScoredText(text.text(), cosine(text.vector(), clipVector)));
+    }
+    scored.sort(Comparator.comparingDouble(ScoredText::score).reversed());
+    return scored;
+  }
+
+  /** Cosine similarity of two embeddings (they are unit vectors, so their dot product). */
+  public static float cosine(float[] a, float[] b) {
+    if (a.length != b.length) {
+      throw new IllegalArgumentException("Cannot compare embeddings of " + a.length + " and " + b.length + " floats");
+    }
+    double dot = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += a[i] * b[i];
+    }
+    return (float) dot;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+
+  private void checkClips(List<Clip> clips) {
+    if (clips.isEmpty()) {
+      throw new IllegalArgumentException("Invalid batch: no clips");
+    }
+    for (int i = 0; i < clips.size(); i++) {
+      int frames = clips.get(i).frames().size();
+      if (frames != config.frames()) {
+        throw new IllegalArgumentException("Invalid clip " + i + ": it has " + frames + " frames, but this model "
+            + "takes " + config.frames() + " (sample that many frames uniformly from the clip's time range)");
+      }
+    }
+  }
+
+  private List<TextTokenizer.Encoding> encode(List<String> texts) {
+    List<TextTokenizer.Encoding> encodings = new ArrayList<>();
+    for (String text : texts) {
+      TextTokenizer.Encoding e = tokenizer.encode(text);
+      if (e.truncated()) {
+        LOG.warn("Text truncated to {} of its {} tokens (max_text_length): \"{}\"", config.maxTextLength(),
+            e.fullLength(), text);
+      }
+      encodings.add(e);
+    }
+    return encodings;
+  }
+
+  /** Clips → normalised pixels (B, T, 3, S, S). */
+  private NDArray pixels(NDManager batch, List<Clip> clips) {
+    int frameSize = preprocessor.frameSize();
+    int frames = config.frames();
+    float[] data = new float[clips.size() * frames * frameSize];
+    int offset = 0;
+    for (Clip clip : clips) {
+      for (RgbFrame frame : clip.frames()) {
+        preprocessor.write(frame, data, offset);
+        offset += frameSize;
+      }
+    }
+    return batch.create(data, new Shape(clips.size(), frames, 3, config.imageSize(), config.imageSize()));
+  }
+
+  /** Token ids (B, Lt) padded with [PAD], and the attention mask (B, Lt): 1 for tokens, 0 for padding. */
+  private NDArray[] idsAndMask(NDManager batch, List<TextTokenizer.Encoding> encodings) {
+    int length = encodings.stream().mapToInt(e -> e.ids().length).max().orElseThrow();
+    long[] ids = new long[encodings.size() * length];
+    long[] mask = new long[ids.length];
+    java.util.Arrays.fill(ids, tokenizer.padId());
+    for (int i = 0; i < encodings.size(); i++) {
+      long[] row = encodings.get(i).ids();
+      System.arraycopy(row, 0, ids, i * length, row.length);
+      java.util.Arrays.fill(mask, i * length, i * length + row.length, 1L);
+    }
+    Shape shape = new Shape(encodings.size(), length);
+    return new NDArray[] {batch.create(ids, shape), batch.create(mask, shape)};
+  }
+
+  private static NDArray unit(NDArray x) {
+    return x.div(x.norm(new int[] {-1}, true).maximum(1e-12f));
+  }
+
+  private static float[][] rowsOf(NDArray matrix) {
+    long[] s = matrix.getShape().getShape();
+    float[] flat = matrix.toType(DataType.FLOAT32, false).toFloatArray();
+    float[][] rows = new float[(int) s[0]][(int) s[1]];
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(flat, i * rows[i].length, rows[i], 0, rows[i].length);
+    }
+    return rows;
+  }
+
+  private static int argMax(float[] values) {
+    int best = 0;
+    for (int i = 1; i < values.length; i++) {
+      if (values[i] > values[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  private void checkFinite(Path dir) {
+    List<String> bad = new ArrayList<>();
+    for (Param p : stateDict.params()) {
+      try (NDScope ignored = new NDScope()) {
+        NDArray a = p.array();
+        if (a.isNaN().any().getBoolean() || a.isInfinite().any().getBoolean()) {
+          bad.add(p.name());
+        }
+      }
+    }
+    if (!bad.isEmpty()) {
+      throw new IllegalArgumentException("Invalid weights in " + dir + ": NaN or infinite values in " + bad
+          + " (the checkpoint is corrupt or training diverged)");
+    }
+  }
+}
