@@ -46,7 +46,8 @@ public final class SvittEgo implements AutoCloseable {
     }
     this.config = config;
     this.modelId = modelId;
-    this.manager = NDManager.newBaseManager(device, "svitt-ego");
+    this.manager = NDManager.newBaseManager(device);
+    this.manager.setName("svitt-ego");
     this.videoEncoder = new VideoEncoder(stateDict, "vision_encoder", config);
     this.visionLayernorm = new LayerNorm(stateDict, "vision_layernorm", config.visionWidth(), config.layerNormEps());
     this.textEncoder = new TextEncoder(stateDict, "text_encoder.bert", config);

@@ -1,0 +1,47 @@
+package io.egostream.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class FramePreprocessorTest {
+  private final SvittConfig config = SvittConfig.tiny().toBuilder().imageSize(32).build();
+  private final FramePreprocessor pre = new FramePreprocessor(config);
+
+  @Test
+  void normalisesWithBeitsMeanAndStdInChannelPlanes() {
+    byte[] rgb = new byte[32 * 32 * 3];
+    for (int i = 0; i < rgb.length; i += 3) {
+      rgb[i] = (byte) 255; // R = 1 → (1 - 0.5) / 0.5 = 1
+      rgb[i + 1] = 0; // G = 0 → -1
+      rgb[i + 2] = (byte) 128; // B → 0.0039
+    }
+    float[] out = new float[pre.frameSize()];
+    pre.write(new RgbFrame(32, 32, rgb), out, 0);
+    int plane = 32 * 32;
+    assertEquals(1f, out[0], 1e-6);
+    assertEquals(-1f, out[plane + 7], 1e-6);
+    assertEquals((128 / 255f - 0.5f) / 0.5f, out[2 * plane + 100], 1e-6);
+  }
+
+  @Test
+  void resizesTheShorterSideAndCropsTheCentre() {
+    // 96×32: left third red, middle third green, right third blue. The centre crop keeps only green.
+    int w = 96;
+    int h = 32;
+    byte[] rgb = new byte[w * h * 3];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        rgb[(y * w + x) * 3 + x / 32] = (byte) 255;
+      }
+    }
+    float[] out = new float[pre.frameSize()];
+    pre.write(new RgbFrame(w, h, rgb), out, 0);
+    int plane = 32 * 32;
+    for (int i = 0; i < plane; i += 37) {
+      assertEquals(-1f, out[i], 0.05, "no red");
+      assertEquals(1f, out[plane + i], 0.05, "all green");
+      assertEquals(-1f, out[2 * plane + i], 0.05, "no blue");
+    }
+  }
+}
