@@ -3,6 +3,7 @@ package io.egostream.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import java.util.List;
 
 /**
  * Plain full attention, every query over every key: the dense baseline.
@@ -25,6 +26,11 @@ final class DenseAttention implements AttentionKernel {
   }
 
   @Override
+  public void prepare(TokenPositions positions) {
+    positions.denseIndex();
+  }
+
+  @Override
   public Attended attend(
       NDArray q, NDArray k, NDArray v, TokenPositions positions, RelativePositionBias3d bias, int layer) {
     long[] s = q.getShape().getShape(); // (B, H, L, d)
@@ -35,13 +41,17 @@ final class DenseAttention implements AttentionKernel {
     NDList outs = new NDList();
     NDArray clsProbs = null;
     for (long start = 0; start < length; start += rowsPerChunk) {
-      long end = Math.min(length, start + rowsPerChunk);
-      NDArray[] pr = AttentionKernel.denseRows(
-          q.get(":, :, {}:{}", start, end), keysT, v, index.get(":, {}:{}", start, end), bias);
+      long from = start;
+      long to = Math.min(length, start + rowsPerChunk);
+      NDArray[] chunk = Ops.scoped(() -> {
+        NDArray[] pr = AttentionKernel.denseRows(
+            q.get(":, :, {}:{}", from, to), keysT, v, index.get(":, {}:{}", from, to), bias);
+        return new NDArray[] {pr[1], pr[0].get(":, :, 0")};
+      }, List::of);
       if (start == 0) {
-        clsProbs = pr[0].get(":, :, 0");
+        clsProbs = chunk[1];
       }
-      outs.add(pr[1]);
+      outs.add(chunk[0]);
     }
     return new Attended(outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 2), clsProbs);
   }

@@ -1,9 +1,13 @@
 package io.egostream.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** Tensor helpers shared by the blocks. */
 final class Ops {
@@ -15,6 +19,24 @@ final class Ops {
    */
   static NDArray rows(NDArray table, NDArray index) {
     return ai.djl.nn.core.Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow();
+  }
+
+  /**
+   * Runs {@code step} in a scope of its own, so its intermediates are freed as soon as it returns; the arrays that
+   * {@code outputs} picks from its result move to the enclosing scope. PyTorch frees a tensor when its last Python
+   * reference goes; without this a forward pass would hold every intermediate until the call ends, and its peak
+   * memory would be the sum of all of them.
+   */
+  static <T> T scoped(Supplier<T> step, Function<T, List<NDArray>> outputs) {
+    T result;
+    List<NDArray> kept;
+    try (NDScope scope = new NDScope()) {
+      result = step.get();
+      kept = outputs.apply(result);
+      kept.forEach(NDScope::unregister);
+    }
+    kept.forEach(NDScope::register);
+    return result;
   }
 
   /** (B, L, H·d) → (B, H, L, d). */

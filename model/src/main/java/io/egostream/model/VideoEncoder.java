@@ -20,6 +20,7 @@ final class VideoEncoder {
   private final List<BeitLayer> layers = new ArrayList<>();
   private final LayerNorm pooler;
   private final RelativePositions relativePositions;
+  private final AttentionKernel kernel;
 
   VideoEncoder(StateDict sd, String prefix, SvittConfig c) {
     this.config = c;
@@ -28,7 +29,7 @@ final class VideoEncoder {
     patchWeight = sd.declare(prefix + ".embeddings.patch_embeddings.projection.weight",
         new Shape(width, 3, c.patchSize(), c.patchSize()), Init.truncNormal(0.02f));
     patchBias = sd.declare(prefix + ".embeddings.patch_embeddings.projection.bias", new Shape(width), Init.zeros());
-    AttentionKernel kernel = c.sparseAttention() ? new BlockSparseAttention(c) : new DenseAttention();
+    kernel = c.sparseAttention() ? new BlockSparseAttention(c) : new DenseAttention();
     for (int i = 0; i < c.visionLayers(); i++) {
       layers.add(new BeitLayer(sd, prefix + ".encoder.layer." + i, c, kernel, i));
     }
@@ -50,8 +51,12 @@ final class VideoEncoder {
     NDArray x = embed(pixels); // (B, 1 + T·G², D)
     TokenPositions positions = TokenPositions.all(x.getManager(), config.patchTokens(), relativePositions);
     List<TokenPositions> stages = new ArrayList<>(List.of(positions));
+    kernel.prepare(positions);
     for (int i = 0; i < layers.size(); i++) {
-      Attended out = layers.get(i).forward(x, positions);
+      BeitLayer layer = layers.get(i);
+      NDArray in = x;
+      TokenPositions at = positions;
+      Attended out = Ops.scoped(() -> layer.forward(in, at), a -> List.of(a.out(), a.clsProbs()));
       x = out.out();
       if (config.pruneLayers().contains(i)) {
         if (config.keepRate() < 1f) {
@@ -60,6 +65,7 @@ final class VideoEncoder {
               SvittConfig.keptTokens(patches, config.keepRate())); // (B, k)
           x = x.get(":, 0:1").concat(Ops.gatherTokens(x.get(":, 1:"), kept), 1);
           positions = positions.keep(kept);
+          kernel.prepare(positions);
         }
         stages.add(positions);
       }

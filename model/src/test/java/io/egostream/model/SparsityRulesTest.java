@@ -103,6 +103,15 @@ class SparsityRulesTest {
   }
 
   @Test
+  void attentionPairsAreTheSpecs() {
+    // 4 frames: ~1.46 M sparse + pruned against ~7.39 M dense (785² · 12).
+    assertEquals(1_464_040, VideoCost.of(SvittConfig.base()).attentionPairs());
+    assertEquals(12L * 785 * 785, VideoCost.of(SvittConfig.base().dense()).attentionPairs());
+    double ratio = VideoCost.of(SvittConfig.base().dense()).flops() / VideoCost.of(SvittConfig.base()).flops();
+    assertEquals(1.6, ratio, 0.05, "the multiply-accumulate ratio the released configuration allows at 4 frames");
+  }
+
+  @Test
   void invalidConfigsSayWhatIsWrong() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> SvittConfig.base().toBuilder().imageSize(230).build());
