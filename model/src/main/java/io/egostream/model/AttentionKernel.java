@@ -19,12 +19,6 @@ interface AttentionKernel {
   Attended attend(NDArray q, NDArray k, NDArray v, TokenPositions positions, RelativePositionBias3d bias, int layer);
 
   /**
-   * Computes what every layer of a stage will share from its positions, once and outside the layers' own scopes
-   * (see {@link Ops#scoped}).
-   */
-  default void prepare(TokenPositions positions) {}
-
-  /**
    * Attention of some query rows over all keys with the bias at {@code index} (B or 1, rows, L): the dense
    * computation, shared by dense attention and by the dense [CLS] row of sparse attention.
    *

@@ -53,9 +53,10 @@ final class BlockSparseAttention implements AttentionKernel {
 
     // The dense [CLS] row: its probabilities are also what token pruning ranks patches by.
     NDArray[] cls = AttentionKernel.denseRows(q.get(":, :, 0:1"), k.transpose(0, 1, 3, 2), v,
-        positions.clsRowIndex(), bias); // (B, H, 1, L), (B, H, 1, d)
+        positions.index(m, 0, 1), bias); // (B, H, 1, L), (B, H, 1, d)
 
-    NDArray keyPositions = m.create(pattern.keyPositions(blockSize), new Shape(nb, keysPerBlock)); // (nb, K)
+    long[] keyIndex = pattern.keyPositions(blockSize);
+    NDArray keyPositions = m.create(keyIndex, new Shape(nb, keysPerBlock)); // (nb, K)
     NDArray qBlocks = padTokens(q.get(":, :, 1:"), padded - 1).reshape(batch, heads, nb, blockSize, dim);
     NDArray kGathered = gatherKeys(padTokens(k, padded), keyPositions, batch * heads) // (B, H, nb, K, d)
         .reshape(batch, heads, nb, keysPerBlock, dim);
@@ -63,7 +64,8 @@ final class BlockSparseAttention implements AttentionKernel {
         .reshape(batch, heads, nb, keysPerBlock, dim);
 
     NDArray scores = qBlocks.matMul(kGathered.transpose(0, 1, 2, 4, 3)) // (B, H, nb, bs, K)
-        .add(bias.lookup(sparseIndex(positions, keyPositions, padded, nb)));
+        .add(bias.lookup(m.create(sparseIndex(positions, keyIndex, nb),
+            new Shape(positions.rows(), nb, blockSize, keysPerBlock))));
     if (maskPaddedKeys && padded > length) {
       scores = scores.add(paddingMask(m, keyPositions, length, nb, keysPerBlock));
     }
@@ -91,23 +93,32 @@ final class BlockSparseAttention implements AttentionKernel {
     return Ops.rows(x.reshape(sequences * s[2], s[3]), index);
   }
 
-  /** Bias table index of every (patch query, gathered key) pair: (B or 1, nb, bs, K). */
-  private NDArray sparseIndex(TokenPositions positions, NDArray keyPositions, long padded, int nb) {
-    NDArray original = positions.original(); // (B or 1, L)
-    long rows = original.getShape().get(0);
-    long length = original.getShape().get(1);
-    if (padded > length) {
-      // Padding takes [CLS]'s original index: the released code pads the index with 0 too.
-      original = original.concat(
-          original.getManager().zeros(new Shape(rows, padded - length), DataType.INT64), 1);
+  /**
+   * Bias table index of every (patch query, gathered key) pair: (B or 1, nb, bs, K). Padding takes [CLS]'s original
+   * index, as the released code pads its index with 0.
+   */
+  private long[] sparseIndex(TokenPositions positions, long[] keyPositions, int nb) {
+    int length = positions.length();
+    int keys = keyPositions.length / nb;
+    RelativePositions relative = positions.relative();
+    long[] out = new long[positions.rows() * nb * blockSize * keys];
+    int at = 0;
+    for (int row = 0; row < positions.rows(); row++) {
+      long[] keyOriginal = new long[keyPositions.length];
+      for (int j = 0; j < keyPositions.length; j++) {
+        keyOriginal[j] = keyPositions[j] < length ? positions.original(row, (int) keyPositions[j]) : 0;
+      }
+      for (int b = 0; b < nb; b++) {
+        for (int i = 0; i < blockSize; i++) {
+          int token = 1 + b * blockSize + i;
+          long query = token < length ? positions.original(row, token) : 0;
+          for (int j = b * keys; j < (b + 1) * keys; j++) {
+            out[at++] = relative.index(query, keyOriginal[j]);
+          }
+        }
+      }
     }
-    NDArray queries = original.get(":, 1:").reshape(rows, nb, blockSize, 1);
-    NDArray flatKeys = keyPositions.reshape(1, -1);
-    if (rows > 1) {
-      flatKeys = flatKeys.broadcast(rows, flatKeys.getShape().get(1));
-    }
-    NDArray keys = original.gather(flatKeys, 1).reshape(rows, nb, 1, -1);
-    return positions.relative().index(queries, keys);
+    return out;
   }
 
   /** −inf for padded keys, 0 elsewhere: (nb, 1, K), broadcast over batch, heads and queries. */

@@ -26,18 +26,12 @@ final class DenseAttention implements AttentionKernel {
   }
 
   @Override
-  public void prepare(TokenPositions positions) {
-    positions.denseIndex();
-  }
-
-  @Override
   public Attended attend(
       NDArray q, NDArray k, NDArray v, TokenPositions positions, RelativePositionBias3d bias, int layer) {
     long[] s = q.getShape().getShape(); // (B, H, L, d)
     long length = s[2];
     long rowsPerChunk = Math.max(1, chunkBytes / (s[0] * s[1] * length * Float.BYTES));
     NDArray keysT = k.transpose(0, 1, 3, 2); // (B, H, d, L)
-    NDArray index = positions.denseIndex(); // (B or 1, L, L)
     NDList outs = new NDList();
     NDArray clsProbs = null;
     for (long start = 0; start < length; start += rowsPerChunk) {
@@ -45,7 +39,8 @@ final class DenseAttention implements AttentionKernel {
       long to = Math.min(length, start + rowsPerChunk);
       NDArray[] chunk = Ops.scoped(() -> {
         NDArray[] pr = AttentionKernel.denseRows(
-            q.get(":, :, {}:{}", from, to), keysT, v, index.get(":, {}:{}", from, to), bias);
+            q.get(":, :, {}:{}", from, to), keysT, v,
+            positions.index(q.getManager(), (int) from, (int) to), bias); // bias index (B or 1, rows, L)
         return new NDArray[] {pr[1], pr[0].get(":, :, 0")};
       }, List::of);
       if (start == 0) {

@@ -6,8 +6,10 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,17 +33,27 @@ final class ModelFolder {
 
   private ModelFolder() {}
 
+  /**
+   * Reads {@code config.json}. Fields it leaves out take the value of the preset its {@code name} names (or the
+   * builder's defaults for another name), so a converted checkpoint's config can be as short as
+   * {@code {"name": "base", "trained": true}}.
+   */
   static SvittConfig readConfig(Path dir) throws IOException {
     Path file = existing(dir, CONFIG);
-    SvittConfig parsed;
     try {
-      parsed = JSON.readValue(file.toFile(), SvittConfig.class);
+      JsonNode given = JSON.readTree(file.toFile());
+      if (given == null || !given.isObject()) {
+        throw new IOException("Invalid " + file + ": expected a JSON object");
+      }
+      String name = given.path("name").asText("custom");
+      SvittConfig start = name.equals("base") || name.equals("tiny")
+          ? SvittConfig.preset(name) : new SvittConfig.Builder().name(name).build();
+      ObjectNode merged = JSON.valueToTree(start);
+      merged.setAll((ObjectNode) given);
+      // Rebuilding runs the builder's validation, which Jackson's record constructor skips.
+      return JSON.treeToValue(merged, SvittConfig.class).toBuilder().build();
     } catch (JsonProcessingException e) {
       throw new IOException("Invalid " + file + ": " + e.getOriginalMessage(), e);
-    }
-    try {
-      // Rebuilding runs the builder's validation, which Jackson's record constructor skips.
-      return parsed.toBuilder().build();
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new IOException("Invalid " + file + ": " + e.getMessage(), e);
     }

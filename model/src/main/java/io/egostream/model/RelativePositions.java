@@ -1,8 +1,5 @@
 package io.egostream.model;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
-
 /**
  * Indices into a 3D relative position bias table for pairs of tokens given by their original indices (0 = [CLS],
  * 1 + t·G² + y·G + x for the patch at frame t, row y, column x of a G×G grid).
@@ -10,7 +7,8 @@ import ai.djl.ndarray.types.DataType;
  * <p>As in the released code, the index of a patch pair is (dt+T-1)(2G-1)² + (dy+G-1)(2G-1) + (dx+G-1) with d =
  * query − key, time outermost; the three rows after those are cls→token, token→cls and cls→cls. Because the index is
  * linear in (dt, dy, dx) it is code(query) − code(key) + offset, with code(t, y, x) = t(2G-1)² + y(2G-1) + x: one
- * subtraction per pair instead of three.
+ * subtraction per pair. Index arrays are built here in plain Java: they are integer bookkeeping over at most a few
+ * million pairs, which loops do in a millisecond or two, far faster than a chain of small engine ops.
  */
 final class RelativePositions {
   private final long[] codes;
@@ -43,21 +41,11 @@ final class RelativePositions {
     return (2L * frames - 1) * span * span + 3;
   }
 
-  /**
-   * Table index for every (query, key) pair; {@code query} and {@code key} hold original token indices and
-   * broadcast against each other, e.g. (B, Lq, 1) and (B, 1, Lk) give (B, Lq, Lk).
-   */
-  NDArray index(NDArray query, NDArray key) {
-    NDArray table = query.getManager().create(codes);
-    NDArray patchPair = table.take(query).sub(table.take(key)).add(offset);
-    // 0/1 flags that broadcast like the pair index; arithmetic, because the engine's where() does not broadcast.
-    NDArray qc = query.eq(0).toType(DataType.INT64, false);
-    NDArray kc = key.eq(0).toType(DataType.INT64, false);
-    NDArray qp = qc.neg().add(1);
-    NDArray kp = kc.neg().add(1);
-    return patchPair.mul(qp).mul(kp)
-        .add(qc.mul(kp).mul(clsToToken))
-        .add(qp.mul(kc).mul(tokenToCls))
-        .add(qc.mul(kc).mul(clsToCls));
+  /** Table index of the pair (query token, key token), both original indices. */
+  long index(long query, long key) {
+    if (query == 0) {
+      return key == 0 ? clsToCls : clsToToken;
+    }
+    return key == 0 ? tokenToCls : codes[(int) query] - codes[(int) key] + offset;
   }
 }

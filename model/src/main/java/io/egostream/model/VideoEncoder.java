@@ -20,7 +20,6 @@ final class VideoEncoder {
   private final List<BeitLayer> layers = new ArrayList<>();
   private final LayerNorm pooler;
   private final RelativePositions relativePositions;
-  private final AttentionKernel kernel;
 
   VideoEncoder(StateDict sd, String prefix, SvittConfig c) {
     this.config = c;
@@ -29,7 +28,7 @@ final class VideoEncoder {
     patchWeight = sd.declare(prefix + ".embeddings.patch_embeddings.projection.weight",
         new Shape(width, 3, c.patchSize(), c.patchSize()), Init.truncNormal(0.02f));
     patchBias = sd.declare(prefix + ".embeddings.patch_embeddings.projection.bias", new Shape(width), Init.zeros());
-    kernel = c.sparseAttention() ? new BlockSparseAttention(c) : new DenseAttention();
+    AttentionKernel kernel = c.sparseAttention() ? new BlockSparseAttention(c) : new DenseAttention();
     for (int i = 0; i < c.visionLayers(); i++) {
       layers.add(new BeitLayer(sd, prefix + ".encoder.layer." + i, c, kernel, i));
     }
@@ -49,9 +48,8 @@ final class VideoEncoder {
   /** pixels (B, T, 3, S, S), normalised. */
   Output forward(NDArray pixels) {
     NDArray x = embed(pixels); // (B, 1 + T·G², D)
-    TokenPositions positions = TokenPositions.all(x.getManager(), config.patchTokens(), relativePositions);
+    TokenPositions positions = TokenPositions.all(config.patchTokens(), relativePositions);
     List<TokenPositions> stages = new ArrayList<>(List.of(positions));
-    kernel.prepare(positions);
     for (int i = 0; i < layers.size(); i++) {
       BeitLayer layer = layers.get(i);
       NDArray in = x;
@@ -65,7 +63,6 @@ final class VideoEncoder {
               SvittConfig.keptTokens(patches, config.keepRate())); // (B, k)
           x = x.get(":, 0:1").concat(Ops.gatherTokens(x.get(":, 1:"), kept), 1);
           positions = positions.keep(kept);
-          kernel.prepare(positions);
         }
         stages.add(positions);
       }

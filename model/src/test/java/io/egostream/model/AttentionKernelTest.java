@@ -44,19 +44,19 @@ class AttentionKernelTest {
   @Test
   void sparseEqualsDenseRestrictedToThePatternsKeys() {
     BlockSparseAttention sparse = new BlockSparseAttention(config(1, 1, true));
-    check(sparse, TokenPositions.all(manager, 32, relative), 2, 5, true, 11);
+    check(sparse, TokenPositions.all(32, relative), 2, 5, true, 11);
   }
 
   @Test
   void sparseAfterPruningUsesOriginalPositionsAndMasksPadding() {
     // 23 kept patches: 3 blocks of 8, the last one padded by one.
-    TokenPositions pruned = TokenPositions.all(manager, 32, relative).keep(randomKept(2, 32, 23));
+    TokenPositions pruned = TokenPositions.all(32, relative).keep(randomKept(2, 32, 23));
     check(new BlockSparseAttention(config(1, 1, true)), pruned, 2, 3, true, 12);
   }
 
   @Test
   void unmaskedPaddingBehavesLikeTheReleasedCode() {
-    TokenPositions pruned = TokenPositions.all(manager, 32, relative).keep(randomKept(2, 32, 23));
+    TokenPositions pruned = TokenPositions.all(32, relative).keep(randomKept(2, 32, 23));
     check(new BlockSparseAttention(config(1, 1, false)), pruned, 2, 3, false, 13);
   }
 
@@ -64,7 +64,7 @@ class AttentionKernelTest {
   void sparseWithEveryBlockReachableIsDenseAttention() {
     BlockSparseAttention sparse = new BlockSparseAttention(config(1, 3, true));
     assertTrue(sparse.pattern(32, 0).coversAll());
-    TokenPositions positions = TokenPositions.all(manager, 32, relative).keep(randomKept(2, 32, 30));
+    TokenPositions positions = TokenPositions.all(32, relative).keep(randomKept(2, 32, 30));
     float[][][][] sparseOut = check(sparse, positions, 2, 1, true, 14);
     float[][][][] denseOut = check(new DenseAttention(), positions, 2, 1, true, 14);
     for (int b = 0; b < 2; b++) {
@@ -78,7 +78,7 @@ class AttentionKernelTest {
 
   @Test
   void denseAttentionIsTheSameInRowChunks() {
-    TokenPositions positions = TokenPositions.all(manager, 32, relative).keep(randomKept(2, 32, 27));
+    TokenPositions positions = TokenPositions.all(32, relative).keep(randomKept(2, 32, 27));
     // 2·2·28 floats a row: a 1 KiB budget makes chunks of two rows.
     check(new DenseAttention(1024), positions, 2, 4, true, 15);
   }
@@ -89,9 +89,8 @@ class AttentionKernelTest {
    */
   private float[][][][] check(AttentionKernel kernel, TokenPositions positions, int batch, int layer,
       boolean masked, long seed) {
-    long[] original = positions.original().toLongArray();
-    int length = (int) positions.original().getShape().get(1);
-    int rows = (int) positions.original().getShape().get(0);
+    int length = positions.length();
+    int rows = positions.rows();
     Random inputs = new Random(seed);
     float[] q = randomFloats(inputs, batch * HEADS * length * DIM);
     float[] k = randomFloats(inputs, q.length);
@@ -127,7 +126,10 @@ class AttentionKernelTest {
     AttentionReference reference = new AttentionReference(FRAMES, GRID, table, HEADS);
     float[][][][] result = new float[batch][HEADS][length][];
     for (int b = 0; b < batch; b++) {
-      long[] orig = Arrays.copyOfRange(original, (rows == 1 ? 0 : b) * length, (rows == 1 ? 1 : b + 1) * length);
+      long[] orig = new long[length];
+      for (int i = 0; i < length; i++) {
+        orig[i] = positions.original(rows == 1 ? 0 : b, i);
+      }
       for (int h = 0; h < HEADS; h++) {
         int base = (b * HEADS + h) * length * DIM;
         float[][] expected = reference.attend(

@@ -188,6 +188,16 @@ class ModelFolderTest {
   }
 
   @Test
+  void aShortConfigTakesTheRestFromItsPreset() throws IOException {
+    Files.writeString(dir.resolve(ModelFolder.CONFIG), "{\"name\": \"base\", \"trained\": true, \"frames\": 8}");
+    SvittConfig c = ModelFolder.readConfig(dir);
+    assertEquals(SvittConfig.base().toBuilder().trained(true).frames(8).build(), c);
+    Files.writeString(dir.resolve(ModelFolder.CONFIG), "{\"name\": \"tiny\", \"franes\": 8}");
+    IOException typo = assertThrows(IOException.class, () -> ModelFolder.readConfig(dir));
+    assertTrue(typo.getMessage().contains("franes"), typo.getMessage());
+  }
+
+  @Test
   void aBiasTableForAnotherClipLengthIsResampledAlongTime() {
     SvittConfig four = TestModels.micro().toBuilder().frames(4).build(); // 7 time offsets
     long spatial = 7 * 7;
