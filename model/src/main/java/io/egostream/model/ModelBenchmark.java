@@ -111,6 +111,40 @@ public final class ModelBenchmark {
     }
   }
 
+  /**
+   * Memory after a number of calls.
+   *
+   * @param calls calls made so far (one call embeds a clip and a text)
+   * @param residentBytes the process's resident set
+   * @param liveArrays native arrays the model's manager holds: its weights, and anything a call failed to free
+   */
+  public record MemorySample(int calls, long residentBytes, int liveArrays) {}
+
+  /**
+   * Embeds the same clip and text {@code calls} times on one model, sampling memory every {@code every} calls: a
+   * leak shows as live arrays or resident memory that keep rising.
+   */
+  public static List<MemorySample> memoryOverCalls(SvittConfig config, int calls, int every,
+      java.util.function.Consumer<MemorySample> progress) {
+    List<MemorySample> samples = new ArrayList<>();
+    Clip clip = syntheticClip(config, 0);
+    try (SvittEgo model = SvittEgo.initialize(config, 0, Device.cpu())) {
+      ai.djl.ndarray.BaseNDManager manager = (ai.djl.ndarray.BaseNDManager) model.manager();
+      for (int i = 0; i <= calls; i++) {
+        if (i % every == 0 || i == calls) {
+          MemorySample sample = new MemorySample(i, residentBytes("VmRSS:"), manager.getManagedArrays().size());
+          samples.add(sample);
+          progress.accept(sample);
+        }
+        if (i < calls) {
+          model.embedClips(List.of(clip));
+          model.embedTexts(List.of("c picks up the red cup"));
+        }
+      }
+    }
+    return samples;
+  }
+
   /** This machine's dense float32 matmul rate through the engine (2048³, median of 5). */
   static double matmulGflopsPerSecond() {
     int n = 2048;

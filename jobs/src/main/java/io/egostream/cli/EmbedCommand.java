@@ -1,0 +1,157 @@
+package io.egostream.cli;
+
+import ai.djl.Device;
+import io.egostream.embed.BatchedClipEmbedder;
+import io.egostream.embed.JsonlEmbeddingWriter;
+import io.egostream.model.Devices;
+import io.egostream.model.SvittEgo;
+import io.egostream.video.ClipSampling;
+import io.egostream.video.VideoClipReader;
+import io.egostream.video.VideoInfo;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code egostream embed}: a video in, one clip embedding per JSON line out. */
+@Command(
+    name = "embed",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Cut a video into overlapping clips and embed each with a SViTT-Ego model.",
+        "Writes one JSON line per clip: {\"start\": s, \"end\": s, \"embedding\": [...], "
+            + "\"kept_tokens_per_stage\": [...]} (times in seconds)."
+    })
+final class EmbedCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR",
+      description = "Model folder (config.json, model.safetensors, vocab.txt).")
+  Path modelDir;
+
+  @Option(names = "--video", required = true, paramLabel = "FILE", description = "Video file; any format FFmpeg reads.")
+  Path video;
+
+  @Option(names = "--out", required = true, paramLabel = "FILE",
+      description = "Output JSON Lines file; written as FILE.partial and renamed when complete.")
+  Path out;
+
+  @Option(names = "--frames-per-clip", defaultValue = "4", paramLabel = "T",
+      description = "Frames sampled uniformly in each clip; must match the model (default: ${DEFAULT-VALUE}).")
+  int framesPerClip;
+
+  @Option(names = "--clip-seconds", defaultValue = "4", paramLabel = "SECONDS",
+      description = "Length of each clip (default: ${DEFAULT-VALUE}).")
+  double clipSeconds;
+
+  @Option(names = "--stride-seconds", defaultValue = "2", paramLabel = "SECONDS",
+      description = "Time between clip starts (default: ${DEFAULT-VALUE}).")
+  double strideSeconds;
+
+  @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N",
+      description = "Clips per model call (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+      description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+  String device;
+
+  @Option(names = "--max-short-side", defaultValue = "256", paramLabel = "PIXELS",
+      description = {
+          "Scale frames down while decoding so their shorter side is at most PIXELS; 0 keeps the coded size "
+              + "(default: ${DEFAULT-VALUE}).",
+          "The model resizes to its own input size anyway; a full 1080p frame costs 6 MB of memory."
+      })
+  int maxShortSide;
+
+  @Override
+  public Integer call() throws IOException {
+    ClipSampling sampling = sampling();
+    if (batchSize < 1) {
+      throw usage("Invalid value " + batchSize + " for option '--batch-size': must be at least 1");
+    }
+    if (maxShortSide < 0) {
+      throw usage("Invalid value " + maxShortSide + " for option '--max-short-side': must be >= 0 (0 = no scaling)");
+    }
+    try (VideoClipReader reader = VideoClipReader.open(video, maxShortSide)) {
+      Device selected = selectDevice();
+      try (SvittEgo model = SvittEgo.load(modelDir, selected)) {
+        int modelFrames = model.config().frames();
+        if (modelFrames != framesPerClip) {
+          throw usage("Invalid value " + framesPerClip + " for option '--frames-per-clip': the model in " + modelDir
+              + " was built for " + modelFrames + " frames per clip (T is fixed by its 3D relative positions); pass "
+              + "--frames-per-clip " + modelFrames + " or use a model made for " + framesPerClip + " frames "
+              + "(init-model --frames " + framesPerClip + ")");
+        }
+        embed(reader, sampling, model);
+      }
+    }
+    return 0;
+  }
+
+  private void embed(VideoClipReader reader, ClipSampling sampling, SvittEgo model) throws IOException {
+    VideoInfo info = reader.info();
+    PrintWriter err = spec.commandLine().getErr();
+    long planned = sampling.windowCount(info.durationSeconds());
+    Path partial = out.resolveSibling(out.getFileName() + ".partial");
+    Path parent = out.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    ProgressLine progress = new ProgressLine(err, planned, System.console() != null);
+    BatchedClipEmbedder embedder = new BatchedClipEmbedder(model::embedClips, batchSize);
+    JsonlEmbeddingWriter writer = new JsonlEmbeddingWriter(Files.newBufferedWriter(partial, StandardCharsets.UTF_8));
+    long clips = -1;
+    try (writer) {
+      clips = embedder.run(reader.clips(sampling), writer, done -> {
+        writer.flush(); // a failure later keeps the finished batches in the .partial file
+        progress.update(done);
+      });
+    } finally {
+      progress.close();
+      if (clips < 0 && writer.lines() == 0) {
+        Files.deleteIfExists(partial);
+      } else if (clips < 0) {
+        err.println(spec.qualifiedName() + ": the " + writer.lines() + " clip(s) embedded before the failure are in "
+            + partial);
+      }
+    }
+    Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    double seconds = progress.elapsedSeconds();
+    spec.commandLine().getOut().printf(Locale.ROOT,
+        "Embedded %d clips of %s (%s, %dx%d %s) with model %s on %s in %s (%.2f clips/s) -> %s%n",
+        clips, video, Durations.format(info.durationSeconds()), info.width(), info.height(), info.codec(),
+        model.modelId(), device, Durations.format(seconds), seconds > 0 ? clips / seconds : 0.0, out);
+  }
+
+  private ClipSampling sampling() {
+    try {
+      return new ClipSampling(clipSeconds, strideSeconds, framesPerClip);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage() + " (options --clip-seconds, --stride-seconds, --frames-per-clip)");
+    }
+  }
+
+  private Device selectDevice() {
+    try {
+      return Devices.select(device);
+    } catch (IllegalArgumentException e) {
+      throw usage("Option '--device': " + e.getMessage());
+    }
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+}
