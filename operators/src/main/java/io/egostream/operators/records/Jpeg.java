@@ -1,0 +1,64 @@
+package io.egostream.operators.records;
+
+import io.egostream.model.RgbFrame;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import javax.imageio.ImageIO;
+
+/** JPEG ↔ {@link RgbFrame}, through the JDK's ImageIO (no native code). */
+public final class Jpeg {
+  private Jpeg() {}
+
+  /**
+   * Decodes a JPEG to RGB.
+   *
+   * @throws IOException with a readable reason when the bytes are not a decodable image
+   */
+  public static RgbFrame decode(byte[] jpeg) throws IOException {
+    if (jpeg == null || jpeg.length == 0) {
+      throw new IOException("empty image");
+    }
+    BufferedImage image;
+    try {
+      image = ImageIO.read(new ByteArrayInputStream(jpeg));
+    } catch (IOException | RuntimeException e) {
+      throw new IOException("JPEG does not decode: " + e.getMessage(), e);
+    }
+    if (image == null) {
+      throw new IOException("not an image ImageIO can read (" + jpeg.length + " bytes)");
+    }
+    int width = image.getWidth();
+    int height = image.getHeight();
+    int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
+    byte[] rgb = new byte[width * height * 3];
+    for (int i = 0; i < argb.length; i++) {
+      rgb[i * 3] = (byte) (argb[i] >> 16);
+      rgb[i * 3 + 1] = (byte) (argb[i] >> 8);
+      rgb[i * 3 + 2] = (byte) argb[i];
+    }
+    return new RgbFrame(width, height, rgb);
+  }
+
+  /** Encodes RGB as a JPEG (ImageIO's default quality, 0.75). */
+  public static byte[] encode(RgbFrame frame) {
+    BufferedImage image = new BufferedImage(frame.width(), frame.height(), BufferedImage.TYPE_INT_RGB);
+    byte[] rgb = frame.rgb();
+    int[] pixels = new int[frame.width() * frame.height()];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (rgb[i * 3] & 0xFF) << 16 | (rgb[i * 3 + 1] & 0xFF) << 8 | (rgb[i * 3 + 2] & 0xFF);
+    }
+    image.setRGB(0, 0, frame.width(), frame.height(), pixels, 0, frame.width());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      if (!ImageIO.write(image, "jpeg", out)) {
+        throw new IllegalStateException("This JDK has no JPEG writer");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+}
