@@ -1,0 +1,105 @@
+package io.egostream.operators.inference;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.api.java.typeutils.TupleTypeInfo;
+import org.apache.flink.streaming.api.TimerService;
+
+/**
+ * The batching core of the inference operators, whatever they batch (clips now, text queries next): per key, a
+ * buffer that fills up to {@link BatchSettings#maxBatchSize()} items, and one processing-time timer, set when the
+ * first item arrives, that flushes a batch still not full {@link BatchSettings#maxWaitMs()} later.
+ *
+ * <p>Everything lives in keyed state (the items, their count, the pending timer's time), so a half-full batch is part
+ * of every checkpoint and comes back on restore, its timer with it. Use it from a {@code KeyedProcessFunction}:
+ * create it in {@code open()}, call {@link #add} from {@code processElement} and {@link #onTimer} from
+ * {@code onTimer}. One buffer per function: a function's processing-time timers are shared, and two buffers whose
+ * timers fell on the same millisecond would share one timer.
+ *
+ * @param <T> what is batched
+ */
+final class BatchBuffer<T> {
+
+  /** An item and the processing time (ms) at which it entered the buffer, to measure how long it waited. */
+  record Buffered<T>(T item, long arrivedAtMs) {}
+
+  private final BatchSettings settings;
+  /** The items waiting, in arrival order, each with its arrival time (f1). */
+  private final ListState<Tuple2<T, Long>> items;
+  /** How many items wait: counted apart so that adding one does not read (and deserialise) the whole buffer. */
+  private final ValueState<Integer> count;
+  /** Processing time of the pending flush timer; null when none is set, which is exactly when the buffer is empty. */
+  private final ValueState<Long> flushAt;
+
+  /**
+   * Declares the buffer's state. {@code name} prefixes the state names, which are part of savepoints: keep it stable.
+   */
+  BatchBuffer(RuntimeContext context, String name, TypeInformation<T> itemType, BatchSettings settings) {
+    this.settings = settings;
+    this.items = context.getListState(
+        new ListStateDescriptor<>(name + "-buffer", new TupleTypeInfo<Tuple2<T, Long>>(itemType, Types.LONG)));
+    this.count = context.getState(new ValueStateDescriptor<>(name + "-count", Types.INT));
+    this.flushAt = context.getState(new ValueStateDescriptor<>(name + "-flush-at", Types.LONG));
+  }
+
+  /**
+   * Buffers {@code item} under the current key. Returns the whole batch, in arrival order, when this item fills it
+   * (the buffer is then empty and its timer deleted); otherwise an empty list, and the first item of a batch sets the
+   * flush timer.
+   */
+  List<Buffered<T>> add(T item, TimerService timers) throws Exception {
+    long now = timers.currentProcessingTime();
+    items.add(Tuple2.of(item, now));
+    Integer before = count.value();
+    int size = before == null ? 1 : before + 1;
+    if (size >= settings.maxBatchSize()) {
+      Long pending = flushAt.value();
+      if (pending != null) {
+        timers.deleteProcessingTimeTimer(pending);
+      }
+      return drain();
+    }
+    count.update(size);
+    if (size == 1) {
+      long at = now + settings.maxWaitMs();
+      timers.registerProcessingTimeTimer(at);
+      flushAt.update(at);
+    }
+    return List.of();
+  }
+
+  /**
+   * A processing-time timer fired for the current key: returns the buffered batch and empties the buffer when it is
+   * this buffer's flush timer, otherwise an empty list.
+   */
+  List<Buffered<T>> onTimer(long timestamp) throws Exception {
+    Long pending = flushAt.value();
+    if (pending == null || pending != timestamp) {
+      return List.of();
+    }
+    return drain();
+  }
+
+  /** Returns every buffered item and clears all of this key's buffer state; the caller has dealt with the timer. */
+  private List<Buffered<T>> drain() throws Exception {
+    List<Buffered<T>> batch = new ArrayList<>();
+    Iterable<Tuple2<T, Long>> buffered = items.get();
+    if (buffered != null) { // some state backends return null rather than an empty list
+      for (Tuple2<T, Long> entry : buffered) {
+        batch.add(new Buffered<>(entry.f0, entry.f1));
+      }
+    }
+    items.clear();
+    count.clear();
+    flushAt.clear();
+    return batch;
+  }
+}

@@ -1,0 +1,202 @@
+package io.egostream.operators.inference;
+
+import io.egostream.model.Clip;
+import io.egostream.model.ClipEmbedding;
+import io.egostream.model.RgbFrame;
+import io.egostream.model.SvittEgo;
+import io.egostream.operators.records.ClipRecord;
+import io.egostream.operators.records.EmbeddedClip;
+import io.egostream.operators.records.Jpeg;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Meter;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Embeds clips with SViTT-Ego in batches: one {@link EmbeddedClip} per {@link ClipRecord}, carrying the clip's
+ * device, session, range, frame times and ingest time.
+ *
+ * <p>A batch runs when it holds {@link BatchSettings#maxBatchSize()} clips, or {@link BatchSettings#maxWaitMs()} of
+ * processing time after its first clip arrived, whichever comes first. A clip whose frames do not decode, or whose
+ * frame count is not the model's, goes to {@link #REJECTED} with the reason; the rest of its batch is embedded.
+ *
+ * <p><b>Why keyed, and by lane.</b> The job keys clips by {@link #lane(String, int)}, a hash of the device id modulo a
+ * number of lanes, not by device: one wearable yields a clip every few seconds, so batches must mix devices to fill.
+ * Keying at all is what makes the buffer safe and testable: the clips waiting for a batch are keyed state, so a
+ * half-full batch is in every checkpoint and comes back exactly as checkpointed, timer included, after a restore
+ * (end-to-end exactly-once still needs a transactional sink); and only keyed streams have the processing-time timers
+ * that bound the wait. Each lane batches on its own, so more lanes mean
+ * smaller batches; Flink hashes the lanes again onto subtasks, so use a few lanes per subtask (e.g. 2 × parallelism)
+ * or some subtasks may get none.
+ *
+ * <p><b>Time.</b> Output records of a size-triggered batch carry the stream timestamp of the clip that filled it, and
+ * those of a timer-triggered batch carry none (Flink erases it for processing-time timers); watermarks pass this
+ * operator while clips wait. Downstream event-time logic should therefore take time from {@code startMs}/{@code endMs}
+ * and re-assign timestamps and watermarks after this operator, with an out-of-orderness bound above
+ * {@code maxWaitMs} plus the inference time.
+ *
+ * <p>The model is loaded once per task in {@link #open} (device from {@link DeviceSelection}) and closed in
+ * {@link #close}. Metrics: {@code batchSize} and {@code inferenceLatencyMs} (histograms, per model call),
+ * {@code queueWaitMs} (histogram, per clip: from entering the buffer to its batch's flush), {@code clipsPerSecond}
+ * (meter of embedded clips), {@code keptTokenRatio} (gauge: patch tokens left after the last pruning stage over those
+ * entering the first, for the last clip embedded) and {@code rejectedClips} (counter).
+ */
+public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, EmbeddedClip> {
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(EmbedClips.class);
+
+  /** Clips the model could not take, with the reason. */
+  public static final OutputTag<RejectedClip> REJECTED =
+      new OutputTag<>("rejected-clips", TypeInformation.of(RejectedClip.class));
+
+  /** Values each histogram keeps for its statistics. */
+  private static final int HISTOGRAM_WINDOW = 500;
+  /** Seconds the clipsPerSecond rate is averaged over. */
+  private static final int RATE_SECONDS = 60;
+
+  private final ModelSource modelSource;
+  private final BatchSettings settings;
+
+  private transient SvittEgo model;
+  private transient BatchBuffer<ClipRecord> buffer;
+  private transient Histogram batchSize;
+  private transient Histogram inferenceLatencyMs;
+  private transient Histogram queueWaitMs;
+  private transient Meter clipsPerSecond;
+  private transient Counter rejectedClips;
+  private transient volatile double keptTokenRatio; // read by the metric reporter's thread
+
+  public EmbedClips(ModelSource modelSource, BatchSettings settings) {
+    this.modelSource = Objects.requireNonNull(modelSource, "modelSource");
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  /**
+   * The lane a device's clips are keyed by: {@code floorMod(deviceId.hashCode(), lanes)}, stable across runs (so
+   * across restores) because String's hash is specified.
+   */
+  public static int lane(String deviceId, int lanes) {
+    if (lanes < 1) {
+      throw new IllegalArgumentException("Invalid value " + lanes + " for lanes: must be at least 1 "
+          + "(a few per inference subtask, e.g. 2 × its parallelism)");
+    }
+    return Math.floorMod(deviceId.hashCode(), lanes);
+  }
+
+  @Override
+  public void open(OpenContext openContext) throws Exception {
+    buffer = new BatchBuffer<>(getRuntimeContext(), "clips", TypeInformation.of(ClipRecord.class), settings);
+
+    MetricGroup metrics = getRuntimeContext().getMetricGroup();
+    batchSize = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+    inferenceLatencyMs = metrics.histogram("inferenceLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+    queueWaitMs = metrics.histogram("queueWaitMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+    clipsPerSecond = metrics.meter("clipsPerSecond", new MeterView(RATE_SECONDS));
+    rejectedClips = metrics.counter("rejectedClips");
+    keptTokenRatio = Double.NaN; // nothing embedded yet
+    metrics.<Double, Gauge<Double>>gauge("keptTokenRatio", () -> keptTokenRatio);
+
+    model = modelSource.load(DeviceSelection.forTask(getRuntimeContext()));
+    LOG.info("{} embeds clips with {} from {}, {}", getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
+        model.modelId(), modelSource, settings);
+  }
+
+  @Override
+  public void processElement(ClipRecord clip, Context ctx, Collector<EmbeddedClip> out) throws Exception {
+    List<BatchBuffer.Buffered<ClipRecord>> batch = buffer.add(clip, ctx.timerService());
+    if (!batch.isEmpty()) {
+      embed(batch, ctx, out);
+    }
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<EmbeddedClip> out) throws Exception {
+    embed(buffer.onTimer(timestamp), ctx, out);
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (model != null) {
+      model.close();
+      model = null;
+    }
+  }
+
+  /** Decodes the batch, rejects the clips the model cannot take, embeds the rest in one call and emits them. */
+  private void embed(List<BatchBuffer.Buffered<ClipRecord>> batch, Context ctx, Collector<EmbeddedClip> out) {
+    long now = ctx.timerService().currentProcessingTime();
+    List<ClipRecord> accepted = new ArrayList<>();
+    List<Clip> clips = new ArrayList<>();
+    for (BatchBuffer.Buffered<ClipRecord> buffered : batch) {
+      queueWaitMs.update(now - buffered.arrivedAtMs());
+      ClipRecord record = buffered.item();
+      try {
+        clips.add(decode(record));
+        accepted.add(record);
+      } catch (UnusableClip e) {
+        rejectedClips.inc();
+        ctx.output(REJECTED, new RejectedClip(record, e.getMessage(), now));
+      }
+    }
+    if (clips.isEmpty()) {
+      return;
+    }
+
+    long start = System.nanoTime();
+    List<ClipEmbedding> embeddings = model.embedClips(clips);
+    inferenceLatencyMs.update((System.nanoTime() - start) / 1_000_000);
+    batchSize.update(clips.size());
+
+    for (int i = 0; i < accepted.size(); i++) {
+      ClipRecord in = accepted.get(i);
+      ClipEmbedding embedding = embeddings.get(i);
+      out.collect(new EmbeddedClip(in.deviceId, in.sessionId, in.startMs, in.endMs, in.frameTimesMs,
+          embedding.vector(), embedding.keptTokens(), model.modelId(), in.ingestTimeMs));
+    }
+    clipsPerSecond.markEvent(accepted.size());
+    int[] perStage = embeddings.get(embeddings.size() - 1).keptTokensPerStage();
+    keptTokenRatio = (double) perStage[perStage.length - 1] / perStage[0];
+  }
+
+  /** The record's JPEGs as a model clip, or why the model cannot take it. */
+  private Clip decode(ClipRecord record) throws UnusableClip {
+    int frames = record.jpegs == null ? 0 : record.jpegs.length;
+    int expected = model.config().frames();
+    if (frames != expected) {
+      throw new UnusableClip("clip has " + frames + " frames but model " + model.modelId() + " takes " + expected
+          + " (the clip cutter must sample exactly that many frames per clip)");
+    }
+    List<RgbFrame> decoded = new ArrayList<>(frames);
+    for (int f = 0; f < frames; f++) {
+      try {
+        decoded.add(Jpeg.decode(record.jpegs[f]));
+      } catch (IOException e) {
+        throw new UnusableClip("frame " + f + " of " + frames + " does not decode: " + e.getMessage());
+      }
+    }
+    return new Clip(decoded);
+  }
+
+  /** Why one clip cannot be embedded; it costs that clip, not its batch. */
+  private static final class UnusableClip extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UnusableClip(String reason) {
+      super(reason, null, false, false); // an expected outcome, not a bug: no stack trace
+    }
+  }
+}

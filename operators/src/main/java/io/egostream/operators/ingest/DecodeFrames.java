@@ -1,0 +1,244 @@
+package io.egostream.operators.ingest;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.egostream.model.RgbFrame;
+import io.egostream.operators.records.DeadLetterRecord;
+import io.egostream.operators.records.FrameRecord;
+import io.egostream.operators.records.Jpeg;
+import io.egostream.operators.records.RawRecord;
+import io.egostream.proto.v1.Frame;
+import io.egostream.proto.v1.FrameBatch;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Turns each record of topic ego.frames (a {@code FrameBatch}) into one {@link FrameRecord} per frame, checking
+ * every rule of the wire contract on the way. A record that breaks one goes whole to {@link #DEAD_LETTERS}, byte for
+ * byte, with the first broken rule as its reason ("frame 2: …" when a frame is at fault). This function never
+ * throws for a bad record: nothing a producer sends can fail the job.
+ *
+ * <p>All or nothing per record, because a record is the unit the dead-letter topic keeps and replays: if the good
+ * frames of a bad batch went on, replaying the fixed record would feed them twice, and the dead-letter topic would
+ * no longer say exactly which input the job did not use. The cost is a few seconds of one device's frames, which the
+ * clip builder then reports as a gap.
+ *
+ * <p>Capture times are checked against the processing-time clock ({@code DecodeSettings}): event time itself cannot
+ * say that a frame from 1970 or from next week is wrong.
+ *
+ * <p>Metrics: {@code framesDecoded}, {@code deadLetters}.
+ */
+public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
+
+  /** Records that could not be used, with why; the job writes them to ego.deadletter. */
+  public static final OutputTag<DeadLetterRecord> DEAD_LETTERS =
+      new OutputTag<>("dead-letters", TypeInformation.of(DeadLetterRecord.class));
+
+  private static final long SECOND_MS = 1000;
+  private static final long MINUTE_MS = 60 * SECOND_MS;
+  private static final long HOUR_MS = 60 * MINUTE_MS;
+  private static final long DAY_MS = 24 * HOUR_MS;
+
+  private final DecodeSettings settings;
+
+  private transient Counter framesDecoded;
+  private transient Counter deadLetters;
+
+  public DecodeFrames(DecodeSettings settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    framesDecoded = getRuntimeContext().getMetricGroup().counter("framesDecoded");
+    deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+  }
+
+  @Override
+  public void processElement(RawRecord record, Context ctx, Collector<FrameRecord> out) {
+    long now = ctx.timerService().currentProcessingTime();
+    List<FrameRecord> frames;
+    try {
+      frames = decode(record, now);
+    } catch (Rejected e) {
+      deadLetter(record, e.getMessage(), now, ctx);
+      return;
+    } catch (RuntimeException e) {
+      // A library failing on input nobody foresaw must not fail the job either; the record is kept for a look.
+      deadLetter(record, "unexpected error decoding the record: " + e, now, ctx);
+      return;
+    }
+    // Emitted only once the whole record passed, and outside the try: a failure downstream is never taken for a
+    // bad record.
+    for (FrameRecord frame : frames) {
+      out.collect(frame);
+    }
+    framesDecoded.inc(frames.size());
+  }
+
+  private void deadLetter(RawRecord record, String reason, long now, Context ctx) {
+    deadLetters.inc();
+    ctx.output(DEAD_LETTERS, new DeadLetterRecord(record, reason, now));
+  }
+
+  private List<FrameRecord> decode(RawRecord record, long now) throws Rejected {
+    if (record.value == null) {
+      throw new Rejected("tombstone: the record has no value (expected a FrameBatch)");
+    }
+    if (record.value.length == 0) {
+      throw new Rejected("empty value: 0 bytes (expected a FrameBatch)");
+    }
+    FrameBatch batch;
+    try {
+      batch = FrameBatch.parseFrom(record.value);
+    } catch (InvalidProtocolBufferException e) {
+      throw new Rejected("malformed FrameBatch protobuf: " + e.getMessage());
+    }
+    String deviceId = batch.getDeviceId();
+    if (deviceId.isEmpty()) {
+      throw new Rejected("missing device_id");
+    }
+    if (batch.getSessionId().isEmpty()) {
+      throw new Rejected("missing session_id");
+    }
+    if (record.key == null) {
+      throw new Rejected("missing record key: it must equal device_id " + quote(deviceId));
+    }
+    // Byte comparison: the key is UTF-8 by contract, and a key that is not valid UTF-8 must not match by accident.
+    if (!Arrays.equals(record.key, deviceId.getBytes(StandardCharsets.UTF_8))) {
+      throw new Rejected("record key " + quote(new String(record.key, StandardCharsets.UTF_8))
+          + " does not equal device_id " + quote(deviceId));
+    }
+    if (batch.getFramesCount() == 0) {
+      throw new Rejected("no frames");
+    }
+    List<FrameRecord> frames = new ArrayList<>(batch.getFramesCount());
+    for (int i = 0; i < batch.getFramesCount(); i++) {
+      Frame frame = batch.getFrames(i);
+      checkTimes(i, frame, i == 0 ? null : batch.getFrames(i - 1), now);
+      byte[] jpeg = frame.getJpeg().toByteArray();
+      checkImage(i, frame, jpeg);
+      frames.add(new FrameRecord(deviceId, batch.getSessionId(), frame.getCaptureTimeMs(), frame.getSequence(),
+          frame.getWidth(), frame.getHeight(), jpeg, record.ingestTimeMs));
+    }
+    return frames;
+  }
+
+  private void checkTimes(int i, Frame frame, Frame previous, long now) throws Rejected {
+    long captureTime = frame.getCaptureTimeMs();
+    if (captureTime <= 0) {
+      throw new Rejected("frame " + i + ": capture_time_ms " + captureTime + " is not positive");
+    }
+    if (captureTime > now + settings.maxFutureSkewMs()) {
+      throw new Rejected("frame " + i + ": capture_time_ms " + captureTime + " is more than "
+          + duration(settings.maxFutureSkewMs()) + " ahead of the job's clock (" + now + ")"
+          + (plausible(captureTime / 1000, now) ? "; microseconds instead of milliseconds?" : ""));
+    }
+    if (captureTime < now - settings.maxAgeMs()) {
+      throw new Rejected("frame " + i + ": capture_time_ms " + captureTime + " is more than "
+          + duration(settings.maxAgeMs()) + " behind the job's clock (" + now + ")"
+          + (plausible(captureTime * 1000, now) ? "; seconds instead of milliseconds?" : ""));
+    }
+    if (previous != null) {
+      if (frame.getSequence() <= previous.getSequence()) {
+        throw new Rejected("frame " + i + ": sequence " + frame.getSequence() + " does not increase (frame "
+            + (i - 1) + " has " + previous.getSequence() + ")");
+      }
+      if (captureTime <= previous.getCaptureTimeMs()) {
+        throw new Rejected("frame " + i + ": capture_time_ms " + captureTime + " is not after frame " + (i - 1)
+            + "'s (" + previous.getCaptureTimeMs() + "); frames must be in capture order");
+      }
+    }
+  }
+
+  private void checkImage(int i, Frame frame, byte[] jpeg) throws Rejected {
+    int width = frame.getWidth();
+    int height = frame.getHeight();
+    if (width <= 0 || height <= 0 || width > settings.maxFrameSide() || height > settings.maxFrameSide()) {
+      throw new Rejected("frame " + i + ": width/height " + width + "x" + height + " out of range (1 to "
+          + settings.maxFrameSide() + " a side)");
+    }
+    if (jpeg.length == 0) {
+      throw new Rejected("frame " + i + ": missing jpeg");
+    }
+    // The header first: its size decides how much memory decoding takes, so it must be the declared one.
+    int[] headerSize = jpegHeaderSize(i, jpeg);
+    checkSize(i, width, height, headerSize[0], headerSize[1]);
+    // ImageIO decodes a cut-off JPEG without an error (the missing rows come out grey), so look for the end.
+    if (jpeg.length < 2 || (jpeg[jpeg.length - 2] & 0xFF) != 0xFF || (jpeg[jpeg.length - 1] & 0xFF) != 0xD9) {
+      throw new Rejected("frame " + i + ": JPEG is truncated (it does not end with the end-of-image marker FF D9)");
+    }
+    RgbFrame decoded;
+    try {
+      decoded = Jpeg.decode(jpeg);
+    } catch (IOException e) {
+      throw new Rejected("frame " + i + ": " + e.getMessage());
+    }
+    checkSize(i, width, height, decoded.width(), decoded.height());
+  }
+
+  private static void checkSize(int i, int width, int height, int jpegWidth, int jpegHeight) throws Rejected {
+    if (width != jpegWidth || height != jpegHeight) {
+      throw new Rejected("frame " + i + ": width/height " + width + "x" + height + " do not match the JPEG's "
+          + jpegWidth + "x" + jpegHeight);
+    }
+  }
+
+  /** Width and height from the JPEG header alone, without decoding (and allocating) the image. */
+  private static int[] jpegHeaderSize(int i, byte[] jpeg) throws Rejected {
+    ImageReader reader = ImageIO.getImageReadersByFormatName("jpeg").next();
+    // A memory-cached stream: ImageIO's default stream would spool the bytes to a temporary file.
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(jpeg))) {
+      reader.setInput(in, true, true);
+      return new int[] {reader.getWidth(0), reader.getHeight(0)};
+    } catch (IOException | RuntimeException e) {
+      throw new Rejected("frame " + i + ": JPEG does not decode: " + e.getMessage());
+    } finally {
+      reader.dispose();
+    }
+  }
+
+  /** Whether a capture time lies in the accepted range around the clock: used to suggest a unit error. */
+  private boolean plausible(long captureTime, long now) {
+    return captureTime >= now - settings.maxAgeMs() && captureTime <= now + settings.maxFutureSkewMs();
+  }
+
+  /** "1 day", "7 days", "90 minutes", "1500 ms": durations in reasons, for people. */
+  private static String duration(long ms) {
+    long[] units = {DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS};
+    String[] names = {"day", "hour", "minute", "second"};
+    for (int u = 0; u < units.length; u++) {
+      if (ms >= units[u] && ms % units[u] == 0) {
+        long count = ms / units[u];
+        return count + " " + names[u] + (count == 1 ? "" : "s");
+      }
+    }
+    return ms + " ms";
+  }
+
+  /** Quoted, and cut short: a reason is for a person and must stay small whatever the record holds. */
+  private static String quote(String s) {
+    return "\"" + (s.length() > 64 ? s.substring(0, 64) + "…" : s) + "\"";
+  }
+
+  /** Why a record is rejected; control flow only, so without a stack trace. */
+  private static final class Rejected extends Exception {
+    Rejected(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package io.egostream.operators.ingest;
+
+import io.egostream.operators.records.FrameRecord;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+
+/** Event time of frames: their capture time. */
+public final class FrameWatermarks {
+  /** How late a frame may arrive behind the newest one and still be on time. */
+  public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofSeconds(2);
+  /**
+   * How long an input may stay silent before it stops holding the watermark back, so that silent devices (and empty
+   * partitions) do not stall every other device's clips.
+   */
+  public static final Duration DEFAULT_IDLENESS = Duration.ofSeconds(5);
+
+  private FrameWatermarks() {}
+
+  /** {@link #strategy(Duration, Duration)} with 2 s out-of-orderness and 5 s idleness. */
+  public static WatermarkStrategy<FrameRecord> strategy() {
+    return strategy(DEFAULT_OUT_OF_ORDERNESS, DEFAULT_IDLENESS);
+  }
+
+  /**
+   * Watermark = newest capture time seen − {@code outOfOrderness} − 1 ms; an input with no frames for
+   * {@code idleness} (processing time) is marked idle.
+   */
+  public static WatermarkStrategy<FrameRecord> strategy(Duration outOfOrderness, Duration idleness) {
+    if (outOfOrderness == null || outOfOrderness.isNegative()) {
+      throw new IllegalArgumentException(
+          "Invalid value " + outOfOrderness + " for outOfOrderness: must not be negative");
+    }
+    if (idleness == null || idleness.isNegative() || idleness.isZero()) {
+      throw new IllegalArgumentException("Invalid value " + idleness + " for idleness: must be positive");
+    }
+    return WatermarkStrategy.<FrameRecord>forBoundedOutOfOrderness(outOfOrderness)
+        .withTimestampAssigner((frame, recordTimestamp) -> frame.captureTimeMs)
+        .withIdleness(idleness);
+  }
+}

@@ -1,0 +1,67 @@
+package io.egostream.operators.kafka;
+
+import io.egostream.model.SvittConfig;
+import io.egostream.operators.records.EmbeddedClip;
+import io.egostream.proto.v1.ClipEmbedding;
+import io.egostream.proto.v1.KeptTokens;
+import io.egostream.proto.v1.Sparsity;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** Writes embedded clips to {@code ego.embeddings} as {@link ClipEmbedding} protobufs keyed by device id. */
+public final class ClipEmbeddingSerializer implements KafkaRecordSerializationSchema<EmbeddedClip> {
+  private static final long serialVersionUID = 1L;
+
+  private final String topic;
+  private final Sparsity sparsity;
+
+  /** @param config the model's config, whose sparsity settings every record carries */
+  public ClipEmbeddingSerializer(String topic, SvittConfig config) {
+    this.topic = topic;
+    this.sparsity = sparsity(config);
+  }
+
+  static Sparsity sparsity(SvittConfig config) {
+    return Sparsity.newBuilder()
+        .setSparseAttention(config.sparseAttention())
+        .setBlockSize(config.blockSize())
+        .setLocalBlocks(config.localBlocks())
+        .setRandomBlocks(config.randomBlocks())
+        .setKeepRate(config.keepRate())
+        .addAllPruneLayers(config.pruneLayers())
+        .build();
+  }
+
+  /** The protobuf of one embedded clip. */
+  public ClipEmbedding toProto(EmbeddedClip clip) {
+    ClipEmbedding.Builder b = ClipEmbedding.newBuilder()
+        .setDeviceId(clip.deviceId)
+        .setSessionId(clip.sessionId)
+        .setStartMs(clip.startMs)
+        .setEndMs(clip.endMs)
+        .setModelId(clip.modelId)
+        .setSparsity(sparsity)
+        .setIngestTimeMs(clip.ingestTimeMs);
+    for (long t : clip.frameTimesMs) {
+      b.addFrameTimesMs(t);
+    }
+    for (float x : clip.embedding) {
+      b.addEmbedding(x);
+    }
+    for (int[] stage : clip.keptTokens) {
+      KeptTokens.Builder kept = KeptTokens.newBuilder();
+      for (int index : stage) {
+        kept.addIndex(index);
+      }
+      b.addKeptTokens(kept);
+    }
+    return b.build();
+  }
+
+  @Override
+  public ProducerRecord<byte[], byte[]> serialize(EmbeddedClip clip, KafkaSinkContext context, Long timestamp) {
+    return new ProducerRecord<>(topic, null, clip.endMs, clip.deviceId.getBytes(StandardCharsets.UTF_8),
+        toProto(clip).toByteArray());
+  }
+}

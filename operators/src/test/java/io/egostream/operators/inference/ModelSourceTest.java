@@ -1,0 +1,59 @@
+package io.egostream.operators.inference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import io.egostream.model.Clip;
+import io.egostream.model.SvittEgo;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.flink.util.InstantiationUtil;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelSourceTest {
+  private static final Clip CLIP = TestClips.decoded(TestClips.clip("a", 2, 1));
+
+  @Test
+  void anInitialisedModelTravelsAsItsConfigAndSeedAndComesBackTheSame() throws Exception {
+    ModelSource shipped = InstantiationUtil.clone(ModelSource.initialized(TestClips.micro(), 7));
+    try (SvittEgo direct = SvittEgo.initialize(TestClips.micro(), 7, Device.cpu());
+        SvittEgo loaded = shipped.load(Device.cpu())) {
+      assertEquals(direct.config(), loaded.config());
+      assertEquals("svitt-ego-micro-untrained-seed7", loaded.modelId());
+      assertArrayEquals(embed(direct), embed(loaded), 0f);
+    }
+  }
+
+  @Test
+  void aModelFolderLoadsTheSavedWeights(@TempDir Path dir) throws Exception {
+    try (SvittEgo saved = SvittEgo.initialize(TestClips.micro(), 3, Device.cpu())) {
+      saved.save(dir);
+      ModelSource source = InstantiationUtil.clone(ModelSource.folder(dir));
+      try (SvittEgo loaded = source.load(Device.cpu())) {
+        assertArrayEquals(embed(saved), embed(loaded), 0f);
+      }
+    }
+  }
+
+  @Test
+  void aMissingFolderIsAnErrorNamingIt(@TempDir Path dir) {
+    Path missing = dir.resolve("no-such-model");
+    IOException e = assertThrows(IOException.class, () -> ModelSource.folder(missing).load(Device.cpu()));
+    assertTrue(e.getMessage().contains("no-such-model"), e.getMessage());
+  }
+
+  @Test
+  void anUnknownPresetIsRefusedWhereTheJobIsBuilt() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelSource.preset("huge", 0));
+    assertTrue(e.getMessage().startsWith("Invalid value huge for preset"), e.getMessage());
+  }
+
+  private static float[] embed(SvittEgo model) {
+    return model.embedClips(List.of(CLIP)).get(0).vector();
+  }
+}

@@ -1,0 +1,272 @@
+package io.egostream.operators.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.egostream.operators.records.ClipRecord;
+import io.egostream.operators.records.FrameRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ClipBuilderTest {
+  /** A window start (a multiple of the 2 s stride); every time in these tests is relative to it. */
+  private static final long T0 = 1_700_000_000_000L;
+  private static final ClipSettings SETTINGS = ClipSettings.defaults(); // 4 s clips, 2 s stride, 4 frames
+  private static final byte[] JPEG = TestSupport.jpeg(8, 6);
+
+  private TestSupport.Metrics metrics;
+  private MockEnvironment environment;
+  private KeyedOneInputStreamOperatorTestHarness<String, FrameRecord, ClipRecord> harness;
+
+  @BeforeEach
+  void openHarness() throws Exception {
+    harness = open(SETTINGS, null);
+  }
+
+  @AfterEach
+  void closeHarness() throws Exception {
+    harness.close();
+    environment.close();
+  }
+
+  @Test
+  void inOrderFramesMakeAlignedWindowsOfUniformlySampledFrames() throws Exception {
+    for (long t = 0; t <= 7_500; t += 500) { // 16 frames, 2 a second
+      process(frame("glasses-1", t));
+    }
+
+    watermark(3_999); // the last millisecond of [0, 4000): it and [-2000, 2000) are complete
+    assertEquals(List.of("glasses-1 [-2000, 2000) 0 500 1000 1500", "glasses-1 [0, 4000) 500 1500 2500 3500"),
+        clips());
+
+    watermark(7_999);
+    assertEquals(List.of("glasses-1 [2000, 6000) 2500 3500 4500 5500", "glasses-1 [4000, 8000) 4500 5500 6500 7500"),
+        clips());
+
+    ClipRecord last = emitted(11_999).get(0);
+    assertEquals("glasses-1 [6000, 10000) 6000 6500 7000 7500", describe(last));
+    assertEquals("session-1", last.sessionId);
+    assertEquals(T0 + 7_500 + 10, last.ingestTimeMs, "ingest time of the newest frame used");
+    assertEquals(4, last.jpegs.length);
+    assertArrayEquals(JPEG, last.jpegs[3]);
+    assertEquals(0, metrics.count("clipsSkippedTooFewFrames"));
+  }
+
+  @Test
+  void outOfOrderFramesWithinTheBoundAreUsed() throws Exception {
+    process(frame("glasses-1", 500));
+    process(frame("glasses-1", 2_500));
+    process(frame("glasses-1", 3_500));
+    watermark(1_499); // what a 2 s bound emits after 3500
+    process(frame("glasses-1", 1_500)); // 2 s behind the newest frame, still ahead of the watermark
+
+    watermark(3_999);
+    assertEquals(List.of("glasses-1 [0, 4000) 500 1500 2500 3500"), clips());
+    assertEquals(0, metrics.count("lateFrames"));
+  }
+
+  @Test
+  void framesAtOrBehindTheWatermarkGoToTheLateOutput() throws Exception {
+    watermark(5_000);
+    process(frame("glasses-1", 4_000));
+    process(frame("glasses-1", 5_000)); // at the watermark: late too
+    process(frame("glasses-1", 5_001));
+
+    List<Long> late = harness.getSideOutput(ClipBuilder.LATE).stream()
+        .map(r -> r.getValue().captureTimeMs - T0).collect(Collectors.toList());
+    assertEquals(List.of(4_000L, 5_000L), late);
+    assertEquals(2, metrics.count("lateFrames"));
+    assertEquals(List.of(), clips());
+  }
+
+  @Test
+  void aWindowWithTooFewFramesIsAGap() throws Exception {
+    process(frame("glasses-1", 4_500));
+    process(frame("glasses-1", 5_000));
+    process(frame("glasses-1", 5_500)); // 3 frames in [2000, 6000) and in [4000, 8000), 4 needed
+
+    watermark(9_999);
+    assertEquals(List.of(), clips());
+    assertEquals(2, metrics.count("clipsSkippedTooFewFrames"));
+  }
+
+  @Test
+  void devicesAreIndependent() throws Exception {
+    for (long t = 0; t < 4_000; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    for (long t = 1_000; t < 4_000; t += 1_000) {
+      process(frame("glasses-2", t)); // 3 frames: not enough for a clip
+    }
+    process(frame("glasses-2", 5_000));
+
+    watermark(3_999);
+    assertEquals(List.of("glasses-1 [-2000, 2000) 0 500 1000 1500", "glasses-1 [0, 4000) 500 1500 2500 3500"),
+        clips());
+    assertEquals(2, metrics.count("clipsSkippedTooFewFrames"), "glasses-2's [-2000, 2000) and [0, 4000)");
+  }
+
+  @Test
+  void aSilentDevicesLastWindowsFireWhenTheWatermarkAdvances() throws Exception {
+    for (long t = 0; t < 4_000; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    watermark(3_999);
+    clips();
+
+    // Nothing more from this device; the watermark moves on (other devices, or idleness).
+    watermark(60_000);
+    assertEquals(List.of("glasses-1 [2000, 6000) 2000 2500 3000 3500"), clips());
+  }
+
+  @Test
+  void stateAndTimersAreEmptyOnceEverythingFiredAndRetentionPassed() throws Exception {
+    for (long t = 0; t < 8_000; t += 500) {
+      process(frame("glasses-1", t));
+      process(frame("glasses-2", t + 250));
+    }
+    assertTrue(harness.numKeyedStateEntries() > 0);
+    assertTrue(harness.numEventTimeTimers() > 0);
+
+    // Frames stay after their windows fired, for exact-range requests, until retention passes...
+    watermark(7_750 + SETTINGS.frameRetentionMs() - 1);
+    assertEquals(10, harness.extractOutputValues().size());
+    assertTrue(harness.numKeyedStateEntries() > 0, "the newest frames are not yet past retention");
+
+    // ...and at most one stride later, nothing is left.
+    watermark(7_750 + SETTINGS.frameRetentionMs() + SETTINGS.strideMs());
+    assertEquals(0, harness.numKeyedStateEntries());
+    assertEquals(0, harness.numEventTimeTimers());
+  }
+
+  @Test
+  void aDuplicateCaptureTimeKeepsTheFirstFrame() throws Exception {
+    for (long t = 0; t < 4_000; t += 1_000) {
+      process(frame("glasses-1", t));
+    }
+    FrameRecord duplicate = frame("glasses-1", 2_000);
+    duplicate.jpeg = TestSupport.jpeg(16, 12);
+    process(duplicate);
+
+    ClipRecord clip = emitted(3_999).get(0); // [-2000, 2000) has 2 frames: a gap
+    assertEquals("glasses-1 [0, 4000) 0 1000 2000 3000", describe(clip));
+    assertArrayEquals(JPEG, clip.jpegs[2]);
+    assertEquals(1, metrics.count("duplicateFrames"));
+  }
+
+  @Test
+  void aClipAcrossARestartCarriesTheNewestSession() throws Exception {
+    process(frame("glasses-1", 0));
+    process(frame("glasses-1", 1_000));
+    process(frame("glasses-1", 2_000, "session-2"));
+    process(frame("glasses-1", 3_000, "session-2"));
+
+    ClipRecord clip = emitted(3_999).get(0); // [-2000, 2000) has 2 frames: a gap
+    assertEquals("glasses-1 [0, 4000) 0 1000 2000 3000", describe(clip));
+    assertEquals("session-2", clip.sessionId);
+  }
+
+  @Test
+  void belowFramesPerClipSparseWindowsRepeatFrames() throws Exception {
+    harness.close();
+    environment.close();
+    harness = open(new ClipSettings(4_000, 2_000, 4, 2, 120_000), null);
+    process(frame("glasses-1", 400));
+    process(frame("glasses-1", 3_000));
+
+    assertEquals("glasses-1 [0, 4000) 400 400 3000 3000", describe(emitted(3_999).get(0)));
+  }
+
+  @Test
+  void aRestoredSnapshotKeepsTheBufferedFrames() throws Exception {
+    process(frame("glasses-1", 0));
+    process(frame("glasses-1", 1_000));
+    OperatorSubtaskState snapshot = harness.snapshot(1, T0 + 1_500);
+    harness.close();
+    environment.close();
+
+    harness = open(SETTINGS, snapshot);
+    process(frame("glasses-1", 2_000));
+    process(frame("glasses-1", 3_000));
+    List<ClipRecord> clips = emitted(3_999);
+    assertEquals("glasses-1 [0, 4000) 0 1000 2000 3000", describe(clips.get(0)));
+    assertArrayEquals(JPEG, clips.get(0).jpegs[0]);
+  }
+
+  @Test
+  void framesAreFlinkPojosSoStateNeverFallsBackToKryo() {
+    assertInstanceOf(PojoTypeInfo.class, TypeInformation.of(FrameRecord.class));
+    assertInstanceOf(PojoTypeInfo.class, TypeInformation.of(ClipRecord.class));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  private KeyedOneInputStreamOperatorTestHarness<String, FrameRecord, ClipRecord> open(ClipSettings settings,
+      OperatorSubtaskState restoreFrom) throws Exception {
+    metrics = new TestSupport.Metrics();
+    environment = metrics.environment();
+    KeyedOneInputStreamOperatorTestHarness<String, FrameRecord, ClipRecord> opened =
+        new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new ClipBuilder(settings)),
+            frame -> frame.deviceId, Types.STRING, environment);
+    if (restoreFrom != null) {
+      opened.initializeState(restoreFrom);
+    }
+    opened.open();
+    return opened;
+  }
+
+  private static FrameRecord frame(String device, long t) {
+    return frame(device, t, "session-1");
+  }
+
+  private static FrameRecord frame(String device, long t, String session) {
+    // ingest time: 10 ms after capture, so that "the newest ingest time" is checkable
+    return new FrameRecord(device, session, T0 + t, t / 100, 8, 6, JPEG, T0 + t + 10);
+  }
+
+  private void process(FrameRecord frame) throws Exception {
+    harness.processElement(new StreamRecord<>(frame, frame.captureTimeMs));
+  }
+
+  private void watermark(long t) throws Exception {
+    harness.processWatermark(T0 + t);
+  }
+
+  /** Advances the watermark and returns the clips it released (all keys, in emission order). */
+  private List<ClipRecord> emitted(long watermark) throws Exception {
+    watermark(watermark);
+    List<ClipRecord> clips = new ArrayList<>(harness.extractOutputValues());
+    harness.getOutput().clear();
+    return clips;
+  }
+
+  /** The clips emitted since the last call, described and sorted by device then start. */
+  private List<String> clips() {
+    List<String> described = harness.extractOutputValues().stream().map(ClipBuilderTest::describe).sorted()
+        .collect(Collectors.toList());
+    harness.getOutput().clear();
+    return described;
+  }
+
+  private static String describe(ClipRecord clip) {
+    StringBuilder s = new StringBuilder(clip.deviceId + " [" + (clip.startMs - T0) + ", " + (clip.endMs - T0) + ")");
+    for (long t : clip.frameTimesMs) {
+      s.append(' ').append(t - T0);
+    }
+    return s.toString();
+  }
+}

@@ -1,0 +1,32 @@
+package io.egostream.operators.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class ClipSettingsTest {
+
+  @Test
+  void defaultsAreTheEgoMcqSetting() {
+    assertEquals(new ClipSettings(4_000, 2_000, 4, 4, 120_000), ClipSettings.defaults());
+  }
+
+  @Test
+  void invalidValuesAreNamedWithTheReason() {
+    assertMessage("Invalid value 0 for clipMs: must be positive", () -> new ClipSettings(0, 2_000, 4, 4, 120_000));
+    assertMessage("Invalid value -1 for strideMs: must be positive", () -> new ClipSettings(4_000, -1, 4, 4, 120_000));
+    assertMessage("Invalid value 0 for framesPerClip: must be positive (the model's frame count)",
+        () -> new ClipSettings(4_000, 2_000, 0, 1, 120_000));
+    assertMessage("Invalid value 5 for minFramesPerClip: must be between 1 and framesPerClip (4)",
+        () -> new ClipSettings(4_000, 2_000, 4, 5, 120_000));
+    assertMessage("Invalid value 8 for minFramesPerClip: a 5 ms window holds at most 5 distinct capture times "
+        + "(lower it or lengthen clipMs)", () -> new ClipSettings(5, 5, 8, 8, 120_000));
+    assertMessage("Invalid value 3999 for frameRetentionMs: must be at least clipMs (4000), or frames would be "
+        + "evicted before their windows fire", () -> new ClipSettings(4_000, 2_000, 4, 4, 3_999));
+  }
+
+  private static void assertMessage(String expected, Runnable construct) {
+    assertEquals(expected, assertThrows(IllegalArgumentException.class, construct::run).getMessage());
+  }
+}

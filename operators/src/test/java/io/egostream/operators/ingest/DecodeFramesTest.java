@@ -1,0 +1,267 @@
+package io.egostream.operators.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.egostream.operators.records.DeadLetterRecord;
+import io.egostream.operators.records.FrameRecord;
+import io.egostream.operators.records.RawRecord;
+import io.egostream.proto.v1.Frame;
+import io.egostream.proto.v1.FrameBatch;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Collectors;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.streaming.api.operators.ProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DecodeFramesTest {
+  /** The job's processing-time clock during these tests. */
+  private static final long NOW = 1_700_000_000_000L;
+  private static final long DAY = 24 * 60 * 60 * 1000L;
+  private static final String DEVICE = "glasses-1";
+  private static final byte[] KEY = DEVICE.getBytes(StandardCharsets.UTF_8);
+  private static final byte[] JPEG = TestSupport.jpeg(8, 6);
+
+  private TestSupport.Metrics metrics;
+  private MockEnvironment environment;
+  private OneInputStreamOperatorTestHarness<RawRecord, FrameRecord> harness;
+
+  @BeforeEach
+  void openHarness() throws Exception {
+    metrics = new TestSupport.Metrics();
+    environment = metrics.environment();
+    harness = new OneInputStreamOperatorTestHarness<>(
+        new ProcessOperator<>(new DecodeFrames(DecodeSettings.defaults())), environment);
+    harness.open();
+    harness.setProcessingTime(NOW);
+  }
+
+  @AfterEach
+  void closeHarness() throws Exception {
+    harness.close();
+    environment.close();
+  }
+
+  @Test
+  void aGoodBatchBecomesOneFrameRecordPerFrame() throws Exception {
+    byte[] bigger = TestSupport.jpeg(16, 12);
+    RawRecord record = record(KEY, batch(frame(-2_000, 7, JPEG, 8, 6), frame(-1_900, 8, bigger, 16, 12),
+        frame(-1_800, 10, JPEG, 8, 6)).toByteArray());
+    harness.processElement(new StreamRecord<>(record));
+
+    List<FrameRecord> frames = harness.extractOutputValues();
+    assertEquals(3, frames.size());
+    FrameRecord second = frames.get(1);
+    assertEquals(DEVICE, second.deviceId);
+    assertEquals("session-1", second.sessionId);
+    assertEquals(NOW - 1_900, second.captureTimeMs);
+    assertEquals(8, second.sequence);
+    assertEquals(16, second.width);
+    assertEquals(12, second.height);
+    assertArrayEquals(bigger, second.jpeg);
+    assertEquals(record.ingestTimeMs, second.ingestTimeMs);
+    assertEquals(List.of(NOW - 2_000, NOW - 1_900, NOW - 1_800),
+        frames.stream().map(f -> f.captureTimeMs).collect(Collectors.toList()));
+    assertEquals(List.of(), takeDeadLetters());
+    assertEquals(3, metrics.count("framesDecoded"));
+    assertEquals(0, metrics.count("deadLetters"));
+  }
+
+  @Test
+  void recordsThatAreNotAFrameBatchAreDeadLettered() throws Exception {
+    assertRejected("tombstone: the record has no value (expected a FrameBatch)", record(KEY, null));
+    assertRejected("empty value: 0 bytes (expected a FrameBatch)", record(KEY, new byte[0]));
+    // Field 1 (device_id) announces 5 bytes, 1 follows.
+    String malformed = rejected(record(KEY, new byte[] {0x0A, 0x05, 'g'})).reason;
+    assertTrue(malformed.startsWith("malformed FrameBatch protobuf: "), malformed);
+    assertEquals(3, metrics.count("deadLetters"));
+  }
+
+  @Test
+  void batchFieldsAreChecked() throws Exception {
+    Frame good = frame(0, 1, JPEG, 8, 6);
+    assertRejected("missing device_id", record(KEY, batch(good).toBuilder().clearDeviceId().build().toByteArray()));
+    assertRejected("missing session_id", record(KEY, batch(good).toBuilder().clearSessionId().build().toByteArray()));
+    assertRejected("missing record key: it must equal device_id \"glasses-1\"",
+        record(null, batch(good).toByteArray()));
+    assertRejected("record key \"glasses-2\" does not equal device_id \"glasses-1\"",
+        record("glasses-2".getBytes(StandardCharsets.UTF_8), batch(good).toByteArray()));
+    assertRejected("no frames", record(KEY, batch().toByteArray()));
+  }
+
+  @Test
+  void imagesAreChecked() throws Exception {
+    Frame good = frame(0, 1, JPEG, 8, 6);
+    String notJpeg = rejected(record(KEY, batch(good, frame(10, 2, "not a jpeg".getBytes(StandardCharsets.UTF_8),
+        8, 6)).toByteArray())).reason;
+    assertTrue(notJpeg.startsWith("frame 1: JPEG does not decode: "), notJpeg);
+    assertRejected("frame 0: missing jpeg", batchRecord(frame(0, 1, new byte[0], 8, 6)));
+    assertRejected("frame 0: JPEG is truncated (it does not end with the end-of-image marker FF D9)",
+        batchRecord(frame(0, 1, Arrays.copyOf(JPEG, JPEG.length - 2), 8, 6)));
+    assertRejected("frame 0: width/height 16x12 do not match the JPEG's 8x6", batchRecord(frame(0, 1, JPEG, 16, 12)));
+    assertRejected("frame 0: width/height 0x0 out of range (1 to 4096 a side)", batchRecord(frame(0, 1, JPEG, 0, 0)));
+  }
+
+  @Test
+  void aJpegClaimingAHugeSizeIsRejectedBeforeDecoding() throws Exception {
+    byte[] bomb = withHeaderSize(JPEG, 30_000, 30_000);
+    assertRejected("frame 0: width/height 8x6 do not match the JPEG's 30000x30000",
+        batchRecord(frame(0, 1, bomb, 8, 6)));
+    assertRejected("frame 0: width/height 30000x30000 out of range (1 to 4096 a side)",
+        batchRecord(frame(0, 1, bomb, 30_000, 30_000)));
+  }
+
+  @Test
+  void captureTimesAreChecked() throws Exception {
+    assertRejected("frame 0: capture_time_ms 0 is not positive", batchRecord(frameAt(0, 1)));
+    assertRejected("frame 0: capture_time_ms " + (NOW + DAY + 1) + " is more than 1 day ahead of the job's clock ("
+        + NOW + ")", batchRecord(frameAt(NOW + DAY + 1, 1)));
+    assertRejected("frame 0: capture_time_ms " + NOW * 1000 + " is more than 1 day ahead of the job's clock ("
+        + NOW + "); microseconds instead of milliseconds?", batchRecord(frameAt(NOW * 1000, 1)));
+    assertRejected("frame 0: capture_time_ms " + (NOW - 7 * DAY - 1) + " is more than 7 days behind the job's clock ("
+        + NOW + ")", batchRecord(frameAt(NOW - 7 * DAY - 1, 1)));
+    assertRejected("frame 0: capture_time_ms 1700000000 is more than 7 days behind the job's clock (" + NOW
+        + "); seconds instead of milliseconds?", batchRecord(frameAt(NOW / 1000, 1)));
+    // At the limits: accepted.
+    harness.processElement(new StreamRecord<>(batchRecord(frameAt(NOW - 7 * DAY, 1), frameAt(NOW + DAY, 2))));
+    assertEquals(2, harness.extractOutputValues().size());
+  }
+
+  @Test
+  void framesMustBeInOrder() throws Exception {
+    assertRejected("frame 1: sequence 5 does not increase (frame 0 has 5)",
+        batchRecord(frameAt(NOW - 100, 5), frameAt(NOW - 50, 5)));
+    assertRejected("frame 2: capture_time_ms " + (NOW - 100) + " is not after frame 1's (" + (NOW - 100)
+        + "); frames must be in capture order",
+        batchRecord(frameAt(NOW - 200, 1), frameAt(NOW - 100, 2), frameAt(NOW - 100, 3)));
+  }
+
+  @Test
+  void oneBadFrameDeadLettersTheWholeRecordByteForByte() throws Exception {
+    RawRecord record = batchRecord(frame(-100, 1, JPEG, 8, 6), frame(-50, 2, JPEG, 16, 12), frame(0, 3, JPEG, 8, 6));
+    DeadLetterRecord dead = rejected(record);
+    assertEquals("frame 1: width/height 16x12 do not match the JPEG's 8x6", dead.reason);
+    assertEquals(0, metrics.count("framesDecoded"));
+  }
+
+  @Test
+  void neverThrowsWhateverTheBytes() throws Exception {
+    Random random = new Random(7);
+    byte[] good = batch(frame(-100, 1, JPEG, 8, 6), frame(0, 2, JPEG, 8, 6)).toByteArray();
+    int deadLetters = 0;
+    for (int i = 0; i < 400; i++) {
+      byte[] value;
+      if (i % 2 == 0) {
+        value = new byte[random.nextInt(64)];
+        random.nextBytes(value);
+      } else { // a valid batch with a few bytes changed: gets past the first checks more often
+        value = good.clone();
+        for (int changes = 1 + random.nextInt(3); changes > 0; changes--) {
+          value[random.nextInt(value.length)] ^= (byte) (1 + random.nextInt(255));
+        }
+      }
+      harness.processElement(new StreamRecord<>(record(KEY, value)));
+      int frames = harness.extractOutputValues().size();
+      int dead = takeDeadLetters().size();
+      assertTrue(frames > 0 && dead == 0 || frames == 0 && dead == 1, "frames or one dead letter, for record " + i);
+      deadLetters += dead;
+      harness.getOutput().clear();
+    }
+    assertTrue(deadLetters > 0);
+    assertEquals(deadLetters, metrics.count("deadLetters"));
+  }
+
+  @Test
+  void settingsAreValidated() {
+    assertEquals("Invalid value -1 for maxFutureSkewMs: must not be negative",
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(-1, DAY, 100)).getMessage());
+    assertEquals("Invalid value 0 for maxAgeMs: must be positive",
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, 0, 100)).getMessage());
+    assertEquals("Invalid value 0 for maxFrameSide: must be positive",
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 0)).getMessage());
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  private void assertRejected(String reason, RawRecord record) throws Exception {
+    assertEquals(reason, rejected(record).reason);
+  }
+
+  /** Processes a record that must be rejected: no frames out, one dead letter carrying the record as it came. */
+  private DeadLetterRecord rejected(RawRecord record) throws Exception {
+    harness.processElement(new StreamRecord<>(record));
+    assertEquals(List.of(), harness.extractOutputValues(), "no frame of a rejected record goes on");
+    List<DeadLetterRecord> dead = takeDeadLetters();
+    assertEquals(1, dead.size());
+    DeadLetterRecord letter = dead.get(0);
+    assertEquals("ego.frames", letter.sourceTopic);
+    assertEquals(3, letter.sourcePartition);
+    assertEquals(42, letter.sourceOffset);
+    assertArrayEquals(record.key, letter.originalKey);
+    assertArrayEquals(record.value, letter.originalValue);
+    assertEquals(NOW, letter.timeMs);
+    return letter;
+  }
+
+  /** Takes the dead letters emitted so far out of the harness. */
+  private List<DeadLetterRecord> takeDeadLetters() {
+    ConcurrentLinkedQueue<StreamRecord<DeadLetterRecord>> queue = harness.getSideOutput(DecodeFrames.DEAD_LETTERS);
+    if (queue == null) {
+      return List.of();
+    }
+    List<DeadLetterRecord> taken = queue.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+    queue.clear();
+    return taken;
+  }
+
+  private static RawRecord record(byte[] key, byte[] value) {
+    return new RawRecord("ego.frames", 3, 42, NOW - 5, key, value, NOW - 1);
+  }
+
+  private static RawRecord batchRecord(Frame... frames) {
+    return record(KEY, batch(frames).toByteArray());
+  }
+
+  private static FrameBatch batch(Frame... frames) {
+    return FrameBatch.newBuilder().setDeviceId(DEVICE).setSessionId("session-1").addAllFrames(List.of(frames))
+        .build();
+  }
+
+  /** A frame captured {@code offsetMs} after the clock (before, when negative). */
+  private static Frame frame(long offsetMs, long sequence, byte[] jpeg, int width, int height) {
+    return Frame.newBuilder().setCaptureTimeMs(NOW + offsetMs).setSequence(sequence).setJpeg(ByteString.copyFrom(jpeg))
+        .setWidth(width).setHeight(height).build();
+  }
+
+  /** A good frame at an absolute capture time. */
+  private static Frame frameAt(long captureTimeMs, long sequence) {
+    return frame(captureTimeMs - NOW, sequence, JPEG, 8, 6);
+  }
+
+  /** The JPEG with its frame header (SOF0) claiming another size; the image data is left as it is. */
+  private static byte[] withHeaderSize(byte[] jpeg, int width, int height) {
+    byte[] patched = jpeg.clone();
+    for (int i = 0; i + 8 < patched.length; i++) {
+      if ((patched[i] & 0xFF) == 0xFF && (patched[i + 1] & 0xFF) == 0xC0) {
+        // FF C0, length (2), precision (1), height (2), width (2)
+        patched[i + 5] = (byte) (height >> 8);
+        patched[i + 6] = (byte) height;
+        patched[i + 7] = (byte) (width >> 8);
+        patched[i + 8] = (byte) width;
+        return patched;
+      }
+    }
+    throw new AssertionError("no SOF0 marker");
+  }
+}
