@@ -132,8 +132,12 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
       checkTimes(i, frame, i == 0 ? null : batch.getFrames(i - 1), now);
       byte[] jpeg = frame.getJpeg().toByteArray();
       checkImage(i, frame, jpeg);
-      frames.add(new FrameRecord(deviceId, batch.getSessionId(), frame.getCaptureTimeMs(), frame.getSequence(),
-          frame.getWidth(), frame.getHeight(), jpeg, record.ingestTimeMs));
+      FrameRecord out = new FrameRecord(deviceId, batch.getSessionId(), frame.getCaptureTimeMs(),
+          frame.getSequence(), frame.getWidth(), frame.getHeight(), jpeg, record.ingestTimeMs);
+      out.sourceTopic = record.topic;
+      out.sourcePartition = record.partition;
+      out.sourceOffset = record.offset;
+      frames.add(out);
     }
     return frames;
   }
@@ -146,12 +150,12 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     if (captureTime > now + settings.maxFutureSkewMs()) {
       throw new Rejected("frame " + i + ": capture_time_ms " + captureTime + " is more than "
           + duration(settings.maxFutureSkewMs()) + " ahead of the job's clock (" + now + ")"
-          + (plausible(captureTime / 1000, now) ? "; microseconds instead of milliseconds?" : ""));
+          + (settings.plausible(captureTime / 1000, now) ? "; microseconds instead of milliseconds?" : ""));
     }
     if (captureTime < now - settings.maxAgeMs()) {
       throw new Rejected("frame " + i + ": capture_time_ms " + captureTime + " is more than "
           + duration(settings.maxAgeMs()) + " behind the job's clock (" + now + ")"
-          + (plausible(captureTime * 1000, now) ? "; seconds instead of milliseconds?" : ""));
+          + (settings.plausible(captureTime * 1000, now) ? "; seconds instead of milliseconds?" : ""));
     }
     if (previous != null) {
       if (frame.getSequence() <= previous.getSequence()) {
@@ -213,10 +217,6 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
   }
 
   /** Whether a capture time lies in the accepted range around the clock: used to suggest a unit error. */
-  private boolean plausible(long captureTime, long now) {
-    return captureTime >= now - settings.maxAgeMs() && captureTime <= now + settings.maxFutureSkewMs();
-  }
-
   /** "1 day", "7 days", "90 minutes", "1500 ms": durations in reasons, for people. */
   private static String duration(long ms) {
     long[] units = {DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS};

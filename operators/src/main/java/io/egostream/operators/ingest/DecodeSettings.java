@@ -25,6 +25,11 @@ public record DecodeSettings(long maxFutureSkewMs, long maxAgeMs, int maxFrameSi
     require(maxFrameSide > 0, maxFrameSide, "maxFrameSide", "must be positive");
   }
 
+  /** Whether a capture time is within the accepted distance of the job's wall clock {@code nowMs}. */
+  public boolean plausible(long captureTimeMs, long nowMs) {
+    return captureTimeMs >= nowMs - maxAgeMs && captureTimeMs <= nowMs + maxFutureSkewMs;
+  }
+
   private static void require(boolean ok, long value, String name, String reason) {
     if (!ok) {
       throw new IllegalArgumentException("Invalid value " + value + " for " + name + ": " + reason);

@@ -1,10 +1,13 @@
 package io.egostream.operators.ingest;
 
-import io.egostream.operators.records.FrameRecord;
+import io.egostream.operators.records.RawRecord;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
-/** Event time of frames: their capture time. */
+/**
+ * Event time of the frame stream, assigned at the Kafka source so that watermarks are tracked per partition: a record's
+ * event time is its batch's newest plausible capture time ({@link RawRecord#eventTimeMs}).
+ */
 public final class FrameWatermarks {
   /** How late a frame may arrive behind the newest one and still be on time. */
   public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofSeconds(2);
@@ -17,15 +20,15 @@ public final class FrameWatermarks {
   private FrameWatermarks() {}
 
   /** {@link #strategy(Duration, Duration)} with 2 s out-of-orderness and 5 s idleness. */
-  public static WatermarkStrategy<FrameRecord> strategy() {
+  public static WatermarkStrategy<RawRecord> strategy() {
     return strategy(DEFAULT_OUT_OF_ORDERNESS, DEFAULT_IDLENESS);
   }
 
   /**
-   * Watermark = newest capture time seen − {@code outOfOrderness} − 1 ms; an input with no frames for
-   * {@code idleness} (processing time) is marked idle.
+   * Watermark = newest capture time seen in a partition − {@code outOfOrderness} − 1 ms, the minimum over
+   * partitions; a partition with no records for {@code idleness} (processing time) is marked idle.
    */
-  public static WatermarkStrategy<FrameRecord> strategy(Duration outOfOrderness, Duration idleness) {
+  public static WatermarkStrategy<RawRecord> strategy(Duration outOfOrderness, Duration idleness) {
     if (outOfOrderness == null || outOfOrderness.isNegative()) {
       throw new IllegalArgumentException(
           "Invalid value " + outOfOrderness + " for outOfOrderness: must not be negative");
@@ -33,8 +36,8 @@ public final class FrameWatermarks {
     if (idleness == null || idleness.isNegative() || idleness.isZero()) {
       throw new IllegalArgumentException("Invalid value " + idleness + " for idleness: must be positive");
     }
-    return WatermarkStrategy.<FrameRecord>forBoundedOutOfOrderness(outOfOrderness)
-        .withTimestampAssigner((frame, recordTimestamp) -> frame.captureTimeMs)
+    return WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(outOfOrderness)
+        .withTimestampAssigner((record, kafkaTimestamp) -> record.eventTimeMs)
         .withIdleness(idleness);
   }
 }

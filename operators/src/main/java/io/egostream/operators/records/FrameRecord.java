@@ -14,6 +14,10 @@ public class FrameRecord {
   public byte[] jpeg;
   /** Wall-clock time (ms) at which the job read the frame's Kafka record. */
   public long ingestTimeMs;
+  /** The Kafka record the frame came in, so a frame rejected later (late) can still be dead-lettered to it. */
+  public String sourceTopic;
+  public int sourcePartition;
+  public long sourceOffset;
 
   public FrameRecord() {}
 

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /** JPEG ↔ {@link RgbFrame}, through the JDK's ImageIO (no native code). */
 public final class Jpeg {
@@ -23,7 +24,8 @@ public final class Jpeg {
     }
     BufferedImage image;
     try {
-      image = ImageIO.read(new ByteArrayInputStream(jpeg));
+      // A memory-cached stream: ImageIO.read(InputStream) would spool every frame through a temporary file.
+      image = ImageIO.read(new MemoryCacheImageInputStream(new ByteArrayInputStream(jpeg)));
     } catch (IOException | RuntimeException e) {
       throw new IOException("JPEG does not decode: " + e.getMessage(), e);
     }

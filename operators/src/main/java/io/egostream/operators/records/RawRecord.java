@@ -16,6 +16,11 @@ public class RawRecord {
   public byte[] value;
   /** Wall-clock time (ms) at which the job read it. */
   public long ingestTimeMs;
+  /**
+   * Event time for the source's watermarks: the newest capture time of a frame batch whose capture times are all
+   * plausible, else {@link Long#MIN_VALUE} (the record will be dead-lettered and must not move the watermark).
+   */
+  public long eventTimeMs = Long.MIN_VALUE;
 
   public RawRecord() {}
 

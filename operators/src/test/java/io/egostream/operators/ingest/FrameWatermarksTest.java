@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.egostream.operators.records.FrameRecord;
+import io.egostream.operators.records.RawRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +26,8 @@ class FrameWatermarksTest {
   private final RecordingOutput output = new RecordingOutput();
 
   @Test
-  void eventTimeIsTheCaptureTime() {
-    WatermarkStrategy<FrameRecord> strategy = FrameWatermarks.strategy();
+  void eventTimeIsTheBatchsNewestCaptureTime() {
+    WatermarkStrategy<RawRecord> strategy = FrameWatermarks.strategy();
     long timestamp = strategy.createTimestampAssigner(UnregisteredMetricsGroup::new)
         .extractTimestamp(frame(T0 + 123), Long.MIN_VALUE);
     assertEquals(T0 + 123, timestamp);
@@ -35,7 +35,7 @@ class FrameWatermarksTest {
 
   @Test
   void theWatermarkTrailsTheNewestFrameByTheBound() {
-    WatermarkGenerator<FrameRecord> generator = generator(FrameWatermarks.strategy());
+    WatermarkGenerator<RawRecord> generator = generator(FrameWatermarks.strategy());
     generator.onEvent(frame(T0 + 5_000), T0 + 5_000, output);
     generator.onEvent(frame(T0 + 4_000), T0 + 4_000, output); // out of order: does not move it back
     generator.onPeriodicEmit(output);
@@ -44,7 +44,7 @@ class FrameWatermarksTest {
 
   @Test
   void aSilentInputGoesIdleAfterTheIdleness() {
-    WatermarkGenerator<FrameRecord> generator =
+    WatermarkGenerator<RawRecord> generator =
         generator(FrameWatermarks.strategy(Duration.ofSeconds(2), Duration.ofSeconds(5)));
     generator.onEvent(frame(T0), T0, output);
     // Flink emits periodically (every 200 ms by default); idleness is judged at those emissions.
@@ -65,7 +65,7 @@ class FrameWatermarksTest {
     assertTrue(FrameWatermarks.strategy(Duration.ZERO, Duration.ofMillis(1)) != null, "no out-of-orderness is allowed");
   }
 
-  private WatermarkGenerator<FrameRecord> generator(WatermarkStrategy<FrameRecord> strategy) {
+  private WatermarkGenerator<RawRecord> generator(WatermarkStrategy<RawRecord> strategy) {
     return strategy.createWatermarkGenerator(new WatermarkGeneratorSupplier.Context() {
       @Override
       public MetricGroup getMetricGroup() {
@@ -79,8 +79,10 @@ class FrameWatermarksTest {
     });
   }
 
-  private static FrameRecord frame(long captureTimeMs) {
-    return new FrameRecord("glasses-1", "session-1", captureTimeMs, 1, 8, 6, new byte[0], 0);
+  private static RawRecord frame(long captureTimeMs) {
+    RawRecord record = new RawRecord("ego.frames", 0, 0, 0, null, null, 0);
+    record.eventTimeMs = captureTimeMs;
+    return record;
   }
 
   private static final class RecordingOutput implements WatermarkOutput {

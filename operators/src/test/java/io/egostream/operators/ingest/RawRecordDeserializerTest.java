@@ -1,5 +1,7 @@
 package io.egostream.operators.ingest;
 
+import io.egostream.proto.v1.Frame;
+import io.egostream.proto.v1.FrameBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -19,7 +21,7 @@ import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
 class RawRecordDeserializerTest {
-  private final RawRecordDeserializer deserializer = new RawRecordDeserializer();
+  private final RawRecordDeserializer deserializer = new RawRecordDeserializer(DecodeSettings.defaults());
 
   @Test
   void keepsTheRecordAsItCameWithItsCoordinates() {
@@ -45,6 +47,24 @@ class RawRecordDeserializerTest {
     assertNull(raw.key);
     assertNull(raw.value);
     assertEquals(7L, raw.offset);
+  }
+
+  @Test
+  void eventTimeIsTheNewestCaptureTimeOfAPlausibleBatch() {
+    long now = System.currentTimeMillis();
+    assertEquals(now - 1_000, deserializer.eventTime(batch(now - 3_000, now - 1_000, now - 2_000), now));
+    assertEquals(Long.MIN_VALUE, deserializer.eventTime(batch(now - 1_000, 1_000), now),
+        "one implausible capture time (seconds instead of ms) and the batch cannot move the watermark");
+    assertEquals(Long.MIN_VALUE, deserializer.eventTime(new byte[] {0x0A, 0x05, 0x00}, now), "malformed");
+    assertEquals(Long.MIN_VALUE, deserializer.eventTime(null, now), "tombstone");
+  }
+
+  private static byte[] batch(long... captureTimes) {
+    FrameBatch.Builder b = FrameBatch.newBuilder().setDeviceId("g1").setSessionId("s1");
+    for (long t : captureTimes) {
+      b.addFrames(Frame.newBuilder().setCaptureTimeMs(t));
+    }
+    return b.build().toByteArray();
   }
 
   @Test
