@@ -61,35 +61,51 @@ final class BatchBuffer<T> {
     Integer before = count.value();
     int size = before == null ? 1 : before + 1;
     if (size >= settings.maxBatchSize()) {
-      Long pending = flushAt.value();
-      if (pending != null) {
-        timers.deleteProcessingTimeTimer(pending);
-      }
-      return drain();
+      return drain(timers);
     }
     count.update(size);
     if (size == 1) {
       long at = now + settings.maxWaitMs();
       timers.registerProcessingTimeTimer(at);
+      timers.registerEventTimeTimer(END_OF_INPUT);
       flushAt.update(at);
     }
     return List.of();
   }
 
   /**
+   * Event time of the timer that flushes a waiting batch when the input ends: a bounded run ends with the maximal
+   * watermark, which fires it, while processing-time timers still pending at the end are dropped.
+   */
+  static final long END_OF_INPUT = Long.MAX_VALUE;
+
+  /**
+   * An event-time timer fired: at {@link #END_OF_INPUT} (the only one this buffer sets) it returns whatever waits and
+   * empties the buffer.
+   */
+  List<Buffered<T>> onEventTimer(long timestamp, TimerService timers) throws Exception {
+    return timestamp == END_OF_INPUT ? drain(timers) : List.of();
+  }
+
+  /**
    * A processing-time timer fired for the current key: returns the buffered batch and empties the buffer when it is
    * this buffer's flush timer, otherwise an empty list.
    */
-  List<Buffered<T>> onTimer(long timestamp) throws Exception {
+  List<Buffered<T>> onTimer(long timestamp, TimerService timers) throws Exception {
     Long pending = flushAt.value();
     if (pending == null || pending != timestamp) {
       return List.of();
     }
-    return drain();
+    return drain(timers);
   }
 
-  /** Returns every buffered item and clears all of this key's buffer state; the caller has dealt with the timer. */
-  private List<Buffered<T>> drain() throws Exception {
+  /** Returns every buffered item, clears all of this key's buffer state and deletes its timers. */
+  private List<Buffered<T>> drain(TimerService timers) throws Exception {
+    Long pending = flushAt.value();
+    if (pending != null) {
+      timers.deleteProcessingTimeTimer(pending);
+    }
+    timers.deleteEventTimeTimer(END_OF_INPUT);
     List<Buffered<T>> batch = new ArrayList<>();
     Iterable<Tuple2<T, Long>> buffered = items.get();
     if (buffered != null) { // some state backends return null rather than an empty list

@@ -20,6 +20,7 @@ import org.apache.flink.metrics.Meter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -125,7 +126,9 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<EmbeddedClip> out) throws Exception {
-    embed(buffer.onTimer(timestamp), ctx, out);
+    embed(ctx.timeDomain() == TimeDomain.EVENT_TIME
+        ? buffer.onEventTimer(timestamp, ctx.timerService())
+        : buffer.onTimer(timestamp, ctx.timerService()), ctx, out);
   }
 
   @Override

@@ -92,6 +92,21 @@ class EmbedClipsTest {
   }
 
   @Test
+  void theEndOfABoundedInputFlushesAWaitingBatch() throws Exception {
+    try (var harness = harness(new BatchSettings(8, 200), 1)) {
+      harness.setProcessingTime(1_000);
+      harness.processElement(clip("a", FRAMES, 1), 10);
+      harness.processElement(clip("b", FRAMES, 2), 11);
+      assertEquals(1, harness.numEventTimeTimers(), "the end-of-input timer");
+      harness.processWatermark(Long.MAX_VALUE); // what a bounded source sends when it is done
+      assertEquals(List.of("a", "b"), devices(harness.extractOutputValues()));
+      assertEquals(0, harness.numProcessingTimeTimers());
+      assertEquals(0, harness.numEventTimeTimers());
+      assertEquals(0, harness.numKeyedStateEntries());
+    }
+  }
+
+  @Test
   void aPartialBatchIsEmbeddedWhenMaxWaitHasPassedSinceItsFirstClip() throws Exception {
     try (var harness = harness(new BatchSettings(8, 200), 1)) {
       harness.setProcessingTime(1_000);
@@ -105,6 +120,7 @@ class EmbedClipsTest {
       harness.setProcessingTime(1_200);
       assertEquals(List.of("a", "b"), devices(harness.extractOutputValues()));
       assertEquals(0, harness.numProcessingTimeTimers());
+      assertEquals(0, harness.numEventTimeTimers(), "the flush also deletes the end-of-input timer");
       assertEquals(0, harness.numKeyedStateEntries());
 
       harness.setProcessingTime(1_300);
