@@ -27,6 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
         EmbedCommand.class,
         InitModelCommand.class,
         BenchCommand.class,
+        KafkaCommand.class,
     })
 public final class EgoStream implements Runnable {
 
