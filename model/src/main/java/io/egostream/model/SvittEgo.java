@@ -107,6 +107,11 @@ public final class SvittEgo implements AutoCloseable {
     }
   }
 
+  /** The config of a model folder, without loading its weights. */
+  public static SvittConfig readConfig(Path dir) throws IOException {
+    return ModelFolder.readConfig(dir);
+  }
+
   /** Writes this model as a model folder. */
   public void save(Path dir) throws IOException {
     ModelFolder.write(dir, config, tokenizer.vocabulary(), stateDict);

@@ -61,12 +61,16 @@ public final class ModelSource implements Serializable {
 
   /** Loads the model onto {@code device}; the caller closes it. */
   public SvittEgo load(Device device) throws IOException {
+    return folder != null ? SvittEgo.load(Path.of(folder), device) : SvittEgo.initialize(config(), seed, device);
+  }
+
+  /** The model's config, without loading its weights: what the job needs to know while it is being built. */
+  public SvittConfig config() throws IOException {
     if (folder != null) {
-      return SvittEgo.load(Path.of(folder), device);
+      return SvittEgo.readConfig(Path.of(folder));
     }
     // Rebuilding runs the config's validation, which Jackson's record constructor skips.
-    SvittConfig config = JSON.readValue(configJson, SvittConfig.class).toBuilder().build();
-    return SvittEgo.initialize(config, seed, device);
+    return JSON.readValue(configJson, SvittConfig.class).toBuilder().build();
   }
 
   @Override

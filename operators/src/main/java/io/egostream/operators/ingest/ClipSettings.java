@@ -1,5 +1,7 @@
 package io.egostream.operators.ingest;
 
+import java.io.Serializable;
+
 /**
  * How {@link ClipBuilder} cuts one device's frames into clips. Windows are aligned to the epoch:
  * {@code [k·strideMs, k·strideMs + clipMs)} in event time, the same grid on every device and after every restart.
@@ -15,7 +17,7 @@ package io.egostream.operators.ingest;
  *     it fires
  */
 public record ClipSettings(long clipMs, long strideMs, int framesPerClip, int minFramesPerClip,
-    long frameRetentionMs) {
+    long frameRetentionMs) implements Serializable {
 
   /** 4 s clips every 2 s, 4 frames each (SViTT-Ego's EgoMCQ setting); frames kept 2 minutes for range requests. */
   public static ClipSettings defaults() {

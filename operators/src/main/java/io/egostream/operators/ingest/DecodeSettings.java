@@ -1,5 +1,7 @@
 package io.egostream.operators.ingest;
 
+import java.io.Serializable;
+
 /**
  * What {@link DecodeFrames} accepts beyond the wire contract's rules.
  *
@@ -10,7 +12,7 @@ package io.egostream.operators.ingest;
  * @param maxFrameSide largest width or height accepted; checked against the JPEG header before decoding, so a frame
  *     claiming 60000×60000 pixels is rejected instead of exhausting the TaskManager's memory
  */
-public record DecodeSettings(long maxFutureSkewMs, long maxAgeMs, int maxFrameSide) {
+public record DecodeSettings(long maxFutureSkewMs, long maxAgeMs, int maxFrameSide) implements Serializable {
 
   private static final long DAY_MS = 24L * 60 * 60 * 1000;
 

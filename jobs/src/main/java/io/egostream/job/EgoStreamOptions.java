@@ -1,0 +1,100 @@
+package io.egostream.job;
+
+import io.egostream.kafka.EgoStreamTopics;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * Every option of the streaming job: a name (dotted lower case, units in the name), a type, a default and one line
+ * of documentation. The README's option table lists exactly these. Set them with {@code -Dname=value} on the
+ * {@code job} command, or in the Flink configuration when submitting with {@code flink run}.
+ */
+public final class EgoStreamOptions {
+  private EgoStreamOptions() {}
+
+  public static final ConfigOption<String> BOOTSTRAP_SERVERS = ConfigOptions.key("kafka.bootstrap-servers")
+      .stringType().defaultValue("localhost:9092")
+      .withDescription("Kafka brokers to read frames and queries from and write results to.");
+
+  public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("kafka.group-id")
+      .stringType().defaultValue("egostream")
+      .withDescription("Kafka consumer group of the job's sources (offsets are committed on checkpoints).");
+
+  public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("kafka.transactional-id-prefix")
+      .stringType().defaultValue("egostream")
+      .withDescription("Prefix of the exactly-once sinks' transactional ids; unique per job on a cluster.");
+
+  public static final ConfigOption<Long> TRANSACTION_TIMEOUT_MS = ConfigOptions.key("kafka.transaction-timeout.ms")
+      .longType().defaultValue(600_000L)
+      .withDescription("Kafka transaction timeout: far above checkpoint interval + restart time, under the broker's "
+          + "transaction.max.timeout.ms (15 min by default).");
+
+  public static final ConfigOption<String> FRAMES_TOPIC = ConfigOptions.key("topic.frames")
+      .stringType().defaultValue(EgoStreamTopics.FRAMES).withDescription("Input: FrameBatch records keyed by device id.");
+
+  public static final ConfigOption<String> EMBEDDINGS_TOPIC = ConfigOptions.key("topic.embeddings")
+      .stringType().defaultValue(EgoStreamTopics.EMBEDDINGS).withDescription("Output: a ClipEmbedding per clip.");
+
+  public static final ConfigOption<String> DEAD_LETTER_TOPIC = ConfigOptions.key("topic.deadletter")
+      .stringType().defaultValue(EgoStreamTopics.DEADLETTER)
+      .withDescription("Output: a DeadLetter for every input record the job could not use, with the reason.");
+
+  public static final ConfigOption<Long> CLIP_LENGTH_MS = ConfigOptions.key("clip.length.ms")
+      .longType().defaultValue(4_000L).withDescription("Length of a clip in event time.");
+
+  public static final ConfigOption<Long> CLIP_STRIDE_MS = ConfigOptions.key("clip.stride.ms")
+      .longType().defaultValue(2_000L).withDescription("Time between the starts of consecutive clips of a device.");
+
+  public static final ConfigOption<Integer> CLIP_MIN_FRAMES = ConfigOptions.key("clip.min-frames")
+      .intType().defaultValue(4)
+      .withDescription("Distinct frames a clip window needs to be embedded (at least the model's frame count).");
+
+  public static final ConfigOption<Long> FRAME_RETENTION_MS = ConfigOptions.key("frames.retention.ms")
+      .longType().defaultValue(120_000L)
+      .withDescription("How long a device's frames stay buffered after capture, for clips of exact ranges.");
+
+  public static final ConfigOption<Long> OUT_OF_ORDERNESS_MS = ConfigOptions.key("watermark.out-of-orderness.ms")
+      .longType().defaultValue(2_000L)
+      .withDescription("How far behind the newest frame of a partition a frame may arrive and still be used.");
+
+  public static final ConfigOption<Long> IDLENESS_MS = ConfigOptions.key("watermark.idleness.ms")
+      .longType().defaultValue(5_000L)
+      .withDescription("A partition silent this long stops holding back the watermark of the others.");
+
+  public static final ConfigOption<Integer> BATCH_MAX_SIZE = ConfigOptions.key("batch.max-size")
+      .intType().defaultValue(8).withDescription("Clips per model call at most.");
+
+  public static final ConfigOption<Long> BATCH_MAX_WAIT_MS = ConfigOptions.key("batch.max-wait.ms")
+      .longType().defaultValue(200L)
+      .withDescription("Longest a clip waits for its batch to fill before the model runs on a partial batch.");
+
+  public static final ConfigOption<Integer> INFERENCE_LANES = ConfigOptions.key("inference.lanes")
+      .intType().defaultValue(0)
+      .withDescription("Batching lanes clips are spread over by device; 0 = the job's parallelism.");
+
+  public static final ConfigOption<String> MODEL_DIR = ConfigOptions.key("model.dir")
+      .stringType().noDefaultValue()
+      .withDescription("Model folder (config.json, model.safetensors, vocab.txt); unset = an untrained model of "
+          + "model.preset.");
+
+  public static final ConfigOption<String> MODEL_PRESET = ConfigOptions.key("model.preset")
+      .stringType().defaultValue("tiny")
+      .withDescription("Preset of the untrained model used when model.dir is unset (tiny or base).");
+
+  public static final ConfigOption<Long> MODEL_SEED = ConfigOptions.key("model.seed")
+      .longType().defaultValue(0L).withDescription("Seed of that untrained model's weights.");
+
+  public static final ConfigOption<Long> CHECKPOINT_INTERVAL_MS = ConfigOptions.key("checkpoint.interval.ms")
+      .longType().defaultValue(5_000L)
+      .withDescription("Exactly-once checkpoint interval; results become visible to read_committed consumers at "
+          + "each checkpoint.");
+
+  /** Every option, in the README's order. */
+  public static List<ConfigOption<?>> all() {
+    return List.of(BOOTSTRAP_SERVERS, GROUP_ID, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT_MS, FRAMES_TOPIC,
+        EMBEDDINGS_TOPIC, DEAD_LETTER_TOPIC, CLIP_LENGTH_MS, CLIP_STRIDE_MS, CLIP_MIN_FRAMES, FRAME_RETENTION_MS,
+        OUT_OF_ORDERNESS_MS, IDLENESS_MS, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS, INFERENCE_LANES, MODEL_DIR,
+        MODEL_PRESET, MODEL_SEED, CHECKPOINT_INTERVAL_MS);
+  }
+}

@@ -1,0 +1,78 @@
+package io.egostream.job;
+
+import static io.egostream.job.EgoStreamOptions.*;
+
+import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.model.SvittConfig;
+import io.egostream.operators.ingest.DecodeSettings;
+import io.egostream.operators.ingest.RawRecordDeserializer;
+import io.egostream.operators.kafka.ClipEmbeddingSerializer;
+import io.egostream.operators.kafka.DeadLetterSerializer;
+import io.egostream.operators.records.DeadLetterRecord;
+import io.egostream.operators.records.EmbeddedClip;
+import io.egostream.operators.records.RawRecord;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/** The job's Kafka source and exactly-once sinks, built from {@link EgoStreamOptions}. */
+public final class KafkaConnectors {
+  private KafkaConnectors() {}
+
+  /**
+   * Frame batches from {@link EgoStreamOptions#FRAMES_TOPIC}, from the group's committed offsets (earliest on the
+   * first run). {@code bounded}: stop at the offsets that are latest when the job starts (the demo), instead of
+   * running forever.
+   */
+  public static KafkaSource<RawRecord> frames(ReadableConfig conf, DecodeSettings decode, boolean bounded) {
+    var builder = KafkaSource.<RawRecord>builder()
+        .setBootstrapServers(conf.get(BOOTSTRAP_SERVERS))
+        .setTopics(conf.get(FRAMES_TOPIC))
+        .setGroupId(conf.get(GROUP_ID))
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new RawRecordDeserializer(decode))
+        // Producers of frames may use transactions too; never read what they aborted.
+        .setProperty("isolation.level", "read_committed")
+        // Frame batches carry JPEGs: the size limits are raised with the topics' and the producers' (EgoStreamTopics).
+        .setProperties(properties(EgoStreamTopics.consumerSizeLimits()));
+    if (bounded) {
+      builder.setBounded(OffsetsInitializer.latest());
+    }
+    return builder.build();
+  }
+
+  /** Clip embeddings to {@link EgoStreamOptions#EMBEDDINGS_TOPIC}, exactly once. */
+  public static KafkaSink<EmbeddedClip> embeddings(ReadableConfig conf, SvittConfig model) {
+    return exactlyOnce(conf, "embeddings", new ClipEmbeddingSerializer(conf.get(EMBEDDINGS_TOPIC), model));
+  }
+
+  /** Dead letters to {@link EgoStreamOptions#DEAD_LETTER_TOPIC}, exactly once. */
+  public static KafkaSink<DeadLetterRecord> deadLetters(ReadableConfig conf) {
+    return exactlyOnce(conf, "deadletter", new DeadLetterSerializer(conf.get(DEAD_LETTER_TOPIC)));
+  }
+
+  private static <T> KafkaSink<T> exactlyOnce(ReadableConfig conf, String name,
+      KafkaRecordSerializationSchema<T> serializer) {
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(conf.get(BOOTSTRAP_SERVERS))
+        .setRecordSerializer(serializer)
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        // One prefix per sink: two sinks sharing transactional ids would fence each other.
+        .setTransactionalIdPrefix(conf.get(TRANSACTIONAL_ID_PREFIX) + "-" + name)
+        .setProperty("transaction.timeout.ms", String.valueOf(conf.get(TRANSACTION_TIMEOUT_MS)))
+        .setKafkaProducerConfig(properties(EgoStreamTopics.producerSizeLimits()))
+        .build();
+  }
+
+  private static Properties properties(Map<String, Object> settings) {
+    Properties properties = new Properties();
+    settings.forEach((key, value) -> properties.setProperty(key, String.valueOf(value)));
+    return properties;
+  }
+}

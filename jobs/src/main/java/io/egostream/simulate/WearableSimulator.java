@@ -1,0 +1,120 @@
+package io.egostream.simulate;
+
+import com.google.protobuf.ByteString;
+import io.egostream.model.RgbFrame;
+import io.egostream.operators.records.Jpeg;
+import io.egostream.proto.v1.Frame;
+import io.egostream.proto.v1.FrameBatch;
+import io.egostream.world.Recording;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Simulated wearables: each device plays its own recording of the procedural world, captured at a fixed frame rate
+ * and published a few frames a message, as a real wearable would. Frames of all devices come out interleaved in
+ * capture-time order; with {@code realTime} the simulator also waits for the wall clock to reach each capture time.
+ */
+public final class WearableSimulator {
+
+  /**
+   * One simulated device.
+   *
+   * @param deviceId the Kafka key and {@code device_id}
+   * @param sessionId its recording session
+   * @param recording what it sees, in recording time (ms from its start)
+   * @param startEpochMs the capture time of recording time 0
+   */
+  public record Device(String deviceId, String sessionId, Recording recording, long startEpochMs) {
+    /** Capture time (epoch ms) of recording time {@code ms}. */
+    public long epochMs(long ms) {
+      return startEpochMs + ms;
+    }
+  }
+
+  /** Where batches go: a Kafka producer, or a test's list. */
+  @FunctionalInterface
+  public interface BatchSink {
+    void send(String deviceId, FrameBatch batch) throws Exception;
+  }
+
+  private final List<Device> devices = new ArrayList<>();
+  private final int width;
+  private final int height;
+  private final double fps;
+  private final int framesPerBatch;
+  private final long durationMs;
+
+  /**
+   * @param devices how many wearables
+   * @param seed seed of their recordings (device d plays recording {@code seed + d})
+   * @param startEpochMs capture time of the first frame of every device
+   * @param durationMs how long each device records
+   */
+  public WearableSimulator(int devices, long seed, long startEpochMs, long durationMs, int width, int height,
+      double fps, int framesPerBatch) {
+    if (devices < 1 || fps <= 0 || framesPerBatch < 1 || width < 16 || height < 16 || durationMs <= 0) {
+      throw new IllegalArgumentException("Invalid simulation: " + devices + " devices, " + fps + " fps, "
+          + framesPerBatch + " frames a message, " + width + "x" + height + " px, " + durationMs + " ms (need at least "
+          + "1 device, a positive rate and duration, 1 frame a message and 16 px a side)");
+    }
+    int actions = (int) (durationMs / 3_000) + 2; // actions average ~3.75 s with their pause: enough to fill it
+    for (int d = 0; d < devices; d++) {
+      String id = String.format(java.util.Locale.ROOT, "wearable-%02d", d);
+      this.devices.add(new Device(id, id + "-session-" + seed, Recording.generate(seed + d, 4, actions),
+          startEpochMs));
+    }
+    this.width = width;
+    this.height = height;
+    this.fps = fps;
+    this.framesPerBatch = framesPerBatch;
+    this.durationMs = durationMs;
+  }
+
+  public List<Device> devices() {
+    return List.copyOf(devices);
+  }
+
+  /** Capture time, in recording ms, of frame number {@code index}. */
+  long frameTime(long index) {
+    return Math.round(index * 1000.0 / fps);
+  }
+
+  /**
+   * Renders, encodes and sends every frame of every device, {@code framesPerBatch} at a time.
+   *
+   * @return frames sent
+   */
+  public long run(boolean realTime, BatchSink sink) throws Exception {
+    long frames = 0;
+    long framesPerDevice = (long) Math.floor(durationMs * fps / 1000.0);
+    long wallStart = System.currentTimeMillis();
+    for (long first = 0; first < framesPerDevice; first += framesPerBatch) {
+      long last = Math.min(framesPerDevice, first + framesPerBatch);
+      if (realTime) {
+        long due = wallStart + frameTime(last - 1);
+        long wait = due - System.currentTimeMillis();
+        if (wait > 0) {
+          Thread.sleep(wait);
+        }
+      }
+      for (Device device : devices) {
+        FrameBatch.Builder batch = FrameBatch.newBuilder()
+            .setDeviceId(device.deviceId())
+            .setSessionId(device.sessionId());
+        for (long i = first; i < last; i++) {
+          long t = frameTime(i);
+          RgbFrame frame = device.recording().frame(t, width, height);
+          batch.addFrames(Frame.newBuilder()
+              .setCaptureTimeMs(device.epochMs(t))
+              .setSequence(i)
+              .setWidth(width)
+              .setHeight(height)
+              .setJpeg(ByteString.copyFrom(Jpeg.encode(frame))));
+        }
+        sink.send(device.deviceId(), batch.build());
+        frames += last - first;
+      }
+    }
+    return frames;
+  }
+}

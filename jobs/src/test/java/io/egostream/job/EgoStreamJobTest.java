@@ -1,0 +1,161 @@
+package io.egostream.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.kafka.EmbeddedKafka;
+import io.egostream.model.SvittConfig;
+import io.egostream.operators.ingest.DecodeSettings;
+import io.egostream.proto.v1.ClipEmbedding;
+import io.egostream.proto.v1.DeadLetter;
+import io.egostream.proto.v1.Frame;
+import io.egostream.proto.v1.FrameBatch;
+import io.egostream.simulate.WearableSimulator;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The job end to end on a real in-process Kafka broker and a local Flink cluster (parallelism 2): simulated wearables
+ * and a few bad records in, exactly-once embeddings and dead letters out, read back with read_committed consumers.
+ */
+class EgoStreamJobTest {
+  private static final long START = System.currentTimeMillis() / 1000 * 1000 - 60_000;
+  private static final int DEVICES = 2;
+  private static final long DURATION_MS = 12_000;
+  private static final double FPS = 4;
+
+  private static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void startKafka() throws Exception {
+    kafka = EmbeddedKafka.start(0, null);
+    kafka.createEgoStreamTopics(2);
+  }
+
+  @AfterAll
+  static void stopKafka() {
+    kafka.close();
+  }
+
+  @Test
+  void framesBecomeExactlyOnceEmbeddingsAndBadRecordsBecomeDeadLetters() throws Exception {
+    WearableSimulator simulator = new WearableSimulator(DEVICES, 7, START, DURATION_MS, 128, 96, FPS, 4);
+    List<Long> frameTimes = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      simulator.run(false, (device, batch) -> {
+        batch.getFramesList().forEach(f -> frameTimes.add(f.getCaptureTimeMs() - START));
+        producer.send(new ProducerRecord<>(EgoStreamTopics.FRAMES, key(device), batch.toByteArray())).get();
+      });
+      producer.send(new ProducerRecord<>(EgoStreamTopics.FRAMES, key("wearable-00"), new byte[] {1, 2, 3})).get();
+      producer.send(new ProducerRecord<>(EgoStreamTopics.FRAMES, key("someone-else"), FrameBatch.newBuilder()
+          .setDeviceId("wearable-01").setSessionId("s").addFrames(Frame.newBuilder().setCaptureTimeMs(START))
+          .build().toByteArray())).get();
+    }
+
+    Configuration conf = new Configuration();
+    conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+    conf.set(EgoStreamOptions.MODEL_PRESET, "tiny");
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
+    env.enableCheckpointing(500);
+    JobSettings settings = JobSettings.from(conf, 2);
+    EgoStreamJob.build(env, settings, KafkaConnectors.frames(conf, DecodeSettings.defaults(), true),
+        KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.deadLetters(conf));
+    env.execute("egostream-test");
+
+    // Every aligned 4 s window (stride 2 s) holding at least 4 frames of a device, counted here from the frames sent.
+    Map<String, TreeSet<Long>> expected = new HashMap<>();
+    for (WearableSimulator.Device device : simulator.devices()) {
+      TreeSet<Long> starts = new TreeSet<>();
+      for (long k = Math.floorDiv(START - 4_000, 2_000); k * 2_000 < START + DURATION_MS; k++) {
+        long from = k * 2_000 - START;
+        long frames = frameTimes.stream().filter(t -> t >= from && t < from + 4_000).count() / DEVICES;
+        if (frames >= 4) {
+          starts.add(k * 2_000);
+        }
+      }
+      expected.put(device.deviceId(), starts);
+      assertTrue(starts.size() >= 6, "12 s of frames make at least 6 clips a device: " + starts);
+    }
+
+    Map<String, TreeSet<Long>> got = new TreeMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : readCommitted(EgoStreamTopics.EMBEDDINGS)) {
+      ClipEmbedding e = ClipEmbedding.parseFrom(r.value());
+      assertEquals(e.getDeviceId(), new String(r.key(), StandardCharsets.UTF_8));
+      assertEquals(e.getStartMs() + 4_000, e.getEndMs());
+      assertEquals(4, e.getFrameTimesMsCount());
+      assertEquals(256, e.getEmbeddingCount());
+      double norm = 0;
+      for (float x : e.getEmbeddingList()) {
+        norm += x * x;
+      }
+      assertEquals(1.0, norm, 1e-4);
+      assertEquals(SvittConfig.tiny().tokensPerStage(),
+          e.getKeptTokensList().stream().map(k -> k.getIndexCount()).toList());
+      assertTrue(e.getModelId().startsWith("svitt-ego-tiny-untrained"), e.getModelId());
+      assertTrue(e.getSparsity().getSparseAttention());
+      assertTrue(got.computeIfAbsent(e.getDeviceId(), d -> new TreeSet<>()).add(e.getStartMs()),
+          "a clip is written once: " + e.getDeviceId() + " " + e.getStartMs());
+    }
+    assertEquals(expected, got);
+
+    List<String> reasons = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : readCommitted(EgoStreamTopics.DEADLETTER)) {
+      DeadLetter d = DeadLetter.parseFrom(r.value());
+      assertEquals(EgoStreamTopics.FRAMES, d.getSourceTopic());
+      reasons.add(d.getReason());
+    }
+    assertEquals(2, reasons.size(), reasons.toString());
+    assertTrue(reasons.stream().anyMatch(r -> r.contains("malformed")), reasons.toString());
+    assertTrue(reasons.stream().anyMatch(r -> r.contains("does not equal device_id")), reasons.toString());
+  }
+
+  private static byte[] key(String device) {
+    return device.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer() {
+    Map<String, Object> config = new HashMap<>(EgoStreamTopics.producerSizeLimits());
+    config.put("bootstrap.servers", kafka.bootstrapServers());
+    return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** Everything committed to {@code topic}, read until a poll comes back empty. */
+  private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
+    Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + topic + "-" + System.nanoTime());
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      int emptyPolls = 0;
+      while (emptyPolls < 3) {
+        var polled = consumer.poll(Duration.ofSeconds(1));
+        emptyPolls = polled.isEmpty() ? emptyPolls + 1 : 0;
+        polled.forEach(records::add);
+      }
+    }
+    return records;
+  }
+}
