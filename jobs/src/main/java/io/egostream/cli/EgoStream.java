@@ -28,6 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
         InitModelCommand.class,
         BenchCommand.class,
         KafkaCommand.class,
+        SimulateCommand.class,
+        JobCommand.class,
     })
 public final class EgoStream implements Runnable {
 

@@ -26,10 +26,10 @@ import org.apache.flink.streaming.api.TimerService;
  *
  * @param <T> what is batched
  */
-final class BatchBuffer<T> {
+public final class BatchBuffer<T> {
 
   /** An item and the processing time (ms) at which it entered the buffer, to measure how long it waited. */
-  record Buffered<T>(T item, long arrivedAtMs) {}
+  public record Buffered<T>(T item, long arrivedAtMs) {}
 
   private final BatchSettings settings;
   /** The items waiting, in arrival order, each with its arrival time (f1). */
@@ -42,7 +42,7 @@ final class BatchBuffer<T> {
   /**
    * Declares the buffer's state. {@code name} prefixes the state names, which are part of savepoints: keep it stable.
    */
-  BatchBuffer(RuntimeContext context, String name, TypeInformation<T> itemType, BatchSettings settings) {
+  public BatchBuffer(RuntimeContext context, String name, TypeInformation<T> itemType, BatchSettings settings) {
     this.settings = settings;
     this.items = context.getListState(
         new ListStateDescriptor<>(name + "-buffer", new TupleTypeInfo<Tuple2<T, Long>>(itemType, Types.LONG)));
@@ -55,7 +55,7 @@ final class BatchBuffer<T> {
    * (the buffer is then empty and its timer deleted); otherwise an empty list, and the first item of a batch sets the
    * flush timer.
    */
-  List<Buffered<T>> add(T item, TimerService timers) throws Exception {
+  public List<Buffered<T>> add(T item, TimerService timers) throws Exception {
     long now = timers.currentProcessingTime();
     items.add(Tuple2.of(item, now));
     Integer before = count.value();
@@ -77,13 +77,13 @@ final class BatchBuffer<T> {
    * Event time of the timer that flushes a waiting batch when the input ends: a bounded run ends with the maximal
    * watermark, which fires it, while processing-time timers still pending at the end are dropped.
    */
-  static final long END_OF_INPUT = Long.MAX_VALUE;
+  public static final long END_OF_INPUT = Long.MAX_VALUE;
 
   /**
    * An event-time timer fired: at {@link #END_OF_INPUT} (the only one this buffer sets) it returns whatever waits and
    * empties the buffer.
    */
-  List<Buffered<T>> onEventTimer(long timestamp, TimerService timers) throws Exception {
+  public List<Buffered<T>> onEventTimer(long timestamp, TimerService timers) throws Exception {
     return timestamp == END_OF_INPUT ? drain(timers) : List.of();
   }
 
@@ -91,7 +91,7 @@ final class BatchBuffer<T> {
    * A processing-time timer fired for the current key: returns the buffered batch and empties the buffer when it is
    * this buffer's flush timer, otherwise an empty list.
    */
-  List<Buffered<T>> onTimer(long timestamp, TimerService timers) throws Exception {
+  public List<Buffered<T>> onTimer(long timestamp, TimerService timers) throws Exception {
     Long pending = flushAt.value();
     if (pending == null || pending != timestamp) {
       return List.of();

@@ -7,6 +7,11 @@ public class EmbeddedQuery {
   public float[] textEmbedding;
   /** True when the text had more tokens than the model reads and its tail was cut. */
   public boolean truncated;
+  /**
+   * The model that embedded the text (null for a cancel): only clip embeddings of the same model are comparable with
+   * it, which matters after a model change, when stored clips of the old model are still in the clip store.
+   */
+  public String modelId;
 
   public EmbeddedQuery() {}
 
@@ -14,5 +19,10 @@ public class EmbeddedQuery {
     this.query = query;
     this.textEmbedding = textEmbedding;
     this.truncated = truncated;
+  }
+
+  public EmbeddedQuery(QueryRecord query, float[] textEmbedding, boolean truncated, String modelId) {
+    this(query, textEmbedding, truncated);
+    this.modelId = modelId;
   }
 }
