@@ -1,0 +1,268 @@
+package io.egostream.operators.query;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.egostream.operators.records.AnswerRecord;
+import io.egostream.operators.records.DeadLetterRecord;
+import io.egostream.operators.records.QueryRecord;
+import io.egostream.operators.records.RawRecord;
+import io.egostream.proto.v1.ClipRange;
+import io.egostream.proto.v1.McqQuery;
+import io.egostream.proto.v1.MomentQuery;
+import io.egostream.proto.v1.Query;
+import io.egostream.proto.v1.StandingQuery;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Turns each record of topic ego.queries (a {@code Query}) into a {@link QueryRecord}, checking every rule of the
+ * wire contract on the way. A record that breaks one goes to {@link #DEAD_LETTERS}, byte for byte, with the first
+ * broken rule as its reason; and, because a sender must never wait for an answer that will not come, also to
+ * {@link #ERROR_ANSWERS} as an answer with status ERROR and the same reason. This function never throws for a bad
+ * record.
+ *
+ * <p>The error answer goes to the query's {@code query_id}; when the record has none (it does not parse, or the
+ * field is empty) to its record key, which the contract makes the query id; a record with neither can only be
+ * dead-lettered.
+ *
+ * <p>The record key must equal {@code query_id}, as the contract says: Kafka keeps order only within a partition, and
+ * a standing query's cancel must not overtake the query itself.
+ *
+ * <p>Defaults and limits applied here, so later operators see complete queries: a moment query's {@code top_k} of 0
+ * becomes {@value #DEFAULT_TOP_K}, and one above {@value #MAX_TOP_K} is cut to {@value #MAX_TOP_K} (every parallel
+ * clip store sends that many hits to the merge).
+ *
+ * <p>Metrics: {@code queriesDecoded}, {@code deadLetters}.
+ */
+public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
+  private static final long serialVersionUID = 1L;
+
+  /** Records that could not be used, with why; the job writes them to ego.deadletter. */
+  public static final OutputTag<DeadLetterRecord> DEAD_LETTERS =
+      new OutputTag<>("query-dead-letters", TypeInformation.of(DeadLetterRecord.class));
+
+  /** An ERROR answer for every dead-lettered query that names an id; the job writes them to ego.answers. */
+  public static final OutputTag<AnswerRecord> ERROR_ANSWERS =
+      new OutputTag<>("query-error-answers", TypeInformation.of(AnswerRecord.class));
+
+  /** Hits of a moment query that asks for {@code top_k} 0 (the contract's default). */
+  public static final int DEFAULT_TOP_K = 10;
+  /** Most hits a moment query gets; larger {@code top_k} are cut to this. */
+  public static final int MAX_TOP_K = 1000;
+  /** Choices of an MCQ query (EgoMCQ's five). */
+  public static final int MCQ_CHOICES = 5;
+
+  private transient Counter queriesDecoded;
+  private transient Counter deadLetters;
+
+  @Override
+  public void open(OpenContext openContext) {
+    queriesDecoded = getRuntimeContext().getMetricGroup().counter("queriesDecoded");
+    deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+  }
+
+  @Override
+  public void processElement(RawRecord record, Context ctx, Collector<QueryRecord> out) {
+    long now = ctx.timerService().currentProcessingTime();
+    QueryRecord query;
+    try {
+      query = decode(record);
+    } catch (Rejected e) {
+      reject(record, e.queryId, e.kind, e.getMessage(), now, ctx);
+      return;
+    } catch (RuntimeException e) {
+      // Input nobody foresaw must not fail the job; the record is kept for a look and the sender still gets an answer.
+      reject(record, keyAsId(record), AnswerRecord.Kind.UNSPECIFIED, "unexpected error decoding the query: " + e, now,
+          ctx);
+      return;
+    }
+    // Outside the try: a failure downstream is never taken for a bad query.
+    out.collect(query);
+    queriesDecoded.inc();
+  }
+
+  private void reject(RawRecord record, String queryId, AnswerRecord.Kind kind, String reason, long now,
+      Context ctx) {
+    deadLetters.inc();
+    ctx.output(DEAD_LETTERS, new DeadLetterRecord(record, reason, now));
+    if (queryId != null && !queryId.isEmpty()) {
+      ctx.output(ERROR_ANSWERS, new AnswerRecord(queryId, kind, AnswerRecord.Status.ERROR,
+          "invalid query: " + reason, Math.max(0, now - record.ingestTimeMs), now));
+    }
+  }
+
+  private QueryRecord decode(RawRecord record) throws Rejected {
+    String keyId = keyAsId(record);
+    if (record.value == null) {
+      throw new Rejected(keyId, AnswerRecord.Kind.UNSPECIFIED, "tombstone: the record has no value (expected a Query)");
+    }
+    if (record.value.length == 0) {
+      throw new Rejected(keyId, AnswerRecord.Kind.UNSPECIFIED, "empty value: 0 bytes (expected a Query)");
+    }
+    Query proto;
+    try {
+      proto = Query.parseFrom(record.value);
+    } catch (InvalidProtocolBufferException e) {
+      throw new Rejected(keyId, AnswerRecord.Kind.UNSPECIFIED, "malformed Query protobuf: " + e.getMessage());
+    }
+    AnswerRecord.Kind kind = kindOf(proto);
+    String id = proto.getQueryId();
+    if (id.isEmpty()) {
+      throw new Rejected(keyId, kind, "missing query_id (set a unique id; the answer carries it)");
+    }
+    // From here on the sender's own id addresses the error answer.
+    if (record.key == null) {
+      throw new Rejected(id, kind, "missing record key: it must equal query_id " + quote(id));
+    }
+    // Byte comparison: the key is UTF-8 by contract, and a key that is not valid UTF-8 must not match by accident.
+    if (!Arrays.equals(record.key, id.getBytes(StandardCharsets.UTF_8))) {
+      throw new Rejected(id, kind, "record key " + quote(new String(record.key, StandardCharsets.UTF_8))
+          + " does not equal query_id " + quote(id) + " (key every query by its id)");
+    }
+
+    QueryRecord q = new QueryRecord();
+    q.queryId = id;
+    q.sentTimeMs = proto.getSentTimeMs();
+    q.ingestTimeMs = record.ingestTimeMs;
+    switch (proto.getKindCase()) {
+      case MCQ -> mcq(proto.getMcq(), q);
+      case MOMENT -> moment(proto.getMoment(), q);
+      case STANDING -> standing(proto.getStanding(), q);
+      case CANCEL -> q.kind = QueryRecord.CANCEL;
+      default -> throw new Rejected(id, kind, "no kind set: set exactly one of mcq, moment, standing or cancel");
+    }
+    return q;
+  }
+
+  private static void mcq(McqQuery mcq, QueryRecord q) throws Rejected {
+    q.kind = QueryRecord.MCQ;
+    if (mcq.getNarration().isBlank()) {
+      throw invalid(q, "mcq: empty narration (the sentence the right clip shows, e.g. \"#C C opens the drawer\")");
+    }
+    if (mcq.getChoicesCount() != MCQ_CHOICES) {
+      throw invalid(q, "mcq: " + mcq.getChoicesCount() + " choices, expected exactly " + MCQ_CHOICES);
+    }
+    if (mcq.getTimeoutMs() < 0) {
+      throw invalid(q, "mcq: timeout_ms " + mcq.getTimeoutMs() + " is negative (0 takes the job's default)");
+    }
+    q.text = mcq.getNarration();
+    q.timeoutMs = mcq.getTimeoutMs();
+    q.choiceDevices = new String[MCQ_CHOICES];
+    q.choiceStartsMs = new long[MCQ_CHOICES];
+    q.choiceEndsMs = new long[MCQ_CHOICES];
+    for (int i = 0; i < MCQ_CHOICES; i++) {
+      ClipRange c = mcq.getChoices(i);
+      if (c.getDeviceId().isEmpty()) {
+        throw invalid(q, "mcq: choice " + i + " has no device_id");
+      }
+      if (c.getStartMs() < 0) {
+        throw invalid(q, "mcq: choice " + i + " start_ms " + c.getStartMs() + " is negative");
+      }
+      if (c.getEndMs() <= c.getStartMs()) {
+        throw invalid(q, "mcq: choice " + i + " range [" + c.getStartMs() + ", " + c.getEndMs() + ") is empty: "
+            + "end_ms must be after start_ms");
+      }
+      q.choiceDevices[i] = c.getDeviceId();
+      q.choiceStartsMs[i] = c.getStartMs();
+      q.choiceEndsMs[i] = c.getEndMs();
+    }
+  }
+
+  private static void moment(MomentQuery moment, QueryRecord q) throws Rejected {
+    q.kind = QueryRecord.MOMENT;
+    if (moment.getText().isBlank()) {
+      throw invalid(q, "moment: empty text (describe the moment to find, e.g. \"#C C opens the drawer\")");
+    }
+    q.text = moment.getText();
+    q.deviceIds = devices("moment", moment.getDeviceIdsList(), q);
+    if (moment.getFromMs() < 0 || moment.getToMs() < 0) {
+      throw invalid(q, "moment: from_ms " + moment.getFromMs() + " / to_ms " + moment.getToMs()
+          + " must not be negative (0 leaves that side unbounded)");
+    }
+    if (moment.getFromMs() > 0 && moment.getToMs() > 0 && moment.getToMs() <= moment.getFromMs()) {
+      throw invalid(q, "moment: range [" + moment.getFromMs() + ", " + moment.getToMs() + ") is empty: to_ms must "
+          + "be after from_ms");
+    }
+    q.fromMs = moment.getFromMs();
+    q.toMs = moment.getToMs();
+    int topK = moment.getTopK();
+    if (topK < 0) {
+      throw invalid(q, "moment: top_k " + topK + " is negative (0 takes the default " + DEFAULT_TOP_K + ")");
+    }
+    q.topK = topK == 0 ? DEFAULT_TOP_K : Math.min(topK, MAX_TOP_K);
+  }
+
+  private static void standing(StandingQuery standing, QueryRecord q) throws Rejected {
+    q.kind = QueryRecord.STANDING;
+    if (standing.getText().isBlank()) {
+      throw invalid(q, "standing: empty text (describe the moment to watch for)");
+    }
+    float threshold = standing.getThreshold();
+    // Written so that NaN fails too.
+    if (!(threshold >= -1 && threshold <= 1)) {
+      throw invalid(q, "standing: threshold " + threshold + " is not a cosine similarity in [-1, 1]");
+    }
+    q.text = standing.getText();
+    q.threshold = threshold;
+    q.deviceIds = devices("standing", standing.getDeviceIdsList(), q);
+  }
+
+  private static String[] devices(String kind, List<String> ids, QueryRecord q) throws Rejected {
+    for (int i = 0; i < ids.size(); i++) {
+      if (ids.get(i).isEmpty()) {
+        throw invalid(q, kind + ": device_ids[" + i + "] is empty (leave the list empty to mean all devices)");
+      }
+    }
+    return ids.toArray(new String[0]);
+  }
+
+  private static AnswerRecord.Kind kindOf(Query proto) {
+    return switch (proto.getKindCase()) {
+      case MCQ -> AnswerRecord.Kind.MCQ;
+      case MOMENT -> AnswerRecord.Kind.MOMENT;
+      case STANDING -> AnswerRecord.Kind.STANDING;
+      case CANCEL -> AnswerRecord.Kind.CANCEL;
+      default -> AnswerRecord.Kind.UNSPECIFIED;
+    };
+  }
+
+  /** A broken rule of the (already identified) query {@code q}. */
+  private static Rejected invalid(QueryRecord q, String reason) {
+    AnswerRecord.Kind kind = switch (q.kind) {
+      case QueryRecord.MCQ -> AnswerRecord.Kind.MCQ;
+      case QueryRecord.MOMENT -> AnswerRecord.Kind.MOMENT;
+      case QueryRecord.STANDING -> AnswerRecord.Kind.STANDING;
+      default -> AnswerRecord.Kind.CANCEL;
+    };
+    return new Rejected(q.queryId, kind, reason);
+  }
+
+  /** The record key as a query id (the contract keys queries by id); null when there is no key. */
+  private static String keyAsId(RawRecord record) {
+    return record.key == null || record.key.length == 0 ? null : new String(record.key, StandardCharsets.UTF_8);
+  }
+
+  /** Quoted, and cut short: a reason is for a person and must stay small whatever the record holds. */
+  private static String quote(String s) {
+    return "\"" + (s.length() > 64 ? s.substring(0, 64) + "…" : s) + "\"";
+  }
+
+  /** Why a query is rejected, and whom to tell; control flow only, so without a stack trace. */
+  private static final class Rejected extends Exception {
+    private static final long serialVersionUID = 1L;
+    final String queryId;
+    final AnswerRecord.Kind kind;
+
+    Rejected(String queryId, AnswerRecord.Kind kind, String reason) {
+      super(reason, null, false, false);
+      this.queryId = queryId;
+      this.kind = kind;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.egostream.operators.query;
+
+import io.egostream.operators.records.ClipHit;
+
+/**
+ * One parallel clip store's answer to a moment query: the best {@code topK} of the clips it holds. {@link MergeHits}
+ * waits for {@link #parallelism} of them (one per subtask index) and merges them into the answer. A Flink POJO.
+ */
+public class PartialHits {
+  public String queryId;
+  /** Which clip store instance sent it, and how many there are: how many partials the merge waits for. */
+  public int subtaskIndex;
+  public int parallelism;
+  /** Hits wanted by the query. */
+  public int topK;
+  /** At most {@link #topK}, best first ({@link ClipHit#BEST_FIRST}). */
+  public ClipHit[] hits;
+  /** How many of this instance's clips passed the query's device and time filters and were scored. */
+  public int clipsScored;
+  /** Wall-clock time (ms) at which the job read the query: where the answer's latency starts, at the latest. */
+  public long queryIngestTimeMs;
+
+  public PartialHits() {}
+
+  public PartialHits(String queryId, int subtaskIndex, int parallelism, int topK, ClipHit[] hits, int clipsScored,
+      long queryIngestTimeMs) {
+    this.queryId = queryId;
+    this.subtaskIndex = subtaskIndex;
+    this.parallelism = parallelism;
+    this.topK = topK;
+    this.hits = hits;
+    this.clipsScored = clipsScored;
+    this.queryIngestTimeMs = queryIngestTimeMs;
+  }
+}
