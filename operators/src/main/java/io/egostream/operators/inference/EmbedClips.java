@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Embeds clips with SViTT-Ego in batches: one {@link EmbeddedClip} per {@link ClipRecord}, carrying the clip's
- * device, session, range, frame times and ingest time.
+ * device, session, range, frame times, ingest time and MCQ request tag.
  *
  * <p>A batch runs when it holds {@link BatchSettings#maxBatchSize()} clips, or {@link BatchSettings#maxWaitMs()} of
  * processing time after its first clip arrived, whichever comes first. A clip whose frames do not decode, or whose
@@ -168,7 +168,7 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
       ClipRecord in = accepted.get(i);
       ClipEmbedding embedding = embeddings.get(i);
       out.collect(new EmbeddedClip(in.deviceId, in.sessionId, in.startMs, in.endMs, in.frameTimesMs,
-          embedding.vector(), embedding.keptTokens(), model.modelId(), in.ingestTimeMs));
+          embedding.vector(), embedding.keptTokens(), model.modelId(), in.ingestTimeMs).withRequestOf(in));
     }
     clipsPerSecond.markEvent(accepted.size());
     int[] perStage = embeddings.get(embeddings.size() - 1).keptTokensPerStage();

@@ -13,6 +13,10 @@ public class EmbeddedClip {
   public int[][] keptTokens;
   public String modelId;
   public long ingestTimeMs;
+  /** Copied from {@link ClipRecord#requestQueryId}: the MCQ query this clip was built for; null for window clips. */
+  public String requestQueryId;
+  /** Copied from {@link ClipRecord#requestChoice}: the choice's index; -1 for window clips. */
+  public int requestChoice = -1;
 
   public EmbeddedClip() {}
 
@@ -27,5 +31,17 @@ public class EmbeddedClip {
     this.keptTokens = keptTokens;
     this.modelId = modelId;
     this.ingestTimeMs = ingestTimeMs;
+  }
+
+  /** True for a clip built for an MCQ choice (it answers that query only), false for one of the stream's windows. */
+  public boolean isRequestClip() {
+    return requestQueryId != null;
+  }
+
+  /** Takes over the request tag of the clip this embedding was computed from; returns this. */
+  public EmbeddedClip withRequestOf(ClipRecord clip) {
+    this.requestQueryId = clip.requestQueryId;
+    this.requestChoice = clip.requestChoice;
+    return this;
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.egostream.operators.mcq.ChoiceRequest;
 import io.egostream.operators.records.ClipRecord;
 import io.egostream.operators.records.FrameRecord;
 import java.util.ArrayList;
@@ -15,9 +16,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +29,7 @@ class ClipBuilderTest {
 
   private TestSupport.Metrics metrics;
   private MockEnvironment environment;
-  private KeyedOneInputStreamOperatorTestHarness<String, FrameRecord, ClipRecord> harness;
+  private KeyedTwoInputHarness<String, FrameRecord, ChoiceRequest, ClipRecord> harness;
 
   @BeforeEach
   void openHarness() throws Exception {
@@ -215,13 +214,13 @@ class ClipBuilderTest {
 
   // ---------------------------------------------------------------------------------------------------------------
 
-  private KeyedOneInputStreamOperatorTestHarness<String, FrameRecord, ClipRecord> open(ClipSettings settings,
+  private KeyedTwoInputHarness<String, FrameRecord, ChoiceRequest, ClipRecord> open(ClipSettings settings,
       OperatorSubtaskState restoreFrom) throws Exception {
     metrics = new TestSupport.Metrics();
     environment = metrics.environment();
-    KeyedOneInputStreamOperatorTestHarness<String, FrameRecord, ClipRecord> opened =
-        new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new ClipBuilder(settings)),
-            frame -> frame.deviceId, Types.STRING, environment);
+    KeyedTwoInputHarness<String, FrameRecord, ChoiceRequest, ClipRecord> opened =
+        new KeyedTwoInputHarness<>(new KeyedCoProcessOperator<>(new ClipBuilder(settings)),
+            frame -> frame.deviceId, request -> request.deviceId, Types.STRING, environment);
     if (restoreFrom != null) {
       opened.initializeState(restoreFrom);
     }
@@ -239,11 +238,11 @@ class ClipBuilderTest {
   }
 
   private void process(FrameRecord frame) throws Exception {
-    harness.processElement(new StreamRecord<>(frame, frame.captureTimeMs));
+    harness.processElement1(frame, frame.captureTimeMs);
   }
 
   private void watermark(long t) throws Exception {
-    harness.processWatermark(T0 + t);
+    harness.processBothWatermarks(T0 + t);
   }
 
   /** Advances the watermark and returns the clips it released (all keys, in emission order). */

@@ -1,0 +1,231 @@
+package io.egostream.operators.query;
+
+import io.egostream.model.SvittEgo;
+import io.egostream.operators.records.AnswerRecord;
+import io.egostream.operators.records.ClipHit;
+import io.egostream.operators.records.EmbeddedClip;
+import io.egostream.operators.records.EmbeddedQuery;
+import io.egostream.operators.records.QueryRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The searchable memory of the job: every device's recent clip embeddings, answering moment queries over them and
+ * watching new clips for standing queries.
+ *
+ * <p><b>Inputs.</b> Clips keyed by device id; queries (after {@link EmbedTexts}) broadcast to every instance with
+ * {@link #STANDING_QUERIES} as the broadcast state descriptor. MCQ queries are not answered here and are ignored.
+ *
+ * <p><b>Clips</b> are kept per device in keyed map state (start → {@link StoredClip}) for
+ * {@link StoreSettings#retentionMs()} of event time after their end. Eviction runs on event-time timers, rounded up to
+ * {@link StoreSettings#evictionIntervalMs()}: Flink's state TTL counts processing time only, and the store's horizon is
+ * video time (a replayed hour must stay searchable however fast it is replayed). So a device that stops sending is
+ * emptied once the watermark passes its last clip's end plus the retention. This operator's watermark is the
+ * minimum of both inputs': the query stream must not hold it back (give the query source a watermark strategy with
+ * idleness), or no clip is ever evicted.
+ *
+ * <p><b>Moment queries</b> arrive on every instance; each scores the clips of all devices it holds
+ * ({@code applyToKeyedState}) that pass the query's device and time filters (a clip is in the range when it
+ * overlaps [from, to)), and emits one {@link PartialHits} with its local top k, even when empty, tagged with its
+ * subtask index and the parallelism, so {@link MergeHits} knows how many to wait for.
+ *
+ * <p><b>Standing queries</b> live in broadcast state (the same on every instance) until cancelled. A new clip is
+ * scored against each, on the one instance that holds its device, and each match at or above the threshold fires an
+ * answer (kind STANDING, one hit) on {@link #ANSWERS} at once. A standing query re-sent with the same id replaces the
+ * old one (a producer retry must not be an error). Only clips arriving after the query are watched.
+ *
+ * <p><b>Cancels</b> remove the standing query on every instance; the instance with subtask index 0 alone answers
+ * (kind CANCEL: OK, or ERROR when no standing query has that id), so there is one answer per cancel. Every instance
+ * reaches the same verdict because a standing query and its cancel travel the same path (same Kafka partition, same
+ * {@link EmbedTexts} lane) and a broadcast keeps each sender's order.
+ *
+ * <p>Scores compare a text only with clips of the model that embedded it ({@code modelId}): after a model change the
+ * old clips age out unscored rather than being compared across embedding spaces. Metrics: {@code clipsStored},
+ * {@code clipsEvicted}, {@code standingMatches}, {@code momentQueries}.
+ */
+public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedClip, EmbeddedQuery, PartialHits> {
+  private static final long serialVersionUID = 1L;
+
+  /** Standing queries by id: the broadcast state; pass it to {@code broadcast(...)} when wiring the job. */
+  public static final MapStateDescriptor<String, EmbeddedQuery> STANDING_QUERIES =
+      new MapStateDescriptor<>("standing-queries", Types.STRING, TypeInformation.of(EmbeddedQuery.class));
+
+  /** Answers made here: standing-query hits and cancel confirmations or errors. */
+  public static final OutputTag<AnswerRecord> ANSWERS =
+      new OutputTag<>("clip-store-answers", TypeInformation.of(AnswerRecord.class));
+
+  private final StoreSettings settings;
+
+  /** Kept: {@code applyToKeyedState} needs the descriptor the state was declared with. */
+  private transient MapStateDescriptor<Long, StoredClip> clipsDescriptor;
+  /** The current device's clips, by start time. */
+  private transient MapState<Long, StoredClip> clips;
+  private transient int subtaskIndex;
+  private transient int parallelism;
+  private transient Counter clipsStored;
+  private transient Counter clipsEvicted;
+  private transient Counter standingMatches;
+  private transient Counter momentQueries;
+
+  public ClipStore(StoreSettings settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    clipsDescriptor = new MapStateDescriptor<>("device-clips", Types.LONG, TypeInformation.of(StoredClip.class));
+    clips = getRuntimeContext().getMapState(clipsDescriptor);
+    subtaskIndex = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+    parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+    clipsStored = getRuntimeContext().getMetricGroup().counter("clipsStored");
+    clipsEvicted = getRuntimeContext().getMetricGroup().counter("clipsEvicted");
+    standingMatches = getRuntimeContext().getMetricGroup().counter("standingMatches");
+    momentQueries = getRuntimeContext().getMetricGroup().counter("momentQueries");
+  }
+
+  // ---- clips ----
+
+  @Override
+  public void processElement(EmbeddedClip clip, ReadOnlyContext ctx, Collector<PartialHits> out) throws Exception {
+    clips.put(clip.startMs, new StoredClip(clip));
+    // Timers are unique per key and time, so clips sharing an eviction interval share one timer.
+    ctx.timerService().registerEventTimeTimer(settings.evictAt(clip.endMs));
+    clipsStored.inc();
+
+    long now = ctx.timerService().currentProcessingTime();
+    ReadOnlyBroadcastState<String, EmbeddedQuery> standing = ctx.getBroadcastState(STANDING_QUERIES);
+    for (Map.Entry<String, EmbeddedQuery> entry : standing.immutableEntries()) {
+      EmbeddedQuery query = entry.getValue();
+      if (!watches(query.query, clip.deviceId) || !Objects.equals(query.modelId, clip.modelId)) {
+        continue;
+      }
+      float score = SvittEgo.cosine(query.textEmbedding, clip.embedding);
+      if (score >= query.query.threshold) {
+        AnswerRecord answer = answer(query.query, AnswerRecord.Kind.STANDING, AnswerRecord.Status.OK, null,
+            Math.max(query.query.ingestTimeMs, clip.ingestTimeMs), now);
+        answer.hits = new ClipHit[] {
+            new ClipHit(clip.deviceId, clip.sessionId, clip.startMs, clip.endMs, score, clip.ingestTimeMs)};
+        ctx.output(ANSWERS, answer);
+        standingMatches.inc();
+      }
+    }
+  }
+
+  /** An eviction timer: drops the device's clips whose retention ended by {@code timestamp}. */
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<PartialHits> out) throws Exception {
+    List<Long> expired = new ArrayList<>();
+    for (Map.Entry<Long, StoredClip> entry : clips.entries()) {
+      if (settings.evictAt(entry.getValue().endMs) <= timestamp) {
+        expired.add(entry.getKey());
+      }
+    }
+    for (Long start : expired) {
+      clips.remove(start);
+    }
+    clipsEvicted.inc(expired.size());
+    if (clips.isEmpty()) {
+      clips.clear(); // a device gone quiet leaves nothing behind
+    }
+  }
+
+  // ---- queries ----
+
+  @Override
+  public void processBroadcastElement(EmbeddedQuery query, Context ctx, Collector<PartialHits> out) throws Exception {
+    switch (query.query.kind) {
+      case QueryRecord.MOMENT -> moment(query, ctx, out);
+      case QueryRecord.STANDING -> ctx.getBroadcastState(STANDING_QUERIES).put(query.query.queryId, query);
+      case QueryRecord.CANCEL -> cancel(query.query, ctx);
+      default -> { } // MCQ: answered by the MCQ operators, from frames rather than stored clips
+    }
+  }
+
+  private void moment(EmbeddedQuery embedded, Context ctx, Collector<PartialHits> out) throws Exception {
+    QueryRecord query = embedded.query;
+    int topK = Math.max(1, query.topK);
+    // The worst of the best k on top, so each better clip replaces it in O(log k).
+    PriorityQueue<ClipHit> best = new PriorityQueue<>(topK + 1, ClipHit.BEST_FIRST.reversed());
+    int[] scored = {0};
+    ctx.applyToKeyedState(clipsDescriptor, (String device, MapState<Long, StoredClip> state) -> {
+      if (!watches(query, device)) {
+        return;
+      }
+      for (StoredClip clip : state.values()) {
+        if (!inRange(query, clip) || !Objects.equals(embedded.modelId, clip.modelId)) {
+          continue;
+        }
+        scored[0]++;
+        float score = SvittEgo.cosine(embedded.textEmbedding, clip.embedding);
+        if (Float.isNaN(score)) {
+          continue; // a NaN would sort anywhere; the embeddings are unit vectors, so this is a broken clip
+        }
+        best.add(new ClipHit(device, clip.sessionId, clip.startMs, clip.endMs, score, clip.ingestTimeMs));
+        if (best.size() > topK) {
+          best.poll();
+        }
+      }
+    });
+    ClipHit[] hits = best.toArray(new ClipHit[0]);
+    java.util.Arrays.sort(hits, ClipHit.BEST_FIRST);
+    out.collect(new PartialHits(query.queryId, subtaskIndex, parallelism, topK, hits, scored[0],
+        query.ingestTimeMs));
+    momentQueries.inc();
+  }
+
+  private void cancel(QueryRecord cancel, Context ctx) throws Exception {
+    BroadcastState<String, EmbeddedQuery> standing = ctx.getBroadcastState(STANDING_QUERIES);
+    boolean known = standing.contains(cancel.queryId);
+    if (known) {
+      standing.remove(cancel.queryId);
+    }
+    if (subtaskIndex != 0) {
+      return; // every instance removed it; one answers
+    }
+    long now = ctx.currentProcessingTime();
+    ctx.output(ANSWERS, known
+        ? answer(cancel, AnswerRecord.Kind.CANCEL, AnswerRecord.Status.OK, null, cancel.ingestTimeMs, now)
+        : answer(cancel, AnswerRecord.Kind.CANCEL, AnswerRecord.Status.ERROR, "no standing query with id \""
+            + cancel.queryId + "\" is registered: it was never registered, was already cancelled, or was rejected "
+            + "as invalid (a cancel must carry the query_id of the standing query)", cancel.ingestTimeMs, now));
+  }
+
+  // ---- helpers ----
+
+  /** Whether {@code query} looks at {@code deviceId}: its device list is empty (all devices) or names it. */
+  private static boolean watches(QueryRecord query, String deviceId) {
+    if (query.deviceIds == null || query.deviceIds.length == 0) {
+      return true;
+    }
+    for (String id : query.deviceIds) {
+      if (id.equals(deviceId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether the clip overlaps the query's [fromMs, toMs), either side unbounded when 0. */
+  private static boolean inRange(QueryRecord query, StoredClip clip) {
+    return (query.fromMs <= 0 || clip.endMs > query.fromMs) && (query.toMs <= 0 || clip.startMs < query.toMs);
+  }
+
+  private static AnswerRecord answer(QueryRecord query, AnswerRecord.Kind kind, AnswerRecord.Status status,
+      String reason, long latencyFromMs, long now) {
+    return new AnswerRecord(query.queryId, kind, status, reason, Math.max(0, now - latencyFromMs), now);
+  }
+}

@@ -1,0 +1,159 @@
+package io.egostream.operators.query;
+
+import io.egostream.operators.records.AnswerRecord;
+import io.egostream.operators.records.ClipHit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Merges the {@link PartialHits} of a moment query (keyed by query id), one per parallel {@link ClipStore}, into its
+ * answer: the best {@code topK} of all partial hits ({@link ClipHit#BEST_FIRST}, so ties always break the same way).
+ *
+ * <p>The answer goes out, status OK, as soon as every instance's partial is in (their number travels with each
+ * partial). If some are still missing {@code timeoutMs} of processing time after the first arrived (an instance
+ * restarting, or far behind), the answer goes out anyway, status PARTIAL, from the partials that came, with a reason
+ * naming the missing instances: a query is never left unanswered. Partials arriving within another {@code timeoutMs}
+ * after such an answer are dropped (and counted), so a query gets one answer; a partial later than that would open
+ * a second answer, which would then be PARTIAL too.
+ *
+ * <p>Latency: from the later of the query's ingest and the newest ingest of a clip among the hits. Metrics:
+ * {@code momentAnswers}, {@code partialAnswers}, {@code latePartials}.
+ */
+public class MergeHits extends KeyedProcessFunction<String, PartialHits, AnswerRecord> {
+  private static final long serialVersionUID = 1L;
+
+  /** Long enough for a busy instance to get to the query, short enough for a person waiting for an answer. */
+  public static final long DEFAULT_TIMEOUT_MS = 5_000;
+
+  private final long timeoutMs;
+
+  /** The partials received so far for this query. */
+  private transient ListState<PartialHits> partials;
+  /** Processing time of the pending timeout timer; set exactly while partials are awaited. */
+  private transient ValueState<Long> deadline;
+  /** After a PARTIAL answer: until when late partials of this query are dropped (and the timer that clears it). */
+  private transient ValueState<Long> answeredUntil;
+  private transient Counter momentAnswers;
+  private transient Counter partialAnswers;
+  private transient Counter latePartials;
+
+  /** @param timeoutMs processing time to wait for all partials after the first, before answering PARTIAL */
+  public MergeHits(long timeoutMs) {
+    if (timeoutMs < 1) {
+      throw new IllegalArgumentException("Invalid value " + timeoutMs + " for moment.merge-timeout.ms: must be at "
+          + "least 1 (processing-time ms to wait for every clip store's hits, e.g. " + DEFAULT_TIMEOUT_MS + ")");
+    }
+    this.timeoutMs = timeoutMs;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    partials = getRuntimeContext().getListState(
+        new ListStateDescriptor<>("moment-partials", TypeInformation.of(PartialHits.class)));
+    deadline = getRuntimeContext().getState(new ValueStateDescriptor<>("moment-deadline", Types.LONG));
+    answeredUntil = getRuntimeContext().getState(new ValueStateDescriptor<>("moment-answered-until", Types.LONG));
+    momentAnswers = getRuntimeContext().getMetricGroup().counter("momentAnswers");
+    partialAnswers = getRuntimeContext().getMetricGroup().counter("partialAnswers");
+    latePartials = getRuntimeContext().getMetricGroup().counter("latePartials");
+  }
+
+  @Override
+  public void processElement(PartialHits partial, Context ctx, Collector<AnswerRecord> out) throws Exception {
+    if (answeredUntil.value() != null) {
+      latePartials.inc(); // the query was answered PARTIAL without it
+      return;
+    }
+    partials.add(partial);
+    long now = ctx.timerService().currentProcessingTime();
+    if (deadline.value() == null) {
+      long at = now + timeoutMs;
+      ctx.timerService().registerProcessingTimeTimer(at);
+      deadline.update(at);
+    }
+    TreeMap<Integer, PartialHits> bySubtask = bySubtask();
+    if (bySubtask.size() >= partial.parallelism) {
+      out.collect(merge(bySubtask, AnswerRecord.Status.OK, null, now));
+      ctx.timerService().deleteProcessingTimeTimer(deadline.value());
+      partials.clear();
+      deadline.clear();
+    }
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<AnswerRecord> out) throws Exception {
+    Long pending = deadline.value();
+    if (pending != null && pending == timestamp) {
+      TreeMap<Integer, PartialHits> bySubtask = bySubtask();
+      int expected = bySubtask.firstEntry().getValue().parallelism;
+      List<Integer> missing = new ArrayList<>();
+      for (int i = 0; i < expected; i++) {
+        if (!bySubtask.containsKey(i)) {
+          missing.add(i);
+        }
+      }
+      String reason = "only " + bySubtask.size() + " of " + expected + " clip store instances answered within "
+          + timeoutMs + " ms (missing: subtask(s) " + missing + "); the hits are the best among the clips of those "
+          + "that answered";
+      out.collect(merge(bySubtask, AnswerRecord.Status.PARTIAL, reason, timestamp));
+      partials.clear();
+      deadline.clear();
+      long forgetAt = timestamp + timeoutMs;
+      ctx.timerService().registerProcessingTimeTimer(forgetAt);
+      answeredUntil.update(forgetAt);
+    } else {
+      Long until = answeredUntil.value();
+      if (until != null && until == timestamp) {
+        answeredUntil.clear();
+      }
+    }
+  }
+
+  /** The partials received, by subtask index (a duplicate from the same subtask counts once). */
+  private TreeMap<Integer, PartialHits> bySubtask() throws Exception {
+    TreeMap<Integer, PartialHits> bySubtask = new TreeMap<>();
+    Iterable<PartialHits> received = partials.get();
+    if (received != null) { // some state backends return null rather than an empty list
+      for (PartialHits p : received) {
+        bySubtask.putIfAbsent(p.subtaskIndex, p);
+      }
+    }
+    return bySubtask;
+  }
+
+  private AnswerRecord merge(TreeMap<Integer, PartialHits> bySubtask, AnswerRecord.Status status, String reason,
+      long now) {
+    PartialHits first = bySubtask.firstEntry().getValue();
+    List<ClipHit> all = new ArrayList<>();
+    long latencyFrom = first.queryIngestTimeMs;
+    for (PartialHits p : bySubtask.values()) {
+      if (p.hits != null) {
+        all.addAll(Arrays.asList(p.hits));
+      }
+    }
+    all.sort(ClipHit.BEST_FIRST);
+    ClipHit[] hits = all.subList(0, Math.min(first.topK, all.size())).toArray(new ClipHit[0]);
+    for (ClipHit hit : hits) {
+      latencyFrom = Math.max(latencyFrom, hit.ingestTimeMs);
+    }
+    AnswerRecord answer = new AnswerRecord(first.queryId, AnswerRecord.Kind.MOMENT, status, reason,
+        Math.max(0, now - latencyFrom), now);
+    answer.hits = hits;
+    momentAnswers.inc();
+    if (status == AnswerRecord.Status.PARTIAL) {
+      partialAnswers.inc();
+    }
+    return answer;
+  }
+}
