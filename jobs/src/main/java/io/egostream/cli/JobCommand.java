@@ -9,7 +9,6 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,7 +54,7 @@ final class JobCommand implements Callable<Integer> {
     if (parallelism > 0) {
       env.setParallelism(parallelism);
     }
-    env.enableCheckpointing(conf.get(EgoStreamOptions.CHECKPOINT_INTERVAL_MS), CheckpointingMode.EXACTLY_ONCE);
+    EgoStreamJob.configureCheckpoints(env, conf);
     JobSettings settings;
     try {
       settings = JobSettings.from(conf, env.getParallelism());

@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -34,6 +36,16 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  */
 public final class EgoStreamJob {
   private EgoStreamJob() {}
+
+  /**
+   * Exactly-once checkpoints every {@code checkpoint.interval.ms}, unaligned: model inference is the job's bottleneck,
+   * and an aligned barrier would wait behind every clip queued for it, so no checkpoint (and no Kafka commit) would
+   * complete while a backlog lasts.
+   */
+  public static void configureCheckpoints(StreamExecutionEnvironment env, ReadableConfig conf) {
+    env.enableCheckpointing(conf.get(EgoStreamOptions.CHECKPOINT_INTERVAL_MS), CheckpointingMode.EXACTLY_ONCE);
+    env.getCheckpointConfig().enableUnalignedCheckpoints();
+  }
 
   /** Adds the pipeline to {@code env}. */
   public static void build(StreamExecutionEnvironment env, JobSettings settings, Source<RawRecord, ?, ?> frames,

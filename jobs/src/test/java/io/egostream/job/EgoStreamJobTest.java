@@ -75,7 +75,8 @@ class EgoStreamJobTest {
     conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
     conf.set(EgoStreamOptions.MODEL_PRESET, "tiny");
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
-    env.enableCheckpointing(500);
+    conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 500L);
+    EgoStreamJob.configureCheckpoints(env, conf);
     JobSettings settings = JobSettings.from(conf, 2);
     EgoStreamJob.build(env, settings, KafkaConnectors.frames(conf, DecodeSettings.defaults(), true),
         KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.deadLetters(conf));

@@ -7,6 +7,7 @@ import io.egostream.operators.records.EmbeddedClip;
 import io.egostream.operators.records.EmbeddedQuery;
 import io.egostream.operators.records.QueryRecord;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -181,7 +182,7 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
       }
     });
     ClipHit[] hits = best.toArray(new ClipHit[0]);
-    java.util.Arrays.sort(hits, ClipHit.BEST_FIRST);
+    Arrays.sort(hits, ClipHit.BEST_FIRST);
     out.collect(new PartialHits(query.queryId, subtaskIndex, parallelism, topK, hits, scored[0],
         query.ingestTimeMs));
     momentQueries.inc();

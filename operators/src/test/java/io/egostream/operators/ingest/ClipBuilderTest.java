@@ -206,6 +206,152 @@ class ClipBuilderTest {
     assertArrayEquals(JPEG, clips.get(0).jpegs[0]);
   }
 
+  // ----- choice requests (exact ranges for MCQ choices) ---------------------------------------------------------
+
+  @Test
+  void aRequestWhoseFramesAreFinalIsServedAtOnceWithATaggedClip() throws Exception {
+    for (long t = 0; t <= 7_500; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    watermark(9_999);
+    harness.getOutput().clear(); // the window clips
+
+    request("q1", 2, "glasses-1", 1_000, 5_000, 0);
+
+    List<ClipRecord> out = harness.extractOutputValues();
+    assertEquals(1, out.size());
+    ClipRecord clip = out.get(0);
+    assertEquals("glasses-1 [1000, 5000) 1500 2500 3500 4500", describe(clip), "uniform inside exactly the range");
+    assertEquals("q1", clip.requestQueryId);
+    assertEquals(2, clip.requestChoice);
+    assertTrue(clip.isRequestClip());
+    assertEquals(T0 + 4_500 + 10, clip.ingestTimeMs);
+    assertEquals(1, metrics.count("choiceClipsBuilt"));
+    assertEquals(0, harness.numProcessingTimeTimers());
+  }
+
+  @Test
+  void aRequestForTheFutureWaitsForTheWatermarkToPassItsEnd() throws Exception {
+    for (long t = 0; t <= 3_000; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    request("q1", 0, "glasses-1", 2_300, 6_300, T0 + 60_000);
+    assertEquals(List.of(), requestClips());
+    assertEquals(1, harness.numProcessingTimeTimers(), "the request's expiry");
+
+    for (long t = 3_500; t <= 8_000; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    watermark(6_298); // a frame at 6299 could still come
+    assertEquals(List.of(), requestClips());
+
+    watermark(6_299); // the range's last millisecond: its frames are final
+    assertEquals(List.of("q1#0 glasses-1 [2300, 6300) 3000 4000 5000 6000"), requestClips());
+    assertEquals(0, harness.numProcessingTimeTimers(), "the expiry timer goes with the served request");
+    assertTrue(harness.getSideOutput(ClipBuilder.UNSERVED) == null);
+  }
+
+  @Test
+  void aRequestEndingOnTheWindowGridSharesTheWindowsTimer() throws Exception {
+    request("q1", 4, "glasses-1", 0, 4_000, 0);
+    for (long t = 0; t < 4_000; t += 1_000) {
+      process(frame("glasses-1", t));
+    }
+    watermark(3_999);
+    assertEquals(List.of("glasses-1 [0, 4000) 0 1000 2000 3000", "q1#4 glasses-1 [0, 4000) 0 1000 2000 3000"),
+        harness.extractOutputValues().stream().map(ClipBuilderTest::describeTagged).sorted()
+            .collect(Collectors.toList()));
+  }
+
+  @Test
+  void aRequestWhoseFramesHaveAgedOutGoesToTheFallback() throws Exception {
+    for (long t = 0; t < 8_000; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    watermark(10_000 + SETTINGS.frameRetentionMs()); // retained from 10000 on
+
+    request("q1", 1, "glasses-1", 6_000, 10_000, 0);
+
+    assertEquals(List.of(), requestClips());
+    List<ChoiceRequest> unserved = unserved();
+    assertEquals(1, unserved.size());
+    assertEquals("q1", unserved.get(0).queryId);
+    assertEquals(1, unserved.get(0).choice);
+    assertTrue(unserved.get(0).reason.startsWith("frames aged out"), unserved.get(0).reason);
+    assertEquals(1, metrics.count("choiceRequestsUnserved"));
+  }
+
+  @Test
+  void aRequestWithTooFewFramesGoesToTheFallback() throws Exception {
+    process(frame("glasses-1", 1_000));
+    process(frame("glasses-1", 2_000));
+    request("q1", 3, "glasses-1", 0, 4_000, 0);
+
+    watermark(3_999);
+    List<ChoiceRequest> unserved = unserved();
+    assertEquals(1, unserved.size());
+    assertEquals("too few frames in range: 2, a clip needs 4", unserved.get(0).reason);
+  }
+
+  @Test
+  void aRequestStillWaitingAtItsExpiryIsGivenUpAndLeavesNothingBehind() throws Exception {
+    harness.setProcessingTime(T0);
+    request("q1", 0, "glasses-1", 1_000, 5_500, T0 + 30_000); // ends off the grid: a timer of its own
+    assertEquals(1, harness.numEventTimeTimers());
+    assertEquals(1, harness.numProcessingTimeTimers());
+
+    harness.setProcessingTime(T0 + 30_000); // event time stalled: the watermark never came
+
+    List<ChoiceRequest> unserved = unserved();
+    assertEquals(1, unserved.size());
+    assertTrue(unserved.get(0).reason.startsWith("gave up at wall-clock"), unserved.get(0).reason);
+    assertEquals(0, harness.numKeyedStateEntries());
+    assertEquals(0, harness.numEventTimeTimers(), "the request's own event-time timer is deleted with it");
+    assertEquals(0, harness.numProcessingTimeTimers());
+  }
+
+  @Test
+  void stateAndTimersAreEmptyOnceWaitingRequestsAreServed() throws Exception {
+    harness.setProcessingTime(T0);
+    request("q1", 0, "glasses-2", 500, 2_500, T0 + 60_000); // a device that never sends a frame
+    request("q1", 1, "glasses-2", 700, 2_500, T0 + 60_000); // same end, same expiry: shared timers
+    request("q2", 0, "glasses-2", 800, 3_100, T0 + 90_000);
+    assertEquals(2, harness.numEventTimeTimers());
+    assertEquals(2, harness.numProcessingTimeTimers());
+
+    watermark(2_499);
+    assertEquals(2, unserved().size());
+    assertEquals(1, harness.numProcessingTimeTimers(), "q2's expiry is still needed");
+    watermark(3_099);
+    assertEquals(3, unserved().size());
+
+    assertEquals(0, harness.numKeyedStateEntries());
+    assertEquals(0, harness.numEventTimeTimers());
+    assertEquals(0, harness.numProcessingTimeTimers());
+  }
+
+  @Test
+  void anEmptyRangeIsUnservedAtOnce() throws Exception {
+    request("q1", 0, "glasses-1", 4_000, 4_000, 0);
+    assertEquals(1, unserved().size());
+    assertEquals(0, harness.numKeyedStateEntries());
+  }
+
+  @Test
+  void aWaitingRequestSurvivesASnapshot() throws Exception {
+    for (long t = 0; t <= 3_000; t += 1_000) {
+      process(frame("glasses-1", t));
+    }
+    request("q1", 0, "glasses-1", 0, 3_500, 0);
+    OperatorSubtaskState snapshot = harness.snapshot(1, T0 + 3_200);
+    harness.close();
+    environment.close();
+
+    harness = open(SETTINGS, snapshot);
+    watermark(3_499);
+    assertEquals(List.of("q1#0 glasses-1 [0, 3500) 0 1000 2000 3000"), requestClips());
+  }
+
   @Test
   void framesAreFlinkPojosSoStateNeverFallsBackToKryo() {
     assertInstanceOf(PojoTypeInfo.class, TypeInformation.of(FrameRecord.class));
@@ -239,6 +385,30 @@ class ClipBuilderTest {
 
   private void process(FrameRecord frame) throws Exception {
     harness.processElement1(frame, frame.captureTimeMs);
+  }
+
+  private void request(String queryId, int choice, String device, long start, long end, long expiresAtMs)
+      throws Exception {
+    ChoiceRequest request = new ChoiceRequest(queryId, choice, device, T0 + start, T0 + end, "model", expiresAtMs);
+    harness.processElement2(request, T0);
+  }
+
+  /** The request clips emitted since the last call, described with their tag; window clips are dropped. */
+  private List<String> requestClips() {
+    List<String> described = harness.extractOutputValues().stream().filter(ClipRecord::isRequestClip)
+        .map(ClipBuilderTest::describeTagged).sorted().collect(Collectors.toList());
+    harness.getOutput().clear();
+    return described;
+  }
+
+  /** Everything sent to the fallback so far. */
+  private List<ChoiceRequest> unserved() {
+    var records = harness.getSideOutput(ClipBuilder.UNSERVED);
+    return records == null ? List.of() : records.stream().map(r -> r.getValue()).collect(Collectors.toList());
+  }
+
+  private static String describeTagged(ClipRecord clip) {
+    return (clip.isRequestClip() ? clip.requestQueryId + "#" + clip.requestChoice + " " : "") + describe(clip);
   }
 
   private void watermark(long t) throws Exception {

@@ -26,6 +26,7 @@ final class KeyedTwoInputHarness<K, IN1, IN2, OUT> extends AbstractStreamOperato
     config.setStatePartitioner(0, key1);
     config.setStatePartitioner(1, key2);
     config.setStateKeySerializer(keyType.createSerializer(executionConfig.getSerializerConfig()));
+    config.serializeAllConfigs();
   }
 
   void processElement1(IN1 value, long timestamp) throws Exception {

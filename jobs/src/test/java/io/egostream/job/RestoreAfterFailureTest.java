@@ -1,0 +1,130 @@
+package io.egostream.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.kafka.EmbeddedKafka;
+import io.egostream.operators.ingest.DecodeSettings;
+import io.egostream.proto.v1.ClipEmbedding;
+import io.egostream.simulate.WearableSimulator;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Exactly once through a real failure: a TaskManager of a two-TaskManager cluster is killed while the job runs; the
+ * job restarts from its last checkpoint on a fresh TaskManager, and read_committed consumers see every clip exactly
+ * once.
+ */
+class RestoreAfterFailureTest {
+  @RegisterExtension
+  static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
+      new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(2).setNumberSlotsPerTaskManager(1).build());
+
+  private static final long START = System.currentTimeMillis() / 1000 * 1000 - 120_000;
+  private static final int DEVICES = 3;
+  private static final long DURATION_MS = 24_000;
+
+  @Test
+  void aKilledTaskManagerLosesNothingAndDuplicatesNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null)) {
+      kafka.createEgoStreamTopics(2);
+      WearableSimulator simulator = new WearableSimulator(DEVICES, 11, START, DURATION_MS, 96, 72, 4, 4);
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(kafka),
+          new ByteArraySerializer(), new ByteArraySerializer())) {
+        simulator.run(false, (device, batch) -> producer.send(new ProducerRecord<>(EgoStreamTopics.FRAMES,
+            device.getBytes(StandardCharsets.UTF_8), batch.toByteArray())).get());
+      }
+
+      Configuration conf = new Configuration();
+      conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+      conf.set(EgoStreamOptions.BATCH_MAX_SIZE, 1); // one model call per clip: slow enough to fail in the middle
+      conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+      conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+      conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+      env.setParallelism(2);
+      conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 200L);
+      EgoStreamJob.configureCheckpoints(env, conf);
+      JobSettings settings = JobSettings.from(conf, 2);
+      EgoStreamJob.build(env, settings, KafkaConnectors.frames(conf, DecodeSettings.defaults(), true),
+          KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.deadLetters(conf));
+      JobClient job = env.executeAsync("egostream-restore-test");
+
+      // Kill a TaskManager as soon as some clips are committed: the job is then mid-way.
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (readCommittedClips(kafka).isEmpty() && System.currentTimeMillis() < deadline) {
+        Thread.sleep(100);
+      }
+      assertFalse(job.getJobStatus().get().isGloballyTerminalState(), "the job must still run when it is killed");
+      cluster.terminateTaskManager(0).get();
+      cluster.startTaskManager();
+      job.getJobExecutionResult().get();
+      assertEquals(JobStatus.FINISHED, job.getJobStatus().get());
+
+      List<String> clips = readCommittedClips(kafka);
+      Set<String> distinct = new HashSet<>(clips);
+      assertEquals(distinct.size(), clips.size(), "no clip is committed twice");
+      // Every window starting from the first frame's to 2 s before the last frame's holds at least 4 frames (4 fps).
+      for (WearableSimulator.Device device : simulator.devices()) {
+        for (long start = Math.floorDiv(START, 2_000) * 2_000; start < START + DURATION_MS - 2_000; start += 2_000) {
+          assertTrue(distinct.contains(device.deviceId() + "@" + start), "missing " + device.deviceId() + "@" + start);
+        }
+      }
+    }
+  }
+
+  private static Map<String, Object> producerConfig(EmbeddedKafka kafka) {
+    Map<String, Object> config = new HashMap<>(EgoStreamTopics.producerSizeLimits());
+    config.put("bootstrap.servers", kafka.bootstrapServers());
+    return config;
+  }
+
+  /** device@start of every committed clip embedding. */
+  private static List<String> readCommittedClips(EmbeddedKafka kafka) throws Exception {
+    Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "restore-test-" + System.nanoTime());
+    List<String> clips = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(EgoStreamTopics.EMBEDDINGS));
+      int emptyPolls = 0;
+      while (emptyPolls < 2) {
+        var polled = consumer.poll(Duration.ofMillis(500));
+        emptyPolls = polled.isEmpty() ? emptyPolls + 1 : 0;
+        for (var record : polled) {
+          ClipEmbedding e = ClipEmbedding.parseFrom(record.value());
+          clips.add(e.getDeviceId() + "@" + e.getStartMs());
+        }
+      }
+    }
+    return clips;
+  }
+}

@@ -1,0 +1,91 @@
+package io.egostream.operators.query;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.egostream.operators.records.AnswerRecord;
+import io.egostream.operators.records.ClipHit;
+import io.egostream.operators.records.EmbeddedQuery;
+import io.egostream.operators.records.QueryRecord;
+import io.egostream.proto.v1.Answer;
+import io.egostream.proto.v1.ChoiceSource;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.util.InstantiationUtil;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+class AnswerSerializerTest {
+
+  @Test
+  void aMomentAnswerIsWrittenAsAnAnswerProtobufKeyedByQueryId() throws Exception {
+    AnswerRecord r = new AnswerRecord("q-7", AnswerRecord.Kind.MOMENT, AnswerRecord.Status.PARTIAL, "one missing", 12,
+        1_000);
+    r.hits = new ClipHit[] {new ClipHit("a", "s1", 0, 4_000, 0.9f, 5), new ClipHit("b", "s2", 4_000, 8_000, 0.5f, 5)};
+
+    ProducerRecord<byte[], byte[]> record = new AnswerSerializer("ego.answers").serialize(r, null, null);
+    assertEquals("ego.answers", record.topic());
+    assertArrayEquals("q-7".getBytes(StandardCharsets.UTF_8), record.key());
+    assertEquals(1_000L, record.timestamp());
+    Answer answer = Answer.parseFrom(record.value());
+    assertEquals("q-7", answer.getQueryId());
+    assertEquals(Answer.Kind.MOMENT, answer.getKind());
+    assertEquals(Answer.Status.PARTIAL, answer.getStatus());
+    assertEquals("one missing", answer.getReason());
+    assertEquals(12, answer.getLatencyMs());
+    assertEquals(1_000, answer.getAnswerTimeMs());
+    assertEquals(2, answer.getHitsCount());
+    assertEquals("b", answer.getHits(1).getDeviceId());
+    assertEquals("s2", answer.getHits(1).getSessionId());
+    assertEquals(4_000, answer.getHits(1).getStartMs());
+    assertEquals(8_000, answer.getHits(1).getEndMs());
+    assertEquals(0.5f, answer.getHits(1).getScore());
+    assertFalse(answer.hasMcq());
+  }
+
+  @Test
+  void mcqFieldsAndNullsAreWritten() {
+    AnswerRecord r = new AnswerRecord("q", AnswerRecord.Kind.MCQ, AnswerRecord.Status.OK, null, 0, 0);
+    r.mcqChoice = 2;
+    r.mcqScores = new float[] {0.1f, 0.2f, 0.9f, Float.NaN, 0.3f};
+    r.mcqSources = new AnswerRecord.ChoiceSource[] {AnswerRecord.ChoiceSource.EXACT_RANGE,
+        AnswerRecord.ChoiceSource.STORED_CLIP, AnswerRecord.ChoiceSource.EXACT_RANGE,
+        AnswerRecord.ChoiceSource.MISSING, AnswerRecord.ChoiceSource.EXACT_RANGE};
+    Answer answer = AnswerSerializer.toProto(r);
+    assertEquals("", answer.getReason(), "null becomes empty");
+    assertEquals(2, answer.getMcq().getChoice());
+    assertTrue(Float.isNaN(answer.getMcq().getScores(3)));
+    assertEquals(List.of(ChoiceSource.EXACT_RANGE, ChoiceSource.STORED_CLIP, ChoiceSource.EXACT_RANGE,
+        ChoiceSource.MISSING, ChoiceSource.EXACT_RANGE), answer.getMcq().getSourcesList());
+    assertEquals(0, answer.getHitsCount());
+  }
+
+  @Test
+  void everyRecordOfThePipelineIsAPojoThatNeedsNoKryo() throws Exception {
+    SerializerConfigImpl noKryo = new SerializerConfigImpl();
+    noKryo.setGenericTypes(false); // creating a serializer that would need Kryo now throws
+    for (Class<?> type : List.of(AnswerRecord.class, ClipHit.class, PartialHits.class, StoredClip.class,
+        QueryRecord.class, EmbeddedQuery.class)) {
+      TypeInformation<?> info = TypeInformation.of(type);
+      assertInstanceOf(PojoTypeInfo.class, info, type.getSimpleName());
+      assertDoesNotThrow(() -> info.createSerializer(noKryo), type.getSimpleName());
+    }
+
+    AnswerRecord r = new AnswerRecord("q", AnswerRecord.Kind.STANDING, AnswerRecord.Status.OK, null, 3, 4);
+    r.hits = new ClipHit[] {new ClipHit("a", "s", 0, 1, 0.5f, 2)};
+    r.mcqSources = new AnswerRecord.ChoiceSource[] {AnswerRecord.ChoiceSource.MISSING};
+    TypeSerializer<AnswerRecord> serializer = TypeInformation.of(AnswerRecord.class).createSerializer(noKryo);
+    AnswerRecord copy = InstantiationUtil.deserializeFromByteArray(serializer,
+        InstantiationUtil.serializeToByteArray(serializer, r));
+    assertEquals(r.toString(), copy.toString());
+    assertEquals(AnswerRecord.ChoiceSource.MISSING, copy.mcqSources[0]);
+  }
+}

@@ -1,0 +1,295 @@
+package io.egostream.operators.query;
+
+import static io.egostream.operators.query.QueryTestSupport.cancel;
+import static io.egostream.operators.query.QueryTestSupport.clip;
+import static io.egostream.operators.query.QueryTestSupport.moment;
+import static io.egostream.operators.query.QueryTestSupport.standing;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.egostream.operators.records.AnswerRecord;
+import io.egostream.operators.records.ClipHit;
+import io.egostream.operators.records.EmbeddedClip;
+import io.egostream.operators.records.EmbeddedQuery;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+// The harness's close() declares Exception (javac's "try" lint warns about InterruptedException): closing it is the point.
+@SuppressWarnings("try")
+class ClipStoreTest {
+  private static final int MAX_PARALLELISM = 128;
+  private static final long NOW = 50_000;
+
+  // ---- retention ----
+
+  @Test
+  void clipsAreEvictedOnceTheWatermarkPassesTheirEndPlusRetentionAndTheStateEmpties() throws Exception {
+    try (var store = store(new StoreSettings(10_000, 1_000), 1, 0)) {
+      store.processElement(clip("a", 0, 0.5, 1), 10); // ends 4 000: evicted at 14 000
+      store.processElement(clip("a", 5_000, 0.5, 1), 10); // ends 9 000: evicted at 19 000
+      store.processElement(clip("b", 500, 0.5, 1), 10); // ends 4 500: 14 500, rounded up to 15 000
+      assertEquals(3, store.numEventTimeTimers(), "one per device and eviction interval");
+
+      store.watermark(13_999);
+      assertEquals(3, scored(store, "q1"));
+      store.watermark(14_000);
+      assertEquals(2, scored(store, "q2"), "a's first clip is gone");
+      store.watermark(15_000);
+      assertEquals(1, scored(store, "q3"), "b is gone");
+      assertEquals(1, keyedStateEntries(store));
+      store.watermark(19_000);
+      assertEquals(0, scored(store, "q4"));
+      assertEquals(0, keyedStateEntries(store), "nothing left behind");
+      assertEquals(0, store.numEventTimeTimers());
+    }
+  }
+
+  @Test
+  void settingsAreValidated() {
+    assertEquals("Invalid value 0 for store.retention.ms: must be at least 1 (event-time ms a clip stays searchable "
+        + "after its end)", assertThrows(IllegalArgumentException.class, () -> new StoreSettings(0, 1)).getMessage());
+    assertEquals("Invalid value 20 for store.eviction-interval.ms: must be between 1 and store.retention.ms (10)",
+        assertThrows(IllegalArgumentException.class, () -> new StoreSettings(10, 20)).getMessage());
+    assertEquals(60_000, new StoreSettings(60_000, 1_000).evictAt(0));
+    assertEquals(61_000, new StoreSettings(60_000, 1_000).evictAt(1));
+  }
+
+  // ---- moment queries ----
+
+  @Test
+  void momentTopKAcrossTwoDevicesOnTwoInstancesIsMergedWithFiltersAndTiesResolved() throws Exception {
+    String a = deviceOn(0, "a");
+    String b = deviceOn(1, "b");
+    String c = deviceOn(1, "c");
+    try (var store0 = store(StoreSettings.defaults(), 2, 0);
+        var store1 = store(StoreSettings.defaults(), 2, 1);
+        var merge = merge(5_000)) {
+      store0.processElement(clip(a, 0, 0.9, 2_000), 1);
+      store0.processElement(clip(a, 10_000, 0.5, 2_000), 1);
+      store0.processElement(clip(a, 20_000, 0.95, 3_000), 1);
+      store0.processElement(clip(a, 30_000, 0.99, 2_000), 1); // starts at to_ms: outside [1 000, 30 000)
+      store1.processElement(clip(b, 0, 0.8, 2_000), 1);
+      store1.processElement(clip(b, 10_000, 0.9, 2_500), 1); // ties a's clip at 0: a sorts first
+      store1.processElement(clip(b, 40_000, 0.97, 2_000), 1); // outside the time range
+      store1.processElement(clip(c, 0, 0.99, 2_000), 1); // not one of the query's devices
+      EmbeddedClip otherModel = clip(b, 15_000, 0.99, 2_000);
+      otherModel.modelId = "another-model";
+      store1.processElement(otherModel, 1); // another embedding space: never compared
+
+      EmbeddedQuery query = moment("m1", 3, 1_000, 30_000, a, b);
+      store0.processBroadcastElement(query, 2);
+      store1.processBroadcastElement(query, 2);
+
+      List<PartialHits> partials = new ArrayList<>(store0.extractOutputValues());
+      partials.addAll(store1.extractOutputValues());
+      assertEquals(2, partials.size(), "one partial per instance");
+      assertEquals(List.of(0, 1), partials.stream().map(p -> p.subtaskIndex).toList());
+      assertEquals(List.of(2, 2), partials.stream().map(p -> p.parallelism).toList());
+      assertEquals(3, partials.get(0).clipsScored);
+      assertEquals(2, partials.get(1).clipsScored);
+
+      merge.setProcessingTime(NOW);
+      merge.processElement(partials.get(1), 3);
+      assertEquals(List.of(), merge.extractOutputValues(), "waits for the other instance");
+      merge.processElement(partials.get(0), 3);
+
+      AnswerRecord answer = single(merge.extractOutputValues());
+      assertEquals("m1", answer.queryId);
+      assertEquals(AnswerRecord.Kind.MOMENT, answer.kind);
+      assertEquals(AnswerRecord.Status.OK, answer.status);
+      assertNull(answer.reason);
+      assertEquals(List.of(a + "@20000=0.95", a + "@0=0.9", b + "@10000=0.9"), describe(answer.hits));
+      assertEquals(NOW - 3_000, answer.latencyMs, "from the newest ingest among the hits' clips");
+      assertEquals(NOW, answer.answerTimeMs);
+      assertEquals(0, merge.numProcessingTimeTimers());
+      assertEquals(0, merge.numKeyedStateEntries());
+    }
+  }
+
+  @Test
+  void anInstanceWithoutMatchingClipsStillSendsItsPartial() throws Exception {
+    try (var store = store(StoreSettings.defaults(), 1, 0)) {
+      store.processBroadcastElement(moment("m", 5, 0, 0), 1);
+      PartialHits partial = single(store.extractOutputValues());
+      assertEquals(0, partial.hits.length);
+      assertEquals(1, partial.parallelism);
+    }
+  }
+
+  // ---- standing queries and cancels ----
+
+  @Test
+  void aStandingQueryFiresOnMatchingNewClipsOfItsDevicesOnlyUntilCancelled() throws Exception {
+    try (var store = store(StoreSettings.defaults(), 1, 0)) {
+      store.setProcessingTime(NOW);
+      store.processElement(clip("a", 0, 0.95, 2_000), 1); // stored before the query: not watched
+      store.processBroadcastElement(standing("s", 0.9f, "a"), 2);
+      assertEquals(List.of(), answers(store));
+
+      store.processElement(clip("a", 10_000, 0.95, 2_000), 3);
+      store.processElement(clip("a", 20_000, 0.5, 2_000), 3); // below the threshold
+      store.processElement(clip("b", 0, 0.99, 2_000), 3); // a device the query does not watch
+      EmbeddedClip otherModel = clip("a", 25_000, 0.99, 2_000);
+      otherModel.modelId = "another-model";
+      store.processElement(otherModel, 3);
+      store.processElement(clip("a", 30_000, 0.9, 2_000), 3); // exactly at the threshold: fires
+
+      List<AnswerRecord> fired = answers(store);
+      assertEquals(2, fired.size());
+      AnswerRecord first = fired.get(0);
+      assertEquals("s", first.queryId);
+      assertEquals(AnswerRecord.Kind.STANDING, first.kind);
+      assertEquals(AnswerRecord.Status.OK, first.status);
+      assertEquals(List.of("a@10000=0.95"), describe(first.hits));
+      assertEquals(NOW - 2_000, first.latencyMs, "from the clip's ingest, later than the query's (1 000)");
+      assertEquals(List.of("a@30000=0.9"), describe(fired.get(1).hits));
+
+      store.processBroadcastElement(cancel("s"), 4);
+      AnswerRecord confirmed = single(answers(store));
+      assertEquals(AnswerRecord.Kind.CANCEL, confirmed.kind);
+      assertEquals(AnswerRecord.Status.OK, confirmed.status);
+      assertEquals(NOW - 1_000, confirmed.latencyMs);
+      assertFalse(store.getBroadcastState(ClipStore.STANDING_QUERIES).iterator().hasNext(), "broadcast state empty");
+
+      store.processElement(clip("a", 40_000, 0.99, 2_000), 5);
+      assertEquals(List.of(), answers(store), "a cancelled query fires no more");
+    }
+  }
+
+  @Test
+  void cancellingAnUnknownIdIsAnErrorAnsweredByOneInstance() throws Exception {
+    try (var store0 = store(StoreSettings.defaults(), 2, 0);
+        var store1 = store(StoreSettings.defaults(), 2, 1)) {
+      store0.processBroadcastElement(cancel("nope"), 1);
+      store1.processBroadcastElement(cancel("nope"), 1);
+      AnswerRecord error = single(answers(store0));
+      assertEquals("nope", error.queryId);
+      assertEquals(AnswerRecord.Kind.CANCEL, error.kind);
+      assertEquals(AnswerRecord.Status.ERROR, error.status);
+      assertTrue(error.reason.startsWith("no standing query with id \"nope\" is registered"), error.reason);
+      assertEquals(List.of(), answers(store1), "subtask 0 answers for all");
+
+      // A known id: both instances drop it, one confirms.
+      store0.processBroadcastElement(standing("s", 0.5f), 2);
+      store1.processBroadcastElement(standing("s", 0.5f), 2);
+      store0.processBroadcastElement(cancel("s"), 3);
+      store1.processBroadcastElement(cancel("s"), 3);
+      assertEquals(AnswerRecord.Status.OK, single(answers(store0)).status);
+      assertEquals(List.of(), answers(store1));
+      assertFalse(store1.getBroadcastState(ClipStore.STANDING_QUERIES).iterator().hasNext());
+    }
+  }
+
+  // ---- merge timeout ----
+
+  @Test
+  void missingPartialsTimeOutIntoAPartialAnswerAndLatePartialsAreDropped() throws Exception {
+    try (var merge = merge(1_000)) {
+      merge.setProcessingTime(0);
+      ClipHit[] hits = {new ClipHit("b", "s", 0, 4_000, 0.7f, 100), new ClipHit("b", "s", 8_000, 12_000, 0.6f, 100)};
+      merge.processElement(new PartialHits("m", 1, 3, 1, new ClipHit[] {hits[0]}, 2, 50), 1);
+      merge.processElement(new PartialHits("m", 1, 3, 1, new ClipHit[] {hits[0]}, 2, 50), 1); // a duplicate
+      merge.processElement(new PartialHits("m", 2, 3, 1, new ClipHit[0], 0, 50), 1);
+      merge.setProcessingTime(999);
+      assertEquals(List.of(), merge.extractOutputValues());
+
+      merge.setProcessingTime(1_000);
+      AnswerRecord answer = single(merge.extractOutputValues());
+      assertEquals(AnswerRecord.Status.PARTIAL, answer.status);
+      assertEquals(AnswerRecord.Kind.MOMENT, answer.kind);
+      assertEquals("only 2 of 3 clip store instances answered within 1000 ms (missing: subtask(s) [0]); the hits are "
+          + "the best among the clips of those that answered", answer.reason);
+      assertEquals(List.of("b@0=0.7"), describe(answer.hits));
+      assertEquals(900, answer.latencyMs);
+
+      merge.setProcessingTime(1_500);
+      merge.processElement(new PartialHits("m", 0, 3, 1, new ClipHit[] {hits[1]}, 1, 50), 2);
+      assertEquals(1, merge.extractOutputValues().size(), "a late partial does not answer again");
+      merge.setProcessingTime(2_000);
+      assertEquals(1, merge.extractOutputValues().size());
+      assertEquals(0, merge.numProcessingTimeTimers());
+      assertEquals(0, merge.numKeyedStateEntries(), "the late-partial guard is gone too");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  private static KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> store(
+      StoreSettings settings, int parallelism, int subtask) throws Exception {
+    var harness = new KeyedBroadcastOperatorTestHarness<>(
+        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings), List.of(ClipStore.STANDING_QUERIES)),
+        (EmbeddedClip c) -> c.deviceId, Types.STRING, MAX_PARALLELISM, parallelism, subtask);
+    harness.open();
+    return harness;
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, PartialHits, AnswerRecord> merge(long timeoutMs)
+      throws Exception {
+    var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new MergeHits(timeoutMs)), (PartialHits p) -> p.queryId, Types.STRING);
+    harness.open();
+    return harness;
+  }
+
+  /** Entries in the store's keyed state (its harness, unlike the one-input one, has no such method). */
+  private static int keyedStateEntries(
+      KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> store) {
+    AbstractStreamOperator<?> operator = (AbstractStreamOperator<?>) store.getTwoInputOperator();
+    return ((HeapKeyedStateBackend<?>) operator.getKeyedStateBackend()).numKeyValueStateEntries();
+  }
+
+  /** How many clips the store scores for a query over all devices and all time. */
+  private static int scored(KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> store,
+      String queryId) throws Exception {
+    int before = store.extractOutputValues().size();
+    store.processBroadcastElement(moment(queryId, 100, 0, 0), 1);
+    List<PartialHits> out = store.extractOutputValues();
+    assertEquals(before + 1, out.size());
+    return out.get(out.size() - 1).clipsScored;
+  }
+
+  /** The answers on the store's side output since the last call. */
+  private static List<AnswerRecord> answers(
+      KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> store) {
+    var side = store.getSideOutput(ClipStore.ANSWERS);
+    if (side == null) {
+      return List.of();
+    }
+    List<AnswerRecord> answers = side.stream().map(StreamRecord::getValue).toList();
+    side.clear();
+    return answers;
+  }
+
+  /** A device id starting with {@code prefix} that Flink assigns to {@code subtask} of 2. */
+  private static String deviceOn(int subtask, String prefix) {
+    for (int i = 0; ; i++) {
+      String id = prefix + i;
+      if (KeyGroupRangeAssignment.assignKeyToParallelOperator(id, MAX_PARALLELISM, 2) == subtask) {
+        return id;
+      }
+    }
+  }
+
+  private static List<String> describe(ClipHit[] hits) {
+    return Arrays.stream(hits).map(h -> h.deviceId + "@" + h.startMs + "=" + h.score).toList();
+  }
+
+  private static <T> T single(List<T> list) {
+    assertEquals(1, list.size(), list.toString());
+    return list.get(0);
+  }
+}
