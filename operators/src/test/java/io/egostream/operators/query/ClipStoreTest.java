@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -194,6 +195,27 @@ class ClipStoreTest {
     }
   }
 
+  @Test
+  void storedClipsStandingQueriesAndEvictionTimersSurviveSnapshotAndRestore() throws Exception {
+    StoreSettings settings = new StoreSettings(10_000, 1_000);
+    OperatorSubtaskState snapshot;
+    try (var before = store(settings, 1, 0)) {
+      before.processElement(clip("a", 0, 0.5, 1), 1);
+      before.processBroadcastElement(standing("s", 0.9f), 2);
+      snapshot = before.snapshot(1L, 0L);
+    }
+    try (var restored = unopenedStore(settings)) {
+      restored.initializeState(snapshot);
+      restored.open();
+      assertEquals(1, scored(restored, "m"), "the stored clip is back");
+      restored.processElement(clip("a", 5_000, 0.95, 1), 3);
+      assertEquals("s", single(answers(restored)).queryId, "the standing query is back");
+      restored.watermark(19_000);
+      assertEquals(0, keyedStateEntries(restored), "eviction timers are back");
+      assertEquals(0, restored.numEventTimeTimers());
+    }
+  }
+
   // ---- merge timeout ----
 
   @Test
@@ -235,6 +257,13 @@ class ClipStoreTest {
         (EmbeddedClip c) -> c.deviceId, Types.STRING, MAX_PARALLELISM, parallelism, subtask);
     harness.open();
     return harness;
+  }
+
+  private static KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> unopenedStore(
+      StoreSettings settings) throws Exception {
+    return new KeyedBroadcastOperatorTestHarness<>(
+        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings), List.of(ClipStore.STANDING_QUERIES)),
+        (EmbeddedClip c) -> c.deviceId, Types.STRING, MAX_PARALLELISM, 1, 0);
   }
 
   private static KeyedOneInputStreamOperatorTestHarness<String, PartialHits, AnswerRecord> merge(long timeoutMs)
