@@ -4,36 +4,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Exit codes and error output of the command line; nothing here loads a model. */
 class EgoStreamTest {
 
   @TempDir Path dir;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final CommandRun command = new CommandRun();
 
   private int run(String... args) {
-    CommandLine commandLine = EgoStream.commandLine();
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
-    return commandLine.execute(args);
+    return command.run(args);
   }
 
   @Test
   void helpListsTheCommandsAndDefaults() {
     assertEquals(0, run("--help"));
-    assertTrue(out.toString().contains("embed") && out.toString().contains("init-model"), out.toString());
+    assertTrue(command.out().contains("embed") && command.out().contains("init-model"), command.out());
     assertEquals(0, run("embed", "--help"));
-    assertTrue(out.toString().contains("(default: 4)"), out.toString());
+    assertTrue(command.out().contains("(default: 4)"), command.out());
     assertEquals(0, run("--version"));
-    assertTrue(out.toString().contains("egostream"), out.toString());
+    assertTrue(command.out().contains("egostream"), command.out());
   }
 
   @Test
@@ -48,9 +41,9 @@ class EgoStreamTest {
     assertEquals(2, run());
     assertEquals(2, run("no-such-command"));
     assertEquals(2, run("embed", "--video", "x.mp4"));
-    assertTrue(err.toString().contains("--model"), err.toString());
+    assertTrue(command.err().contains("--model"), command.err());
     assertEquals(2, run("embed", "--model", "m", "--video", "v.mp4", "--out", "o.jsonl", "--clip-seconds", "0"));
-    assertTrue(err.toString().contains("clip seconds"), err.toString());
+    assertTrue(command.err().contains("clip seconds"), command.err());
     assertEquals(2, run("init-model", "--preset", "tiny"));
   }
 
@@ -60,10 +53,10 @@ class EgoStreamTest {
     int exit = run("embed", "--model", dir.toString(), "--video", missing.toString(), "--out",
         dir.resolve("o.jsonl").toString());
     assertEquals(1, exit);
-    String[] lines = err.toString().strip().split("\\R");
-    assertTrue(lines[0].startsWith("egostream embed: error: Video file not found: "), err.toString());
-    assertTrue(lines[0].contains("missing.mp4"), err.toString());
-    assertFalse(err.toString().contains("\tat "), "no stack trace unless asked: " + err);
+    String[] lines = command.err().strip().split("\\R");
+    assertTrue(lines[0].startsWith("egostream embed: error: Video file not found: "), command.err());
+    assertTrue(lines[0].contains("missing.mp4"), command.err());
+    assertFalse(command.err().contains("\tat "), "no stack trace unless asked: " + command.err());
   }
 
   @Test
@@ -71,7 +64,7 @@ class EgoStreamTest {
     int exit = run("embed", "-v", "--model", dir.toString(), "--video", dir.resolve("missing.mp4").toString(),
         "--out", dir.resolve("o.jsonl").toString());
     assertEquals(1, exit);
-    assertTrue(err.toString().contains("\tat "), err.toString());
+    assertTrue(command.err().contains("\tat "), command.err());
   }
 
   @Test

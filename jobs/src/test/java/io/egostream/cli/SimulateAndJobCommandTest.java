@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.egostream.operators.records.Jpeg;
 import io.egostream.proto.v1.FrameBatch;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,25 +13,20 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class SimulateAndJobCommandTest {
   @TempDir Path dir;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final CommandRun command = new CommandRun();
 
   private int run(String... args) {
-    CommandLine commandLine = EgoStream.commandLine();
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
-    return commandLine.execute(args);
+    return command.run(args);
   }
 
   @Test
   void simulateWritesFrameBatchesAsFilesForKcat() throws Exception {
     assertEquals(0, run("simulate", "--write-files", dir.toString(), "--devices", "2", "--duration", "1s", "--fps",
-        "4", "--frames-per-message", "2", "--size", "64x48"), err.toString());
+        "4", "--frames-per-message", "2", "--size", "64x48"), command.err());
     List<Path> files;
     try (Stream<Path> listing = Files.list(dir)) {
       files = listing.sorted().toList();
@@ -49,11 +42,11 @@ class SimulateAndJobCommandTest {
   @Test
   void simulateAndJobRefuseBadOptions() {
     assertEquals(2, run("simulate", "--devices", "2"));
-    assertTrue(err.toString().contains("--bootstrap-servers or --write-files"), err.toString());
+    assertTrue(command.err().contains("--bootstrap-servers or --write-files"), command.err());
     assertEquals(2, run("simulate", "--write-files", dir.toString(), "--duration", "soon"));
-    assertTrue(err.toString().contains("Invalid value soon for option '--duration'"), err.toString());
+    assertTrue(command.err().contains("Invalid value soon for option '--duration'"), command.err());
     assertEquals(2, run("job", "--bootstrap-servers", "localhost:1", "-D", "clip.lenght.ms=4000"));
-    assertTrue(err.toString().contains("Unknown job option clip.lenght.ms"), err.toString());
+    assertTrue(command.err().contains("Unknown job option clip.lenght.ms"), command.err());
   }
 
   @Test
