@@ -62,7 +62,9 @@ final class JobCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     EgoStreamJob.build(env, settings, KafkaConnectors.frames(conf, settings.decode(), false),
-        KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.deadLetters(conf));
+        KafkaConnectors.queries(conf, settings.decode(), false),
+        KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.answers(conf),
+        KafkaConnectors.deadLetters(conf));
     env.execute("egostream");
     return 0;
   }

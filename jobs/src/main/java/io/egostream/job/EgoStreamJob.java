@@ -2,6 +2,19 @@ package io.egostream.job;
 
 import com.google.protobuf.ByteString;
 import io.egostream.operators.inference.EmbedClips;
+import io.egostream.operators.mcq.ChoiceOutcome;
+import io.egostream.operators.mcq.ChoiceRequest;
+import io.egostream.operators.mcq.FanOutChoices;
+import io.egostream.operators.mcq.McqGather;
+import io.egostream.operators.mcq.StoredClipLookup;
+import io.egostream.operators.query.ClipStore;
+import io.egostream.operators.query.DecodeQueries;
+import io.egostream.operators.query.EmbedTexts;
+import io.egostream.operators.query.MergeHits;
+import io.egostream.operators.query.PartialHits;
+import io.egostream.operators.records.AnswerRecord;
+import io.egostream.operators.records.EmbeddedQuery;
+import io.egostream.operators.records.QueryRecord;
 import io.egostream.operators.inference.RejectedClip;
 import io.egostream.operators.ingest.ClipBuilder;
 import io.egostream.operators.ingest.DecodeFrames;
@@ -14,6 +27,7 @@ import io.egostream.operators.records.RawRecord;
 import io.egostream.proto.v1.Frame;
 import io.egostream.proto.v1.FrameBatch;
 import java.nio.charset.StandardCharsets;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -27,8 +41,17 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * The streaming job's data flow, from Kafka records to results:
  *
  * <pre>
- * frames (Kafka) ─▶ decode ─▶ clips per device (event time) ─▶ batched SViTT-Ego ─▶ embeddings (Kafka)
- *                     └─ malformed ──┴─ late frames ──────────────┴─ unusable clips ─▶ dead letters (Kafka)
+ * queries ─▶ decode ─▶ batched text embedding ─┬─ MCQ: five choice ranges ─┐
+ *                                              │                           ▼
+ * frames ──▶ decode ─────────────────────────────────────▶ clips per device (event time: windows + choice ranges)
+ *                                              │                           ▼
+ *                                              │                  batched SViTT-Ego ─▶ stream clips ─▶ embeddings
+ *                                              │                    choice clips ─┐        │
+ *                                              │    (aged out: stored clip) ──────┤        ▼
+ *                                              ├─ MCQ ─────────────▶ gather by query ─▶ answers
+ *                                              └═ broadcast ══▶ clip store per device ─▶ merge top-k ─▶ answers
+ *                                                               (moment, standing, cancel)
+ * every malformed record, late frame and unusable clip ─▶ dead letters; every invalid query ─▶ an ERROR answer
  * </pre>
  *
  * <p>Sources and sinks come in as arguments: the {@code job} and {@code demo} commands pass Kafka connectors, tests
@@ -49,34 +72,87 @@ public final class EgoStreamJob {
 
   /** Adds the pipeline to {@code env}. */
   public static void build(StreamExecutionEnvironment env, JobSettings settings, Source<RawRecord, ?, ?> frames,
-      Sink<EmbeddedClip> embeddings, Sink<DeadLetterRecord> deadLetters) {
+      Source<RawRecord, ?, ?> queries, Sink<EmbeddedClip> embeddings, Sink<AnswerRecord> answers,
+      Sink<DeadLetterRecord> deadLetters) {
+    // Queries first: MCQ choices go to the clip builder, which serves their exact ranges from its frame buffer.
+    // Queries' event time is when the job read them, with idleness, so that no queries hold no watermark back.
+    DataStream<RawRecord> rawQueries = env
+        .fromSource(queries, WatermarkStrategy.<RawRecord>forMonotonousTimestamps()
+            .withTimestampAssigner((record, kafkaTimestamp) -> record.ingestTimeMs)
+            .withIdleness(settings.idleness()), "queries")
+        .uid("queries-source");
+    SingleOutputStreamOperator<QueryRecord> parsed = rawQueries
+        .process(new DecodeQueries())
+        .uid("decode-queries").name("decode queries");
+    int lanes = settings.lanes();
+    // Keyed by query id, so a cancel stays behind its standing query in one lane.
+    SingleOutputStreamOperator<EmbeddedQuery> texts = parsed
+        .keyBy(query -> EmbedTexts.lane(query.queryId, lanes), Types.INT)
+        .process(new EmbedTexts(settings.model(), settings.batch()))
+        .uid("embed-texts").name("embed query texts (SViTT-Ego)");
+    SingleOutputStreamOperator<EmbeddedQuery> mcqs = texts
+        .filter(query -> QueryRecord.MCQ.equals(query.query.kind))
+        .uid("mcq-queries").name("MCQ queries");
+    SingleOutputStreamOperator<ChoiceRequest> choiceRequests = mcqs
+        .flatMap(new FanOutChoices(settings.mcq()))
+        .uid("fan-out-choices").name("MCQ choices");
+
     DataStream<RawRecord> raw = env
         .fromSource(frames, FrameWatermarks.strategy(settings.outOfOrderness(), settings.idleness()), "frames")
         .uid("frames-source");
-
     SingleOutputStreamOperator<FrameRecord> decoded = raw
         .process(new DecodeFrames(settings.decode()))
         .uid("decode-frames").name("decode frames");
-
     SingleOutputStreamOperator<ClipRecord> clips = decoded
         .keyBy(frame -> frame.deviceId, Types.STRING)
+        .connect(choiceRequests.keyBy(request -> request.deviceId, Types.STRING))
         .process(new ClipBuilder(settings.clips()))
         .uid("build-clips").name("build clips per device");
-
-    int lanes = settings.lanes();
     SingleOutputStreamOperator<EmbeddedClip> embedded = clips
         .keyBy(clip -> EmbedClips.lane(clip.deviceId, lanes), Types.INT)
         .process(new EmbedClips(settings.model(), settings.batch()))
         .uid("embed-clips").name("embed clips (SViTT-Ego)");
 
-    embedded.sinkTo(embeddings).uid("embeddings-sink").name("embeddings");
+    // The stream's own clips; clips cut for an MCQ choice go to that question only.
+    SingleOutputStreamOperator<EmbeddedClip> windows = embedded
+        .filter(clip -> !clip.isRequestClip())
+        .uid("stream-clips").name("stream clips");
+    windows.sinkTo(embeddings).uid("embeddings-sink").name("embeddings");
+
+    SingleOutputStreamOperator<ChoiceOutcome> exact = embedded
+        .filter(EmbeddedClip::isRequestClip)
+        .map(ChoiceOutcome::exactRange).returns(ChoiceOutcome.class)
+        .uid("exact-choices").name("MCQ choices from exact ranges");
+    SingleOutputStreamOperator<ChoiceOutcome> fallback = windows
+        .keyBy(clip -> clip.deviceId, Types.STRING)
+        .connect(clips.getSideOutput(ClipBuilder.UNSERVED).keyBy(request -> request.deviceId, Types.STRING))
+        .process(new StoredClipLookup(settings.mcq()))
+        .uid("stored-clip-lookup").name("MCQ choices from stored clips");
+    SingleOutputStreamOperator<AnswerRecord> mcqAnswers = mcqs
+        .keyBy(query -> query.query.queryId, Types.STRING)
+        .connect(exact.union(fallback).keyBy(outcome -> outcome.queryId, Types.STRING))
+        .process(new McqGather(settings.mcq()))
+        .uid("gather-mcq").name("answer MCQ");
+
+    SingleOutputStreamOperator<PartialHits> partials = windows
+        .keyBy(clip -> clip.deviceId, Types.STRING)
+        .connect(texts.broadcast(ClipStore.STANDING_QUERIES))
+        .process(new ClipStore(settings.store()))
+        .uid("clip-store").name("clip store: moment and standing queries");
+    partials
+        .keyBy(partial -> partial.queryId, Types.STRING)
+        .process(new MergeHits(settings.mergeTimeoutMs()))
+        .uid("merge-hits").name("merge top-k")
+        .union(mcqAnswers, partials.getSideOutput(ClipStore.ANSWERS),
+            parsed.getSideOutput(DecodeQueries.ERROR_ANSWERS))
+        .sinkTo(answers).uid("answers-sink").name("answers");
 
     DataStream<DeadLetterRecord> late = clips.getSideOutput(ClipBuilder.LATE)
         .map(EgoStreamJob::lateFrame).uid("late-frames").name("late frames to dead letters");
     DataStream<DeadLetterRecord> rejected = embedded.getSideOutput(EmbedClips.REJECTED)
         .map(EgoStreamJob::rejectedClip).uid("rejected-clips").name("rejected clips to dead letters");
     decoded.getSideOutput(DecodeFrames.DEAD_LETTERS)
-        .union(late, rejected)
+        .union(late, rejected, parsed.getSideOutput(DecodeQueries.DEAD_LETTERS))
         .sinkTo(deadLetters).uid("dead-letter-sink").name("dead letters");
   }
 

@@ -36,6 +36,12 @@ public final class EgoStreamOptions {
   public static final ConfigOption<String> EMBEDDINGS_TOPIC = ConfigOptions.key("topic.embeddings")
       .stringType().defaultValue(EgoStreamTopics.EMBEDDINGS).withDescription("Output: a ClipEmbedding per clip.");
 
+  public static final ConfigOption<String> QUERIES_TOPIC = ConfigOptions.key("topic.queries")
+      .stringType().defaultValue(EgoStreamTopics.QUERIES).withDescription("Input: Query records keyed by query id.");
+
+  public static final ConfigOption<String> ANSWERS_TOPIC = ConfigOptions.key("topic.answers")
+      .stringType().defaultValue(EgoStreamTopics.ANSWERS).withDescription("Output: Answer records keyed by query id.");
+
   public static final ConfigOption<String> DEAD_LETTER_TOPIC = ConfigOptions.key("topic.deadletter")
       .stringType().defaultValue(EgoStreamTopics.DEADLETTER)
       .withDescription("Output: a DeadLetter for every input record the job could not use, with the reason.");
@@ -73,6 +79,23 @@ public final class EgoStreamOptions {
       .intType().defaultValue(0)
       .withDescription("Batching lanes clips are spread over by device; 0 = the job's parallelism.");
 
+  public static final ConfigOption<Long> STORE_RETENTION_MS = ConfigOptions.key("store.retention.ms")
+      .longType().defaultValue(3_600_000L)
+      .withDescription("How long (event time) a device's clip embeddings stay searchable by moment queries.");
+
+  public static final ConfigOption<Long> MERGE_TIMEOUT_MS = ConfigOptions.key("moment.merge-timeout.ms")
+      .longType().defaultValue(5_000L)
+      .withDescription("Longest a moment query waits for every parallel store's hits before answering partial.");
+
+  public static final ConfigOption<Long> MCQ_TIMEOUT_MS = ConfigOptions.key("mcq.timeout.ms")
+      .longType().defaultValue(10_000L)
+      .withDescription("Event time past an MCQ's latest choice end to wait for its clips before answering partial "
+          + "or timed out (a query's own timeout_ms wins); must exceed batch.max-wait.ms plus one model call.");
+
+  public static final ConfigOption<Long> MCQ_SAFETY_TIMEOUT_MS = ConfigOptions.key("mcq.safety-timeout.ms")
+      .longType().defaultValue(60_000L)
+      .withDescription("Wall-clock time after that to answer anyway when event time stalls (silent devices).");
+
   public static final ConfigOption<String> MODEL_DIR = ConfigOptions.key("model.dir")
       .stringType().noDefaultValue()
       .withDescription("Model folder (config.json, model.safetensors, vocab.txt); unset = an untrained model of "
@@ -93,8 +116,9 @@ public final class EgoStreamOptions {
   /** Every option, in the README's order. */
   public static List<ConfigOption<?>> all() {
     return List.of(BOOTSTRAP_SERVERS, GROUP_ID, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT_MS, FRAMES_TOPIC,
-        EMBEDDINGS_TOPIC, DEAD_LETTER_TOPIC, CLIP_LENGTH_MS, CLIP_STRIDE_MS, CLIP_MIN_FRAMES, FRAME_RETENTION_MS,
-        OUT_OF_ORDERNESS_MS, IDLENESS_MS, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS, INFERENCE_LANES, MODEL_DIR,
-        MODEL_PRESET, MODEL_SEED, CHECKPOINT_INTERVAL_MS);
+        QUERIES_TOPIC, EMBEDDINGS_TOPIC, ANSWERS_TOPIC, DEAD_LETTER_TOPIC, CLIP_LENGTH_MS, CLIP_STRIDE_MS,
+        CLIP_MIN_FRAMES, FRAME_RETENTION_MS, OUT_OF_ORDERNESS_MS, IDLENESS_MS, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
+        INFERENCE_LANES, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, MCQ_TIMEOUT_MS, MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR, MODEL_PRESET, MODEL_SEED,
+        CHECKPOINT_INTERVAL_MS);
   }
 }

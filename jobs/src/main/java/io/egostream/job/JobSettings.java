@@ -6,6 +6,8 @@ import io.egostream.operators.inference.BatchSettings;
 import io.egostream.operators.inference.ModelSource;
 import io.egostream.operators.ingest.ClipSettings;
 import io.egostream.operators.ingest.DecodeSettings;
+import io.egostream.operators.mcq.McqSettings;
+import io.egostream.operators.query.StoreSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.flink.configuration.ReadableConfig;
@@ -23,6 +25,9 @@ public record JobSettings(
     Duration idleness,
     BatchSettings batch,
     int lanes,
+    StoreSettings store,
+    long mergeTimeoutMs,
+    McqSettings mcq,
     ModelSource model) {
 
   /** Reads and validates the options; {@code parallelism} decides the default number of lanes. */
@@ -46,6 +51,9 @@ public record JobSettings(
         Duration.ofMillis(conf.get(IDLENESS_MS)),
         new BatchSettings(conf.get(BATCH_MAX_SIZE), conf.get(BATCH_MAX_WAIT_MS)),
         lanes,
+        new StoreSettings(conf.get(STORE_RETENTION_MS), StoreSettings.DEFAULT_EVICTION_INTERVAL_MS),
+        conf.get(MERGE_TIMEOUT_MS),
+        new McqSettings(conf.get(MCQ_TIMEOUT_MS), conf.get(MCQ_SAFETY_TIMEOUT_MS), conf.get(STORE_RETENTION_MS)),
         model);
   }
 }

@@ -7,6 +7,8 @@ import io.egostream.model.SvittConfig;
 import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.ingest.RawRecordDeserializer;
 import io.egostream.operators.kafka.ClipEmbeddingSerializer;
+import io.egostream.operators.query.AnswerSerializer;
+import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.kafka.DeadLetterSerializer;
 import io.egostream.operators.records.DeadLetterRecord;
 import io.egostream.operators.records.EmbeddedClip;
@@ -45,6 +47,29 @@ public final class KafkaConnectors {
       builder.setBounded(OffsetsInitializer.latest());
     }
     return builder.build();
+  }
+
+  /**
+   * Queries from {@link EgoStreamOptions#QUERIES_TOPIC}: the same raw records as frames (a bad query is
+   * dead-lettered and answered ERROR downstream); {@code bounded} as for {@link #frames}.
+   */
+  public static KafkaSource<RawRecord> queries(ReadableConfig conf, DecodeSettings decode, boolean bounded) {
+    var builder = KafkaSource.<RawRecord>builder()
+        .setBootstrapServers(conf.get(BOOTSTRAP_SERVERS))
+        .setTopics(conf.get(QUERIES_TOPIC))
+        .setGroupId(conf.get(GROUP_ID))
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new RawRecordDeserializer(decode))
+        .setProperty("isolation.level", "read_committed");
+    if (bounded) {
+      builder.setBounded(OffsetsInitializer.latest());
+    }
+    return builder.build();
+  }
+
+  /** Answers to {@link EgoStreamOptions#ANSWERS_TOPIC}, exactly once. */
+  public static KafkaSink<AnswerRecord> answers(ReadableConfig conf) {
+    return exactlyOnce(conf, "answers", new AnswerSerializer(conf.get(ANSWERS_TOPIC)));
   }
 
   /** Clip embeddings to {@link EgoStreamOptions#EMBEDDINGS_TOPIC}, exactly once. */

@@ -79,7 +79,9 @@ class EgoStreamJobTest {
     EgoStreamJob.configureCheckpoints(env, conf);
     JobSettings settings = JobSettings.from(conf, 2);
     EgoStreamJob.build(env, settings, KafkaConnectors.frames(conf, DecodeSettings.defaults(), true),
-        KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.deadLetters(conf));
+        KafkaConnectors.queries(conf, DecodeSettings.defaults(), true),
+        KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.answers(conf),
+        KafkaConnectors.deadLetters(conf));
     env.execute("egostream-test");
 
     // Every aligned 4 s window (stride 2 s) holding at least 4 frames of a device, counted here from the frames sent.

@@ -72,7 +72,9 @@ class RestoreAfterFailureTest {
       EgoStreamJob.configureCheckpoints(env, conf);
       JobSettings settings = JobSettings.from(conf, 2);
       EgoStreamJob.build(env, settings, KafkaConnectors.frames(conf, DecodeSettings.defaults(), true),
-          KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.deadLetters(conf));
+          KafkaConnectors.queries(conf, DecodeSettings.defaults(), true),
+          KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.answers(conf),
+          KafkaConnectors.deadLetters(conf));
       JobClient job = env.executeAsync("egostream-restore-test");
 
       // Kill a TaskManager as soon as some clips are committed: the job is then mid-way.

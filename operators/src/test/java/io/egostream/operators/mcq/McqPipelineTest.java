@@ -225,7 +225,7 @@ class McqPipelineTest {
 
   /** Moves every record waiting in an operator's output to the operators it feeds. */
   private void pump() throws Exception {
-    for (ClipRecord clip : drain(clipBuilder.getOutput())) {
+    for (ClipRecord clip : McqPipelineTest.<ClipRecord>drain(clipBuilder.getOutput())) {
       EmbeddedClip embedded = embed(clip);
       if (embedded.isRequestClip()) {
         gather.processElement2(ChoiceOutcome.exactRange(embedded), T0);
@@ -237,10 +237,10 @@ class McqPipelineTest {
     while (unserved != null && !unserved.isEmpty()) {
       lookup.processElement2(unserved.poll().getValue(), T0);
     }
-    for (ChoiceOutcome outcome : drain(lookup.getOutput())) {
+    for (ChoiceOutcome outcome : McqPipelineTest.<ChoiceOutcome>drain(lookup.getOutput())) {
       gather.processElement2(outcome, T0);
     }
-    answers.addAll(drain(gather.getOutput()));
+    answers.addAll(McqPipelineTest.<AnswerRecord>drain(gather.getOutput()));
   }
 
   /** The records in a harness output (watermarks skipped), removed from it. */
