@@ -22,13 +22,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,15 +55,15 @@ class EgoStreamJobTest {
   void framesBecomeExactlyOnceEmbeddingsAndBadRecordsBecomeDeadLetters() throws Exception {
     WearableSimulator simulator = new WearableSimulator(DEVICES, 7, START, DURATION_MS, 128, 96, FPS, 4);
     List<Long> frameTimes = new ArrayList<>();
-    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+    try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(kafka)) {
       simulator.run(false, (device, batch) -> {
         batch.getFramesList().forEach(f -> frameTimes.add(f.getCaptureTimeMs() - START));
-        producer.send(new ProducerRecord<>(EgoStreamTopics.FRAMES, key(device), batch.toByteArray())).get();
+        TestKafka.send(producer, EgoStreamTopics.FRAMES, device, batch.toByteArray());
       });
-      producer.send(new ProducerRecord<>(EgoStreamTopics.FRAMES, key("wearable-00"), new byte[] {1, 2, 3})).get();
-      producer.send(new ProducerRecord<>(EgoStreamTopics.FRAMES, key("someone-else"), FrameBatch.newBuilder()
+      TestKafka.send(producer, EgoStreamTopics.FRAMES, "wearable-00", new byte[] {1, 2, 3});
+      TestKafka.send(producer, EgoStreamTopics.FRAMES, "someone-else", FrameBatch.newBuilder()
           .setDeviceId("wearable-01").setSessionId("s").addFrames(Frame.newBuilder().setCaptureTimeMs(START))
-          .build().toByteArray())).get();
+          .build().toByteArray());
     }
 
     Configuration conf = new Configuration();
@@ -100,7 +95,7 @@ class EgoStreamJobTest {
     }
 
     Map<String, TreeSet<Long>> got = new TreeMap<>();
-    for (ConsumerRecord<byte[], byte[]> r : readCommitted(EgoStreamTopics.EMBEDDINGS)) {
+    for (ConsumerRecord<byte[], byte[]> r : TestKafka.readCommitted(kafka, EgoStreamTopics.EMBEDDINGS, Duration.ofSeconds(2))) {
       ClipEmbedding e = ClipEmbedding.parseFrom(r.value());
       assertEquals(e.getDeviceId(), new String(r.key(), StandardCharsets.UTF_8));
       assertEquals(e.getStartMs() + 4_000, e.getEndMs());
@@ -121,7 +116,7 @@ class EgoStreamJobTest {
     assertEquals(expected, got);
 
     List<String> reasons = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : readCommitted(EgoStreamTopics.DEADLETTER)) {
+    for (ConsumerRecord<byte[], byte[]> r : TestKafka.readCommitted(kafka, EgoStreamTopics.DEADLETTER, Duration.ofSeconds(2))) {
       DeadLetter d = DeadLetter.parseFrom(r.value());
       assertEquals(EgoStreamTopics.FRAMES, d.getSourceTopic());
       reasons.add(d.getReason());
@@ -129,36 +124,5 @@ class EgoStreamJobTest {
     assertEquals(2, reasons.size(), reasons.toString());
     assertTrue(reasons.stream().anyMatch(r -> r.contains("malformed")), reasons.toString());
     assertTrue(reasons.stream().anyMatch(r -> r.contains("does not equal device_id")), reasons.toString());
-  }
-
-  private static byte[] key(String device) {
-    return device.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static KafkaProducer<byte[], byte[]> producer() {
-    Map<String, Object> config = new HashMap<>(EgoStreamTopics.producerSizeLimits());
-    config.put("bootstrap.servers", kafka.bootstrapServers());
-    return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
-  }
-
-  /** Everything committed to {@code topic}, read until a poll comes back empty. */
-  private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
-    Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + topic + "-" + System.nanoTime());
-    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      int emptyPolls = 0;
-      while (emptyPolls < 3) {
-        var polled = consumer.poll(Duration.ofSeconds(1));
-        emptyPolls = polled.isEmpty() ? emptyPolls + 1 : 0;
-        polled.forEach(records::add);
-      }
-    }
-    return records;
   }
 }

@@ -9,13 +9,10 @@ import io.egostream.kafka.EmbeddedKafka;
 import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.proto.v1.ClipEmbedding;
 import io.egostream.simulate.WearableSimulator;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -26,12 +23,7 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -54,10 +46,9 @@ class RestoreAfterFailureTest {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null)) {
       kafka.createEgoStreamTopics(2);
       WearableSimulator simulator = new WearableSimulator(DEVICES, 11, START, DURATION_MS, 96, 72, 4, 4);
-      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(kafka),
-          new ByteArraySerializer(), new ByteArraySerializer())) {
-        simulator.run(false, (device, batch) -> producer.send(new ProducerRecord<>(EgoStreamTopics.FRAMES,
-            device.getBytes(StandardCharsets.UTF_8), batch.toByteArray())).get());
+      try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(kafka)) {
+        simulator.run(false,
+            (device, batch) -> TestKafka.send(producer, EgoStreamTopics.FRAMES, device, batch.toByteArray()));
       }
 
       Configuration conf = new Configuration();
@@ -100,32 +91,12 @@ class RestoreAfterFailureTest {
     }
   }
 
-  private static Map<String, Object> producerConfig(EmbeddedKafka kafka) {
-    Map<String, Object> config = new HashMap<>(EgoStreamTopics.producerSizeLimits());
-    config.put("bootstrap.servers", kafka.bootstrapServers());
-    return config;
-  }
-
   /** device@start of every committed clip embedding. */
   private static List<String> readCommittedClips(EmbeddedKafka kafka) throws Exception {
-    Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, "restore-test-" + System.nanoTime());
     List<String> clips = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(EgoStreamTopics.EMBEDDINGS));
-      int emptyPolls = 0;
-      while (emptyPolls < 2) {
-        var polled = consumer.poll(Duration.ofMillis(500));
-        emptyPolls = polled.isEmpty() ? emptyPolls + 1 : 0;
-        for (var record : polled) {
-          ClipEmbedding e = ClipEmbedding.parseFrom(record.value());
-          clips.add(e.getDeviceId() + "@" + e.getStartMs());
-        }
-      }
+    for (var record : TestKafka.readCommitted(kafka, EgoStreamTopics.EMBEDDINGS, Duration.ofMillis(500))) {
+      ClipEmbedding e = ClipEmbedding.parseFrom(record.value());
+      clips.add(e.getDeviceId() + "@" + e.getStartMs());
     }
     return clips;
   }

@@ -18,7 +18,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -28,13 +27,12 @@ import org.apache.flink.util.Collector;
  * the narration, and emits one {@link AnswerRecord} of kind MCQ: the argmax among the scored choices (-1 if none),
  * every score (NaN when unscored), every choice's source, a status and the latency.
  *
- * <p>The answer goes out as soon as every choice has its outcome; otherwise when the first of two timers fires:
- * <ul>
- *   <li>event time reaches {@link McqSettings#answerDeadline} (latest choice end + the query's timeout), the normal
- *       limit for choices still in the future or still in inference;
- *   <li>wall-clock time reaches {@link McqSettings#giveUpAtMs}, a safety net for when event time stalls.
- * </ul>
- * Choices without an outcome then count as missing. Status: OK when every choice was scored, PARTIAL when some were,
+ * <p>The answer goes out when every choice has its outcome. Every choice gets one: the clip builder serves its range
+ * or gives it up (at {@link McqSettings#giveUpAtMs}), and a given-up choice comes back from the stored-clip lookup,
+ * found or missing. So the wait needs no event-time deadline, which would be wrong here: the watermark overtakes
+ * choice clips queued for batched inference, and during a backlog it runs far ahead of them. A wall-clock safety
+ * timer, {@link McqSettings#safetyTimeoutMs()} after the give-up time, answers with what has arrived if an outcome
+ * was lost (a clip the model rejected); choices without an outcome then count as missing. Status: OK when every choice was scored, PARTIAL when some were,
  * TIMED_OUT when none were, ERROR (at once) for a query whose choices are malformed or that has no embedding. Every
  * answer clears the query's state and deletes both of its timers.
  *
@@ -53,8 +51,6 @@ public class McqGather extends KeyedCoProcessFunction<String, EmbeddedQuery, Cho
   private transient ValueState<EmbeddedQuery> pendingQuery;
   /** Choice index → its outcome, as they arrive (possibly before the query). */
   private transient MapState<Integer, ChoiceOutcome> outcomes;
-  /** Event time of the pending answer-deadline timer; null when none is set. */
-  private transient ValueState<Long> deadlineTimer;
   /** Wall-clock time of the pending safety timer; null when none is set. */
   private transient ValueState<Long> safetyTimer;
 
@@ -74,7 +70,6 @@ public class McqGather extends KeyedCoProcessFunction<String, EmbeddedQuery, Cho
         new ValueStateDescriptor<>("mcq-query", TypeInformation.of(EmbeddedQuery.class)));
     outcomes = getRuntimeContext().getMapState(
         new MapStateDescriptor<>("mcq-outcomes", Types.INT, TypeInformation.of(ChoiceOutcome.class)));
-    deadlineTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("mcq-deadline-timer", Types.LONG));
     safetyTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("mcq-safety-timer", Types.LONG));
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
     answersOk = metrics.counter("answersOk");
@@ -125,10 +120,7 @@ public class McqGather extends KeyedCoProcessFunction<String, EmbeddedQuery, Cho
       answer(ctx, out, null);
       return;
     }
-    long deadline = settings.answerDeadline(query);
-    ctx.timerService().registerEventTimeTimer(deadline);
-    deadlineTimer.update(deadline);
-    replaceSafetyTimer(ctx, Math.max(settings.giveUpAtMs(query), now));
+    replaceSafetyTimer(ctx, Math.max(settings.giveUpAtMs(query) + settings.safetyTimeoutMs(), now));
   }
 
   @Override
@@ -161,11 +153,8 @@ public class McqGather extends KeyedCoProcessFunction<String, EmbeddedQuery, Cho
       clear(ctx);
       return;
     }
-    String why = ctx.timeDomain() == TimeDomain.EVENT_TIME
-        ? "event time passed the answer deadline " + timestamp
-        : "event time stalled (watermark " + ctx.timerService().currentWatermark() + "): gave up at wall-clock "
-            + timestamp;
-    answer(ctx, out, why);
+    answer(ctx, out, "gave up waiting at wall-clock " + timestamp + " (watermark "
+        + ctx.timerService().currentWatermark() + ")");
   }
 
   /** Scores what has arrived, emits the answer, clears the state and both timers. */
@@ -236,19 +225,14 @@ public class McqGather extends KeyedCoProcessFunction<String, EmbeddedQuery, Cho
     safetyTimer.update(at);
   }
 
-  /** Deletes both timers (those still pending) and all of the query's state. */
+  /** Deletes the pending timer and all of the query's state. */
   private void clear(Context ctx) throws Exception {
-    Long deadline = deadlineTimer.value();
-    if (deadline != null) {
-      ctx.timerService().deleteEventTimeTimer(deadline);
-    }
     Long safety = safetyTimer.value();
     if (safety != null) {
       ctx.timerService().deleteProcessingTimeTimer(safety);
     }
     pendingQuery.clear();
     outcomes.clear();
-    deadlineTimer.clear();
     safetyTimer.clear();
   }
 

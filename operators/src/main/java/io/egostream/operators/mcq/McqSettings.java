@@ -6,11 +6,11 @@ import java.io.Serializable;
 /**
  * How MCQ queries wait for their choices.
  *
- * @param defaultTimeoutMs event time past the latest choice's end to wait for choices' clips, for queries that set
- *     no {@code timeout_ms} of their own; it must cover the clips' trip through batched inference (the watermark
- *     overtakes a clip waiting for its batch), i.e. well above {@code batch.max-wait.ms} plus one model call
- * @param safetyTimeoutMs wall-clock time to wait beyond that if event time stops advancing (every device silent, a
- *     stalled input): the query is then answered with what has arrived, so none is ever left unanswered
+ * @param defaultTimeoutMs how long past the latest choice's end (or the query's arrival, if later) a choice still
+ *     without frames is waited for, for queries that set no {@code timeout_ms} of their own
+ * @param safetyTimeoutMs extra wall-clock margin: a choice is given up after timeout + margin (so event time that
+ *     stalls, every device silent, cannot keep a query waiting forever), and the answer goes out at the latest one
+ *     more margin later with whatever has arrived
  * @param storedClipRetentionMs how long (event time past its end) {@link StoredClipLookup} keeps a window clip's
  *     embedding to stand in for choices whose frames have aged out of the frame buffer; above the frame retention,
  *     or the fallback never finds anything
@@ -43,11 +43,6 @@ public record McqSettings(long defaultTimeoutMs, long safetyTimeoutMs, long stor
       }
     }
     return latest;
-  }
-
-  /** Event time at which the query is answered with whatever choices have arrived: latest end + timeout. */
-  public long answerDeadline(QueryRecord query) {
-    return saturatedAdd(latestChoiceEnd(query), timeoutMs(query));
   }
 
   /**

@@ -1,0 +1,247 @@
+package io.egostream.job;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.kafka.EmbeddedKafka;
+import io.egostream.model.Clip;
+import io.egostream.model.RgbFrame;
+import io.egostream.model.SvittConfig;
+import io.egostream.model.SvittEgo;
+import io.egostream.operators.ingest.DecodeSettings;
+import io.egostream.operators.records.Jpeg;
+import io.egostream.proto.v1.Answer;
+import io.egostream.proto.v1.CancelQuery;
+import io.egostream.proto.v1.ChoiceSource;
+import io.egostream.proto.v1.ClipEmbedding;
+import io.egostream.proto.v1.ClipRange;
+import io.egostream.proto.v1.DeadLetter;
+import io.egostream.proto.v1.McqQuery;
+import io.egostream.proto.v1.MomentQuery;
+import io.egostream.proto.v1.Query;
+import io.egostream.proto.v1.StandingQuery;
+import io.egostream.simulate.WearableSimulator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Queries end to end on a running job (real Kafka, local Flink): a standing query fires on every matching clip and
+ * stops when cancelled, MCQs are answered from the exact choice ranges (inter- and intra-video) with the scores an
+ * independent run of the model gives, a moment query returns the true top-k, an MCQ whose choices never come times
+ * out, and an invalid query is answered ERROR and dead-lettered.
+ */
+class QueriesEndToEndTest {
+  private static final long START = System.currentTimeMillis() / 4000 * 4000 - 60_000;
+  private static final int DEVICES = 3;
+  private static final long DURATION_MS = 16_000;
+  private static final int WIDTH = 128;
+  private static final int HEIGHT = 96;
+
+  @Test
+  void standingMcqMomentTimeoutAndErrorQueries() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null);
+        KafkaProducer<byte[], byte[]> producer = TestKafka.producer(kafka)) {
+      kafka.createEgoStreamTopics(2);
+      Configuration conf = new Configuration();
+      conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+      conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 300L);
+      conf.set(EgoStreamOptions.MCQ_TIMEOUT_MS, 3_000L);
+      conf.set(EgoStreamOptions.MCQ_SAFETY_TIMEOUT_MS, 3_000L);
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
+      EgoStreamJob.configureCheckpoints(env, conf);
+      JobSettings settings = JobSettings.from(conf, 2);
+      EgoStreamJob.build(env, settings, KafkaConnectors.frames(conf, DecodeSettings.defaults(), false),
+          KafkaConnectors.queries(conf, DecodeSettings.defaults(), false),
+          KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.answers(conf),
+          KafkaConnectors.deadLetters(conf));
+      JobClient job = env.executeAsync("egostream-queries-test");
+      try {
+        query(producer, Query.newBuilder().setQueryId("standing-1").setStanding(StandingQuery.newBuilder()
+            .setText("c picks up the cup").setThreshold(-1f).addDeviceIds("wearable-00")));
+        query(producer, Query.newBuilder().setQueryId("bad-1").setMcq(McqQuery.newBuilder().setNarration("x")
+            .addChoices(range("wearable-00", 0, 4_000))));
+        Thread.sleep(3_000); // the standing query is registered before the first clip
+
+        WearableSimulator simulator = new WearableSimulator(DEVICES, 5, START, DURATION_MS, WIDTH, HEIGHT, 4, 4);
+        simulator.run(false,
+            (device, batch) -> TestKafka.send(producer, EgoStreamTopics.FRAMES, device, batch.toByteArray()));
+
+        McqQuery.Builder inter = McqQuery.newBuilder().setNarration("#C C opens the box");
+        McqQuery.Builder intra = McqQuery.newBuilder().setNarration("#C C moves the cup to the left");
+        // Ranges the watermark passes before the stream stops (it stalls 2 s behind the last frame).
+        for (int i = 0; i < 5; i++) {
+          inter.addChoices(range("wearable-0" + i % DEVICES, 1_000 + 1_500 * i, 5_000 + 1_500 * i));
+          intra.addChoices(range("wearable-01", 500 + 1_500 * i, 4_500 + 1_500 * i));
+        }
+        query(producer, Query.newBuilder().setQueryId("mcq-inter").setMcq(inter));
+        query(producer, Query.newBuilder().setQueryId("mcq-intra").setMcq(intra));
+        McqQuery.Builder future = McqQuery.newBuilder().setNarration("#C C turns on the lamp");
+        for (int i = 0; i < 5; i++) {
+          // After the recording's end: no frame will ever come, and event time has stopped.
+          future.addChoices(range("wearable-02", DURATION_MS + 4_000 + i * 4_000, DURATION_MS + 8_000 + i * 4_000));
+        }
+        query(producer, Query.newBuilder().setQueryId("mcq-future").setMcq(future));
+
+        Map<String, List<Answer>> answers = awaitAnswers(kafka, Set.of("mcq-inter", "mcq-intra", "mcq-future",
+            "bad-1"), Duration.ofSeconds(90));
+        List<ClipEmbedding> clips = new ArrayList<>();
+        for (var r : TestKafka.readCommitted(kafka, EgoStreamTopics.EMBEDDINGS, Duration.ofSeconds(1))) {
+          clips.add(ClipEmbedding.parseFrom(r.value()));
+        }
+        assertTrue(clips.size() >= DEVICES * 5, "clips: " + clips.size());
+
+        query(producer, Query.newBuilder().setQueryId("moment-1").setMoment(MomentQuery.newBuilder()
+            .setText("#C C picks up the red cup").setTopK(3)));
+        answers = awaitAnswers(kafka, Set.of("moment-1"), Duration.ofSeconds(60));
+
+        try (SvittEgo model = SvittEgo.initialize(SvittConfig.tiny(), 0, Device.cpu())) {
+          checkMcq(answers.get("mcq-inter").get(0), model, simulator, inter.build());
+          checkMcq(answers.get("mcq-intra").get(0), model, simulator, intra.build());
+          checkMoment(answers.get("moment-1").get(0), model, clips, "#C C picks up the red cup", 3);
+        }
+        Answer timedOut = answers.get("mcq-future").get(0);
+        assertEquals(Answer.Status.TIMED_OUT, timedOut.getStatus(), timedOut.toString());
+        assertEquals(-1, timedOut.getMcq().getChoice());
+        Answer bad = answers.get("bad-1").get(0);
+        assertEquals(Answer.Status.ERROR, bad.getStatus());
+        assertTrue(bad.getReason().contains("expected exactly 5"), bad.getReason());
+        assertTrue(TestKafka.readCommitted(kafka, EgoStreamTopics.DEADLETTER, Duration.ofSeconds(1)).stream()
+            .map(r -> parse(r.value())).anyMatch(d -> d.getSourceTopic().equals(EgoStreamTopics.QUERIES)));
+
+        // The standing query fired once for every wearable-00 clip, and for nothing else.
+        Set<String> device0 = clips.stream().filter(c -> c.getDeviceId().equals("wearable-00"))
+            .map(c -> c.getDeviceId() + "@" + c.getStartMs()).collect(Collectors.toCollection(TreeSet::new));
+        List<String> fired = answers.getOrDefault("standing-1", List.of()).stream()
+            .filter(a -> a.getKind() == Answer.Kind.STANDING)
+            .map(a -> a.getHits(0).getDeviceId() + "@" + a.getHits(0).getStartMs()).toList();
+        assertEquals(device0, new TreeSet<>(fired));
+        assertEquals(device0.size(), fired.size(), "once per clip");
+
+        query(producer, Query.newBuilder().setQueryId("standing-1").setCancel(CancelQuery.getDefaultInstance()));
+        answers = awaitAnswers(kafka, Set.of(), Duration.ofSeconds(30),
+            a -> a.getQueryId().equals("standing-1") && a.getKind() == Answer.Kind.CANCEL);
+        Answer cancelled = answers.get("standing-1").stream().filter(a -> a.getKind() == Answer.Kind.CANCEL)
+            .findFirst().orElseThrow();
+        assertEquals(Answer.Status.OK, cancelled.getStatus());
+      } finally {
+        job.cancel().get();
+      }
+    }
+  }
+
+  /** Scores each choice as EgoMCQ does, independently: the frames at the choice's uniform sample times, one model. */
+  private static void checkMcq(Answer answer, SvittEgo model, WearableSimulator simulator, McqQuery mcq) {
+    assertEquals(Answer.Status.OK, answer.getStatus(), answer.toString());
+    float[] text = model.embedTexts(List.of(mcq.getNarration())).get(0).vector();
+    float[] expected = new float[5];
+    for (int i = 0; i < 5; i++) {
+      ClipRange range = mcq.getChoices(i);
+      WearableSimulator.Device device = simulator.devices().stream()
+          .filter(d -> d.deviceId().equals(range.getDeviceId())).findFirst().orElseThrow();
+      List<RgbFrame> frames = new ArrayList<>();
+      long length = range.getEndMs() - range.getStartMs();
+      for (int f = 0; f < 4; f++) {
+        long t = range.getStartMs() + (2L * f + 1) * length / 8 - device.startEpochMs(); // on the 250 ms frame grid
+        RgbFrame rendered = device.recording().frame(t, WIDTH, HEIGHT);
+        frames.add(decode(Jpeg.encode(rendered))); // what travelled through Kafka
+      }
+      expected[i] = SvittEgo.cosine(text, model.embedClips(List.of(new Clip(frames))).get(0).vector());
+      assertEquals(ChoiceSource.EXACT_RANGE, answer.getMcq().getSources(i));
+    }
+    float[] got = new float[5];
+    for (int i = 0; i < 5; i++) {
+      got[i] = answer.getMcq().getScores(i);
+    }
+    assertArrayEquals(expected, got, 1e-4f, answer.getQueryId());
+    int best = 0;
+    for (int i = 1; i < 5; i++) {
+      best = expected[i] > expected[best] ? i : best;
+    }
+    assertEquals(best, answer.getMcq().getChoice());
+    assertTrue(answer.getLatencyMs() >= 0);
+  }
+
+  private static void checkMoment(Answer answer, SvittEgo model, List<ClipEmbedding> clips, String text, int k) {
+    assertEquals(Answer.Status.OK, answer.getStatus(), answer.toString());
+    float[] t = model.embedTexts(List.of(text)).get(0).vector();
+    List<String> expected = clips.stream()
+        .sorted(Comparator.comparingDouble((ClipEmbedding c) -> -SvittEgo.cosine(t, vector(c))))
+        .limit(k).map(c -> c.getDeviceId() + "@" + c.getStartMs()).toList();
+    List<String> got = answer.getHitsList().stream().map(h -> h.getDeviceId() + "@" + h.getStartMs()).toList();
+    assertEquals(expected, got);
+  }
+
+  private static float[] vector(ClipEmbedding c) {
+    float[] v = new float[c.getEmbeddingCount()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = c.getEmbedding(i);
+    }
+    return v;
+  }
+
+  private static RgbFrame decode(byte[] jpeg) {
+    try {
+      return Jpeg.decode(jpeg);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static DeadLetter parse(byte[] value) {
+    try {
+      return DeadLetter.parseFrom(value);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static ClipRange range(String device, long fromStart, long toStart) {
+    return ClipRange.newBuilder().setDeviceId(device).setStartMs(START + fromStart).setEndMs(START + toStart).build();
+  }
+
+  private static void query(KafkaProducer<byte[], byte[]> producer, Query.Builder query) throws Exception {
+    Query q = query.setSentTimeMs(System.currentTimeMillis()).build();
+    TestKafka.send(producer, EgoStreamTopics.QUERIES, q.getQueryId(), q.toByteArray());
+  }
+
+  private static Map<String, List<Answer>> awaitAnswers(EmbeddedKafka kafka, Set<String> ids, Duration timeout)
+      throws Exception {
+    return awaitAnswers(kafka, ids, timeout, a -> false);
+  }
+
+  /** Committed answers by query id, once every id in {@code ids} has one (or one matches {@code also}). */
+  private static Map<String, List<Answer>> awaitAnswers(EmbeddedKafka kafka, Set<String> ids, Duration timeout,
+      Predicate<Answer> also) throws Exception {
+    long deadline = System.currentTimeMillis() + timeout.toMillis();
+    while (true) {
+      Map<String, List<Answer>> byId = new HashMap<>();
+      boolean matched = false;
+      for (var r : TestKafka.readCommitted(kafka, EgoStreamTopics.ANSWERS, Duration.ofMillis(500))) {
+        Answer a = Answer.parseFrom(r.value());
+        byId.computeIfAbsent(a.getQueryId(), id -> new ArrayList<>()).add(a);
+        matched |= also.test(a);
+      }
+      if (byId.keySet().containsAll(ids) && (ids.isEmpty() ? matched : true)) {
+        return byId;
+      }
+      assertTrue(System.currentTimeMillis() < deadline, "answers so far: " + byId.keySet() + ", waiting for " + ids);
+      Thread.sleep(500);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.egostream.job;
+
+import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.kafka.EmbeddedKafka;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Plain Kafka clients for the end-to-end tests: what an outside producer and a read_committed consumer see. */
+final class TestKafka {
+  private TestKafka() {}
+
+  static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
+    Map<String, Object> config = new HashMap<>(EgoStreamTopics.producerSizeLimits());
+    config.put("bootstrap.servers", kafka.bootstrapServers());
+    return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) throws Exception {
+    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
+  }
+
+  /** Everything committed to {@code topic} so far, read until polls stay empty for {@code quiet}. */
+  static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafka kafka, String topic, Duration quiet) {
+    Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + topic + "-" + System.nanoTime());
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long quietUntil = System.currentTimeMillis() + quiet.toMillis();
+      while (System.currentTimeMillis() < quietUntil) {
+        var polled = consumer.poll(Duration.ofMillis(250));
+        if (!polled.isEmpty()) {
+          polled.forEach(records::add);
+          quietUntil = System.currentTimeMillis() + quiet.toMillis();
+        }
+      }
+    }
+    return records;
+  }
+}
