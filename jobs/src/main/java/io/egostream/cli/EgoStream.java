@@ -24,6 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
     versionProvider = EgoStream.ManifestVersion.class,
     description = "Streaming SViTT-Ego video analytics for egocentric (wearable-camera) video.",
     subcommands = {
+        DemoCommand.class,
         EmbedCommand.class,
         InitModelCommand.class,
         BenchCommand.class,
