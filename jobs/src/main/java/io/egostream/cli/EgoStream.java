@@ -31,6 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
         KafkaCommand.class,
         SimulateCommand.class,
         JobCommand.class,
+        QueryCommand.class,
     })
 public final class EgoStream implements Runnable {
 

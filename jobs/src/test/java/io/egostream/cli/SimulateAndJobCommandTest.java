@@ -50,6 +50,17 @@ class SimulateAndJobCommandTest {
   }
 
   @Test
+  void queryRefusesBadOptionsBeforeTouchingKafka() {
+    assertEquals(2, run("query", "--bootstrap-servers", "localhost:1"));
+    assertTrue(command.err().contains("Missing query kind"), command.err());
+    assertEquals(2, run("query", "--bootstrap-servers", "localhost:1", "mcq", "--narration", "x", "--choice",
+        "wearable-00:soon:later"));
+    assertTrue(command.err().contains("use DEVICE:START_MS:END_MS"), command.err());
+    assertEquals(2, run("query", "--bootstrap-servers", "localhost:1", "cancel"));
+    assertTrue(command.err().contains("cancel needs --id"), command.err());
+  }
+
+  @Test
   void durationsParseWithUnits() {
     assertEquals(Duration.ofSeconds(90), Durations.parse("90s", "--d"));
     assertEquals(Duration.ofSeconds(90), Durations.parse("90", "--d"));
