@@ -1,13 +1,16 @@
 package io.egostream.cli;
 
 import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.simulate.VideoFrameSource;
 import io.egostream.simulate.WearableSimulator;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -43,8 +46,13 @@ final class SimulateCommand implements Callable<Integer> {
   Path writeFiles;
 
   @Option(names = "--devices", defaultValue = "4", paramLabel = "N",
-      description = "Simulated wearables (default: ${DEFAULT-VALUE}).")
+      description = "Simulated wearables filming generated scenes (default: ${DEFAULT-VALUE}).")
   int devices;
+
+  @Option(names = "--video", paramLabel = "FILE",
+      description = "Instead of generated scenes, one wearable per video file (repeatable; any format FFmpeg "
+          + "reads; looped when shorter than --duration; frames at most 256 px on their shorter side).")
+  List<Path> videos = List.of();
 
   @Option(names = "--fps", defaultValue = "8", paramLabel = "F",
       description = "Frames a second per device (default: ${DEFAULT-VALUE}).")
@@ -87,19 +95,36 @@ final class SimulateCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "Invalid value " + size + " for option '--size': use WxH, "
           + "e.g. 160x120");
     }
-    WearableSimulator simulator;
+    List<VideoFrameSource> sources = new ArrayList<>();
     try {
-      simulator = new WearableSimulator(devices, seed, System.currentTimeMillis(), durationMs,
-          Integer.parseInt(wh[0]), Integer.parseInt(wh[1]), fps, framesPerMessage);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+      for (Path video : videos) {
+        sources.add(new VideoFrameSource(video, 256));
+      }
+      WearableSimulator simulator;
+      try {
+        simulator = videos.isEmpty()
+            ? new WearableSimulator(devices, seed, System.currentTimeMillis(), durationMs, Integer.parseInt(wh[0]),
+                Integer.parseInt(wh[1]), fps, framesPerMessage)
+            : new WearableSimulator(List.copyOf(sources), "session-" + seed, System.currentTimeMillis(), durationMs,
+                fps, framesPerMessage);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+      return simulate(simulator, durationMs);
+    } finally {
+      sources.forEach(VideoFrameSource::close);
     }
+  }
+
+  private int simulate(WearableSimulator simulator, long durationMs) throws Exception {
+    int devices = simulator.devices().size();
     if ((bootstrapServers == null) == (writeFiles == null)) {
       throw new ParameterException(spec.commandLine(), "Give one of --bootstrap-servers or --write-files");
     }
     PrintWriter out = spec.commandLine().getOut();
     for (WearableSimulator.Device d : simulator.devices()) {
-      out.printf(Locale.ROOT, "%s films: %s%n", d.deviceId(), String.join(", ", d.recording().objectNames()));
+      out.printf(Locale.ROOT, "%s films: %s%n", d.deviceId(), d.recording() == null
+          ? videos.get(simulator.devices().indexOf(d)) : String.join(", ", d.recording().objectNames()));
     }
     out.flush();
     if (writeFiles != null) {

@@ -10,21 +10,30 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Simulated wearables: each device plays its own recording of the procedural world, captured at a fixed frame rate
- * and published a few frames a message, as a real wearable would. Frames of all devices come out interleaved in
- * capture-time order; with {@code realTime} the simulator also waits for the wall clock to reach each capture time.
+ * Simulated wearables: each device plays its own recording of the procedural world (or a video file), captured at a
+ * fixed frame rate and published a few frames a message, as a real wearable would. Frames of all devices come out
+ * interleaved in capture-time order; with {@code realTime} the simulator also waits for the wall clock to reach each
+ * capture time.
  */
 public final class WearableSimulator {
+
+  /** What a device sees at a time (ms from the start of its recording). */
+  @FunctionalInterface
+  public interface FrameSource {
+    RgbFrame frame(long ms) throws java.io.IOException;
+  }
 
   /**
    * One simulated device.
    *
    * @param deviceId the Kafka key and {@code device_id}
    * @param sessionId its recording session
-   * @param recording what it sees, in recording time (ms from its start)
+   * @param recording the procedural recording it films, with its narrated actions; null for a video file
+   * @param source its frames, in recording time (ms from its start)
    * @param startEpochMs the capture time of recording time 0
    */
-  public record Device(String deviceId, String sessionId, Recording recording, long startEpochMs) {
+  public record Device(String deviceId, String sessionId, Recording recording, FrameSource source,
+      long startEpochMs) {
     /** Capture time (epoch ms) of recording time {@code ms}. */
     public long epochMs(long ms) {
       return startEpochMs + ms;
@@ -38,8 +47,6 @@ public final class WearableSimulator {
   }
 
   private final List<Device> devices = new ArrayList<>();
-  private final int width;
-  private final int height;
   private final double fps;
   private final int framesPerBatch;
   private final long durationMs;
@@ -59,15 +66,34 @@ public final class WearableSimulator {
     }
     int actions = (int) (durationMs / 3_000) + 2; // actions average ~3.75 s with their pause: enough to fill it
     for (int d = 0; d < devices; d++) {
-      String id = String.format(java.util.Locale.ROOT, "wearable-%02d", d);
-      this.devices.add(new Device(id, id + "-session-" + seed, Recording.generate(seed + d, 4, actions),
+      String id = deviceId(d);
+      Recording recording = Recording.generate(seed + d, 4, actions);
+      this.devices.add(new Device(id, id + "-session-" + seed, recording, ms -> recording.frame(ms, width, height),
           startEpochMs));
     }
-    this.width = width;
-    this.height = height;
     this.fps = fps;
     this.framesPerBatch = framesPerBatch;
     this.durationMs = durationMs;
+  }
+
+  /** Devices that film the given sources (e.g. video files), one each. */
+  public WearableSimulator(List<FrameSource> sources, String session, long startEpochMs, long durationMs, double fps,
+      int framesPerBatch) {
+    if (sources.isEmpty() || fps <= 0 || framesPerBatch < 1 || durationMs <= 0) {
+      throw new IllegalArgumentException("Invalid simulation: " + sources.size() + " sources, " + fps + " fps, "
+          + framesPerBatch + " frames a message, " + durationMs + " ms");
+    }
+    for (int d = 0; d < sources.size(); d++) {
+      String id = deviceId(d);
+      this.devices.add(new Device(id, id + "-" + session, null, sources.get(d), startEpochMs));
+    }
+    this.fps = fps;
+    this.framesPerBatch = framesPerBatch;
+    this.durationMs = durationMs;
+  }
+
+  private static String deviceId(int d) {
+    return String.format(java.util.Locale.ROOT, "wearable-%02d", d);
   }
 
   public List<Device> devices() {
@@ -103,12 +129,12 @@ public final class WearableSimulator {
             .setSessionId(device.sessionId());
         for (long i = first; i < last; i++) {
           long t = frameTime(i);
-          RgbFrame frame = device.recording().frame(t, width, height);
+          RgbFrame frame = device.source().frame(t);
           batch.addFrames(Frame.newBuilder()
               .setCaptureTimeMs(device.epochMs(t))
               .setSequence(i)
-              .setWidth(width)
-              .setHeight(height)
+              .setWidth(frame.width())
+              .setHeight(frame.height())
               .setJpeg(ByteString.copyFrom(Jpeg.encode(frame))));
         }
         sink.send(device.deviceId(), batch.build());

@@ -17,7 +17,7 @@ import org.bytedeco.javacv.Frame;
  * Small real videos whose frames spell out their own index in solid colour: red = (i % 10) * 25, green = (i / 10) *
  * 25, blue = 128. Steps of 25 survive the YUV 4:2:0 round trip of mpeg4 (errors seen: up to 4).
  */
-final class TestVideos {
+public final class TestVideos {
 
   static final int FPS = 10;
   /** Deliberately not a multiple of FFmpeg's row alignment, so decoded rows carry padding. */
@@ -30,7 +30,7 @@ final class TestVideos {
   private TestVideos() {}
 
   /** Writes {@code frames} frames at {@link #FPS} (mpeg4 video; the container follows the file extension). */
-  static Path write(Path file, int frames) throws IOException {
+  public static Path write(Path file, int frames) throws IOException {
     if (frames > MAX_FRAMES) {
       throw new IllegalArgumentException("The colour code covers " + MAX_FRAMES + " frames");
     }
@@ -49,7 +49,7 @@ final class TestVideos {
   }
 
   /** Index of the frame a decoded picture shows; fails if any pixel strays from the solid colour. */
-  static int indexOf(RgbFrame frame) {
+  public static int indexOf(RgbFrame frame) {
     byte[] rgb = frame.rgb();
     int red = rgb[0] & 0xff;
     int green = rgb[1] & 0xff;
