@@ -7,7 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.egostream.kafka.EgoStreamTopics;
 import io.egostream.kafka.EmbeddedKafka;
 import io.egostream.operators.ingest.DecodeSettings;
+import io.egostream.proto.v1.Answer;
 import io.egostream.proto.v1.ClipEmbedding;
+import io.egostream.proto.v1.ClipRange;
+import io.egostream.proto.v1.McqQuery;
+import io.egostream.proto.v1.Query;
+import io.egostream.proto.v1.StandingQuery;
 import io.egostream.simulate.WearableSimulator;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,8 +34,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Exactly once through a real failure: a TaskManager of a two-TaskManager cluster is killed while the job runs; the
- * job restarts from its last checkpoint on a fresh TaskManager, and read_committed consumers see every clip exactly
- * once.
+ * job restarts from its last checkpoint on a fresh TaskManager, and read_committed consumers see every clip and every
+ * answer exactly once.
  */
 class RestoreAfterFailureTest {
   @RegisterExtension
@@ -40,6 +45,7 @@ class RestoreAfterFailureTest {
   private static final long START = System.currentTimeMillis() / 1000 * 1000 - 120_000;
   private static final int DEVICES = 3;
   private static final long DURATION_MS = 24_000;
+  private static final int MCQS = 3;
 
   @Test
   void aKilledTaskManagerLosesNothingAndDuplicatesNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
@@ -49,6 +55,19 @@ class RestoreAfterFailureTest {
       try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(kafka)) {
         simulator.run(false,
             (device, batch) -> TestKafka.send(producer, EgoStreamTopics.FRAMES, device, batch.toByteArray()));
+        for (int q = 0; q < MCQS; q++) {
+          McqQuery.Builder mcq = McqQuery.newBuilder().setNarration("#C C picks up the cup " + q);
+          for (int i = 0; i < 5; i++) {
+            long from = START + 1_000 + 3_000L * i + 500L * q;
+            mcq.addChoices(ClipRange.newBuilder().setDeviceId("wearable-0" + (i + q) % DEVICES).setStartMs(from)
+                .setEndMs(from + 4_000));
+          }
+          Query query = Query.newBuilder().setQueryId("mcq-" + q).setMcq(mcq).build();
+          TestKafka.send(producer, EgoStreamTopics.QUERIES, query.getQueryId(), query.toByteArray());
+        }
+        Query standing = Query.newBuilder().setQueryId("standing").setStanding(StandingQuery.newBuilder()
+            .setText("#C C looks at the cup").setThreshold(-1f).addDeviceIds("wearable-00")).build();
+        TestKafka.send(producer, EgoStreamTopics.QUERIES, standing.getQueryId(), standing.toByteArray());
       }
 
       Configuration conf = new Configuration();
@@ -88,6 +107,25 @@ class RestoreAfterFailureTest {
           assertTrue(distinct.contains(device.deviceId() + "@" + start), "missing " + device.deviceId() + "@" + start);
         }
       }
+
+      // Answers too: every MCQ answered exactly once, from its five exact ranges; the standing query never fires
+      // twice for a clip, and only for committed clips of its device.
+      List<String> mcqs = new ArrayList<>();
+      List<String> standingHits = new ArrayList<>();
+      for (var record : TestKafka.readCommitted(kafka, EgoStreamTopics.ANSWERS, Duration.ofMillis(500))) {
+        Answer a = Answer.parseFrom(record.value());
+        if (a.getKind() == Answer.Kind.MCQ) {
+          mcqs.add(a.getQueryId());
+          assertEquals(Answer.Status.OK, a.getStatus(), a.toString());
+        } else if (a.getKind() == Answer.Kind.STANDING) {
+          standingHits.add(a.getHits(0).getDeviceId() + "@" + a.getHits(0).getStartMs());
+        }
+      }
+      assertEquals(MCQS, mcqs.size(), "each MCQ answered once: " + mcqs);
+      assertEquals(MCQS, new HashSet<>(mcqs).size());
+      assertEquals(new HashSet<>(standingHits).size(), standingHits.size(), "no standing answer twice");
+      assertTrue(standingHits.stream().allMatch(h -> h.startsWith("wearable-00@") && distinct.contains(h)));
+      assertTrue(standingHits.size() >= 5, "the standing query fired: " + standingHits.size());
     }
   }
 
