@@ -4,15 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-/** Small models and synthetic clips for tests. */
-final class TestModels {
+/** Small models and synthetic clips for tests (also the operators module's, through this module's test-jar). */
+public final class TestModels {
   private TestModels() {}
 
   /**
    * The tiny architecture shrunk further so a forward pass takes milliseconds: 2 frames of 64 px (32 patches), blocks
    * of 8 (4 blocks, so 1 local + 1 random does not reach them all), pruning after layers 0 and 1.
    */
-  static SvittConfig micro() {
+  public static SvittConfig micro() {
     return SvittConfig.tiny().toBuilder()
         .name("micro")
         .frames(2)

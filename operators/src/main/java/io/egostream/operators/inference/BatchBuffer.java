@@ -11,6 +11,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.typeutils.TupleTypeInfo;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.TimerService;
 
 /**
@@ -80,18 +81,14 @@ public final class BatchBuffer<T> {
   public static final long END_OF_INPUT = Long.MAX_VALUE;
 
   /**
-   * An event-time timer fired: at {@link #END_OF_INPUT} (the only one this buffer sets) it returns whatever waits and
-   * empties the buffer.
+   * A timer fired for the current key: this buffer's processing-time flush timer, or its event-time
+   * {@link #END_OF_INPUT} timer; either returns the buffered batch and empties the buffer. Any other timer returns an
+   * empty list.
    */
-  public List<Buffered<T>> onEventTimer(long timestamp, TimerService timers) throws Exception {
-    return timestamp == END_OF_INPUT ? drain(timers) : List.of();
-  }
-
-  /**
-   * A processing-time timer fired for the current key: returns the buffered batch and empties the buffer when it is
-   * this buffer's flush timer, otherwise an empty list.
-   */
-  public List<Buffered<T>> onTimer(long timestamp, TimerService timers) throws Exception {
+  public List<Buffered<T>> onTimer(long timestamp, TimeDomain domain, TimerService timers) throws Exception {
+    if (domain == TimeDomain.EVENT_TIME) {
+      return timestamp == END_OF_INPUT ? drain(timers) : List.of();
+    }
     Long pending = flushAt.value();
     if (pending == null || pending != timestamp) {
       return List.of();

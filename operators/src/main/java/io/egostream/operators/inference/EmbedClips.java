@@ -20,7 +20,6 @@ import org.apache.flink.metrics.Meter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
-import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -126,9 +125,7 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<EmbeddedClip> out) throws Exception {
-    embed(ctx.timeDomain() == TimeDomain.EVENT_TIME
-        ? buffer.onEventTimer(timestamp, ctx.timerService())
-        : buffer.onTimer(timestamp, ctx.timerService()), ctx, out);
+    embed(buffer.onTimer(timestamp, ctx.timeDomain(), ctx.timerService()), ctx, out);
   }
 
   @Override

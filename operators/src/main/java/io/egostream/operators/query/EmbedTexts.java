@@ -18,7 +18,6 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
-import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -96,9 +95,7 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<EmbeddedQuery> out) throws Exception {
-    emit(ctx.timeDomain() == TimeDomain.EVENT_TIME
-        ? buffer.onEventTimer(timestamp, ctx.timerService())
-        : buffer.onTimer(timestamp, ctx.timerService()), ctx, out);
+    emit(buffer.onTimer(timestamp, ctx.timeDomain(), ctx.timerService()), ctx, out);
   }
 
   @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import io.egostream.model.Clip;
 import io.egostream.model.SvittEgo;
+import io.egostream.model.TestModels;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,8 +21,8 @@ class ModelSourceTest {
 
   @Test
   void anInitialisedModelTravelsAsItsConfigAndSeedAndComesBackTheSame() throws Exception {
-    ModelSource shipped = InstantiationUtil.clone(ModelSource.initialized(TestClips.micro(), 7));
-    try (SvittEgo direct = SvittEgo.initialize(TestClips.micro(), 7, Device.cpu());
+    ModelSource shipped = InstantiationUtil.clone(ModelSource.initialized(TestModels.micro(), 7));
+    try (SvittEgo direct = SvittEgo.initialize(TestModels.micro(), 7, Device.cpu());
         SvittEgo loaded = shipped.load(Device.cpu())) {
       assertEquals(direct.config(), loaded.config());
       assertEquals("svitt-ego-micro-untrained-seed7", loaded.modelId());
@@ -31,7 +32,7 @@ class ModelSourceTest {
 
   @Test
   void aModelFolderLoadsTheSavedWeights(@TempDir Path dir) throws Exception {
-    try (SvittEgo saved = SvittEgo.initialize(TestClips.micro(), 3, Device.cpu())) {
+    try (SvittEgo saved = SvittEgo.initialize(TestModels.micro(), 3, Device.cpu())) {
       saved.save(dir);
       ModelSource source = InstantiationUtil.clone(ModelSource.folder(dir));
       try (SvittEgo loaded = source.load(Device.cpu())) {

@@ -2,7 +2,7 @@ package io.egostream.operators.inference;
 
 import io.egostream.model.Clip;
 import io.egostream.model.RgbFrame;
-import io.egostream.model.SvittConfig;
+import io.egostream.model.TestModels;
 import io.egostream.operators.records.ClipRecord;
 import io.egostream.operators.records.Jpeg;
 import java.io.IOException;
@@ -15,35 +15,9 @@ import java.util.Random;
 final class TestClips {
   private TestClips() {}
 
-  /**
-   * The tiny architecture shrunk (as the model module's tests shrink it): 2 frames of 64 px (32 patches), 3 video
-   * layers pruned after layers 0 and 1 (32 → 23 → 17 tokens), 4 text layers of which 2 fuse, 16-d embeddings.
-   */
-  static SvittConfig micro() {
-    return SvittConfig.tiny().toBuilder()
-        .name("micro")
-        .frames(2)
-        .imageSize(64)
-        .visionLayers(3)
-        .visionWidth(32)
-        .visionHeads(2)
-        .visionMlpDim(64)
-        .blockSize(8)
-        .randomBlocks(1)
-        .pruneLayers(List.of(0, 1))
-        .vocabSize(600)
-        .maxTextLength(12)
-        .textLayers(4)
-        .fusionLayers(2)
-        .textWidth(32)
-        .textHeads(2)
-        .textMlpDim(64)
-        .embedDim(16)
-        .build();
-  }
 
   /** The model every operator test runs: the same seed, so the same weights, in every task and in the test. */
-  static final ModelSource MODEL = ModelSource.initialized(micro(), 7);
+  static final ModelSource MODEL = ModelSource.initialized(TestModels.micro(), 7);
 
   /** A clip of {@code frames} JPEG frames of random noise (different for every seed), with its fields set from it. */
   static ClipRecord clip(String deviceId, int frames, long seed) {

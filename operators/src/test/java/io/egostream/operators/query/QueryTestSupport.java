@@ -1,11 +1,10 @@
 package io.egostream.operators.query;
 
-import io.egostream.model.SvittConfig;
+import io.egostream.model.TestModels;
 import io.egostream.operators.inference.ModelSource;
 import io.egostream.operators.records.EmbeddedClip;
 import io.egostream.operators.records.EmbeddedQuery;
 import io.egostream.operators.records.QueryRecord;
-import java.util.List;
 
 /** A model small enough to run in milliseconds, and queries and clips with embeddings chosen by the test. */
 final class QueryTestSupport {
@@ -14,35 +13,9 @@ final class QueryTestSupport {
   /** The model id every hand-made embedding claims; the store compares only embeddings of one model. */
   static final String MODEL_ID = "test-model";
 
-  /**
-   * The tiny architecture shrunk as the inference tests shrink it (2 frames of 64 px, 4 text layers, 16-d
-   * embeddings), with texts cut at 12 tokens.
-   */
-  static SvittConfig micro() {
-    return SvittConfig.tiny().toBuilder()
-        .name("micro")
-        .frames(2)
-        .imageSize(64)
-        .visionLayers(3)
-        .visionWidth(32)
-        .visionHeads(2)
-        .visionMlpDim(64)
-        .blockSize(8)
-        .randomBlocks(1)
-        .pruneLayers(List.of(0, 1))
-        .vocabSize(600)
-        .maxTextLength(12)
-        .textLayers(4)
-        .fusionLayers(2)
-        .textWidth(32)
-        .textHeads(2)
-        .textMlpDim(64)
-        .embedDim(16)
-        .build();
-  }
 
   /** The same seed in every task and in the test, so the same weights. */
-  static final ModelSource MODEL = ModelSource.initialized(micro(), 7);
+  static final ModelSource MODEL = ModelSource.initialized(TestModels.micro(), 7);
 
   /** A unit vector in 2-d (padded to 4) at cosine {@code cos} to {@link #TEXT}: so a clip's score is {@code cos}. */
   static float[] atCosine(double cos) {
