@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.egostream.job.EgoStreamJob;
 import io.egostream.job.EgoStreamOptions;
 import io.egostream.job.JobSettings;
-import io.egostream.job.KafkaConnectors;
 import io.egostream.kafka.EgoStreamTopics;
 import io.egostream.kafka.EmbeddedKafka;
 import io.egostream.proto.v1.Answer;
@@ -115,10 +114,7 @@ final class DemoCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
-      EgoStreamJob.build(env, settings, KafkaConnectors.frames(conf, settings.decode(), false),
-          KafkaConnectors.queries(conf, settings.decode(), false),
-          KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.answers(conf),
-          KafkaConnectors.deadLetters(conf));
+      EgoStreamJob.buildOnKafka(env, conf, settings, false);
       JobClient job = env.executeAsync("egostream-demo");
       out.printf(Locale.ROOT, "EgoStream demo: Kafka on %s, job on a local Flink cluster, model %s%n",
           kafka.bootstrapServers(), settings.model());

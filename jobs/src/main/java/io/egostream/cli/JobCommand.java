@@ -3,7 +3,6 @@ package io.egostream.cli;
 import io.egostream.job.EgoStreamJob;
 import io.egostream.job.EgoStreamOptions;
 import io.egostream.job.JobSettings;
-import io.egostream.job.KafkaConnectors;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -61,10 +60,7 @@ final class JobCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    EgoStreamJob.build(env, settings, KafkaConnectors.frames(conf, settings.decode(), false),
-        KafkaConnectors.queries(conf, settings.decode(), false),
-        KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.answers(conf),
-        KafkaConnectors.deadLetters(conf));
+    EgoStreamJob.buildOnKafka(env, conf, settings, false);
     env.execute("egostream");
     return 0;
   }

@@ -70,6 +70,18 @@ public final class EgoStreamJob {
     env.getCheckpointConfig().enableUnalignedCheckpoints();
   }
 
+  /**
+   * Adds the pipeline on Kafka: the sources and exactly-once sinks of {@link KafkaConnectors}. {@code bounded} reads
+   * the input topics up to their current ends and then finishes (tests); otherwise the job runs until cancelled.
+   */
+  public static void buildOnKafka(StreamExecutionEnvironment env, ReadableConfig conf, JobSettings settings,
+      boolean bounded) throws java.io.IOException {
+    build(env, settings, KafkaConnectors.frames(conf, settings.decode(), bounded),
+        KafkaConnectors.queries(conf, settings.decode(), bounded),
+        KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.answers(conf),
+        KafkaConnectors.deadLetters(conf));
+  }
+
   /** Adds the pipeline to {@code env}. */
   public static void build(StreamExecutionEnvironment env, JobSettings settings, Source<RawRecord, ?, ?> frames,
       Source<RawRecord, ?, ?> queries, Sink<EmbeddedClip> embeddings, Sink<AnswerRecord> answers,

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.egostream.kafka.EgoStreamTopics;
 import io.egostream.kafka.EmbeddedKafka;
 import io.egostream.model.SvittConfig;
-import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.proto.v1.ClipEmbedding;
 import io.egostream.proto.v1.DeadLetter;
 import io.egostream.proto.v1.Frame;
@@ -73,10 +72,7 @@ class EgoStreamJobTest {
     conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 500L);
     EgoStreamJob.configureCheckpoints(env, conf);
     JobSettings settings = JobSettings.from(conf, 2);
-    EgoStreamJob.build(env, settings, KafkaConnectors.frames(conf, DecodeSettings.defaults(), true),
-        KafkaConnectors.queries(conf, DecodeSettings.defaults(), true),
-        KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.answers(conf),
-        KafkaConnectors.deadLetters(conf));
+    EgoStreamJob.buildOnKafka(env, conf, settings, true);
     env.execute("egostream-test");
 
     // Every aligned 4 s window (stride 2 s) holding at least 4 frames of a device, counted here from the frames sent.

@@ -11,7 +11,6 @@ import io.egostream.model.Clip;
 import io.egostream.model.RgbFrame;
 import io.egostream.model.SvittConfig;
 import io.egostream.model.SvittEgo;
-import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.records.Jpeg;
 import io.egostream.proto.v1.Answer;
 import io.egostream.proto.v1.CancelQuery;
@@ -66,10 +65,7 @@ class QueriesEndToEndTest {
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
       EgoStreamJob.configureCheckpoints(env, conf);
       JobSettings settings = JobSettings.from(conf, 2);
-      EgoStreamJob.build(env, settings, KafkaConnectors.frames(conf, DecodeSettings.defaults(), false),
-          KafkaConnectors.queries(conf, DecodeSettings.defaults(), false),
-          KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.answers(conf),
-          KafkaConnectors.deadLetters(conf));
+      EgoStreamJob.buildOnKafka(env, conf, settings, false);
       JobClient job = env.executeAsync("egostream-queries-test");
       try {
         query(producer, Query.newBuilder().setQueryId("standing-1").setStanding(StandingQuery.newBuilder()

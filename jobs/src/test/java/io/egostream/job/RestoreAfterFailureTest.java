@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.egostream.kafka.EgoStreamTopics;
 import io.egostream.kafka.EmbeddedKafka;
-import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.proto.v1.Answer;
 import io.egostream.proto.v1.ClipEmbedding;
 import io.egostream.proto.v1.ClipRange;
@@ -81,10 +80,7 @@ class RestoreAfterFailureTest {
       conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 200L);
       EgoStreamJob.configureCheckpoints(env, conf);
       JobSettings settings = JobSettings.from(conf, 2);
-      EgoStreamJob.build(env, settings, KafkaConnectors.frames(conf, DecodeSettings.defaults(), true),
-          KafkaConnectors.queries(conf, DecodeSettings.defaults(), true),
-          KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.answers(conf),
-          KafkaConnectors.deadLetters(conf));
+      EgoStreamJob.buildOnKafka(env, conf, settings, true);
       JobClient job = env.executeAsync("egostream-restore-test");
 
       // Kill a TaskManager as soon as some clips are committed: the job is then mid-way.
