@@ -3,7 +3,6 @@ package io.egostream.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -147,13 +146,12 @@ class SvittEgoTest {
   }
 
   @Test
-  void everyPresetValidatesAndDeclaresItsParameters() {
-    for (SvittConfig c : List.of(SvittConfig.tiny(), TestModels.micro())) {
-      StateDict sd = new StateDict();
-      new VideoEncoder(sd, "vision_encoder", c);
-      assertTrue(sd.size() > 0);
-    }
-    assertNotEquals(SvittConfig.tiny(), SvittConfig.base());
+  void basePresetHasThePapersParameterCount() {
+    // BEiT-B/16 video encoder: 86 M parameters in the paper's count, plus the 12 bias tables of 3D offsets.
+    StateDict sd = new StateDict();
+    new VideoEncoder(sd, "vision_encoder", SvittConfig.base());
+    long tables = 12L * RelativePositions.tableRows(4, 14) * 12;
+    assertEquals(85.8e6, sd.size() - tables, 0.2e6);
   }
 
   private static double norm(float[] v) {
