@@ -32,6 +32,8 @@ import picocli.CommandLine.Model.CommandSpec;
         SimulateCommand.class,
         JobCommand.class,
         QueryCommand.class,
+        GenDataCommand.class,
+        EvalMcqCommand.class,
     })
 public final class EgoStream implements Runnable {
 

@@ -1,0 +1,176 @@
+package io.egostream.cli;
+
+import ai.djl.Device;
+import io.egostream.data.EgoMcqJson;
+import io.egostream.data.McqQuestion;
+import io.egostream.data.ReadResult;
+import io.egostream.eval.FrameShuffle;
+import io.egostream.eval.McqEvaluator;
+import io.egostream.eval.McqReport;
+import io.egostream.eval.McqResults;
+import io.egostream.eval.ModelVariant;
+import io.egostream.eval.VideoFolderClipSource;
+import io.egostream.model.Devices;
+import io.egostream.model.SvittConfig;
+import io.egostream.model.SvittEgo;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code egostream eval-mcq}: EgoMCQ accuracy of a model, inter-video and intra-video. */
+@Command(
+    name = "eval-mcq",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Evaluate a model on EgoMCQ questions (egomcq.json layout): for each question, embed the narration and the "
+            + "five choice clips and pick the most similar clip.",
+        "Prints inter-video (types 1) and intra-video (types 2) accuracy, counts, a per-verb breakdown and the "
+            + "questions skipped with their reasons (missing or corrupt video, clip outside its video, malformed "
+            + "record); a bad question never stops the evaluation."
+    })
+final class EvalMcqCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR",
+      description = "Model folder (config.json, model.safetensors, vocab.txt).")
+  Path modelDir;
+
+  @Option(names = "--egomcq", required = true, paramLabel = "FILE",
+      description = "Questions: egomcq.json or a gen-data egomcq_{val,test}.json.")
+  Path egomcq;
+
+  @Option(names = "--videos", required = true, paramLabel = "DIR",
+      description = "Folder of videos named <video_uid>.mp4 (or .mkv, .webm, .mov, .avi).")
+  Path videos;
+
+  @Option(names = "--dense", description = "Run the same weights dense: full attention, no token pruning.")
+  boolean dense;
+
+  @Option(names = "--keep-rate", paramLabel = "Q", description = "Token keep rate q_v instead of the model's.")
+  Float keepRate;
+
+  @Option(names = "--frames", paramLabel = "T",
+      description = "Frames per clip instead of the model's (its time positions are resampled).")
+  Integer frames;
+
+  @Option(names = "--shuffle-frames",
+      description = "Permute each clip's frames (seeded, never the identity): the temporal-reasoning check.")
+  boolean shuffleFrames;
+
+  @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
+      description = "Seed of --shuffle-frames' permutations (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N",
+      description = "Clips per model call, across questions (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N well-formed questions.")
+  Integer limit;
+
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+      description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+  String device;
+
+  @Option(names = "--json", description = "Print one JSON object instead of a table.")
+  boolean json;
+
+  @Override
+  public Integer call() throws IOException {
+    if (batchSize < 1) {
+      throw usage("Invalid value " + batchSize + " for option '--batch-size': must be at least 1");
+    }
+    if (limit != null && limit < 1) {
+      throw usage("Invalid value " + limit + " for option '--limit': must be at least 1");
+    }
+    if (!Files.isDirectory(videos)) {
+      throw usage("Invalid value " + videos + " for option '--videos': not a folder (give the folder holding "
+          + "<video_uid>.mp4 files, e.g. the videos/ folder gen-data wrote)");
+    }
+    ModelVariant variant;
+    try {
+      variant = new ModelVariant(dense, keepRate, frames);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage() + " (options --dense, --keep-rate, --frames)");
+    }
+    Device selected;
+    try {
+      selected = Devices.select(device);
+    } catch (IllegalArgumentException e) {
+      throw usage("Option '--device': " + e.getMessage());
+    }
+    ReadResult<McqQuestion> file = EgoMcqJson.read(egomcq);
+    List<McqQuestion> questions = limit == null ? file.items()
+        : file.items().subList(0, Math.min(limit, file.items().size()));
+    try (SvittEgo model = variant.load(modelDir, selected);
+        VideoFolderClipSource source = new VideoFolderClipSource(videos, model.config().frames(),
+            model.config().imageSize())) {
+      Map<String, Object> setup = setup(model.config(), model.modelId(), file.items().size() + file.rejected().size());
+      McqEvaluator evaluator = new McqEvaluator(source, McqEvaluator.Embedder.of(model), batchSize,
+          shuffleFrames ? new FrameShuffle(seed) : null);
+      long start = System.nanoTime();
+      McqResults results = evaluator.evaluate(questions, file.rejected(), progress(start));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        out.println(McqReport.json(results, setup, seconds));
+      } else {
+        McqReport.text(results, setup, seconds, out);
+      }
+      out.flush();
+    }
+    return 0;
+  }
+
+  private Map<String, Object> setup(SvittConfig config, String modelId, int itemsInFile) {
+    Map<String, Object> setup = new LinkedHashMap<>();
+    setup.put("model", modelId);
+    setup.put("egomcq", egomcq.toString());
+    setup.put("items_in_file", itemsInFile);
+    setup.put("frames", config.frames());
+    setup.put("sparse_attention", config.sparseAttention());
+    setup.put("keep_rate", config.keepRate());
+    setup.put("shuffle_frames", shuffleFrames);
+    if (shuffleFrames) {
+      setup.put("seed", seed);
+    }
+    return setup;
+  }
+
+  /** Questions done on stderr: in place on a terminal, every 5 s in a log. */
+  private McqEvaluator.Progress progress(long start) {
+    PrintWriter err = spec.commandLine().getErr();
+    boolean interactive = System.console() != null;
+    long[] last = {start};
+    return (done, total) -> {
+      long now = System.nanoTime();
+      if (!(interactive || done == total || now - last[0] > 5_000_000_000L)) {
+        return;
+      }
+      last[0] = now;
+      double seconds = (now - start) / 1e9;
+      String left = done < total ? ", about " + Durations.format(seconds / done * (total - done)) + " left" : "";
+      String line = String.format(Locale.ROOT, "eval-mcq: %d/%d questions (%.0f%%)%s", done, total,
+          100.0 * done / Math.max(1, total), left);
+      err.print(interactive ? "\r" + line + "\033[K" + (done == total ? "\n" : "") : line + "\n");
+      err.flush();
+    };
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+}

@@ -1,0 +1,212 @@
+package io.egostream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.egostream.data.ClipRecord;
+import io.egostream.data.EgoClipCsv;
+import io.egostream.data.EgoMcqJson;
+import io.egostream.data.GenDataSettings;
+import io.egostream.data.McqQuestion;
+import io.egostream.data.McqType;
+import io.egostream.data.SyntheticDataset;
+import io.egostream.data.SyntheticRecording;
+import io.egostream.eval.FrameShuffle;
+import io.egostream.eval.McqEvaluator;
+import io.egostream.eval.McqResults;
+import io.egostream.eval.VideoFolderClipSource;
+import io.egostream.model.RgbFrame;
+import io.egostream.model.SvittEgo;
+import io.egostream.model.TestModels;
+import io.egostream.video.VideoClipReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** gen-data on a tiny scale, then eval-mcq on its test split with an untrained micro model. */
+class GenDataAndEvalMcqCommandTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** 7 recordings: 1 train, 1 val, 5 test (inter-video questions need 5 recordings in the split). */
+  private static final GenDataSettings SETTINGS =
+      new GenDataSettings(7, 5, List.of(0.15, 0.15, 0.7), 0, 4, 6, 64, 48, 4);
+
+  @TempDir static Path dir;
+  static Path data;
+  static Path model;
+
+  @BeforeAll
+  static void generate() throws IOException {
+    data = dir.resolve("synth");
+    CommandRun run = new CommandRun();
+    int exit = run.run("gen-data", "--out", data.toString(), "--recordings", "7", "--actions", "6", "--seed", "5",
+        "--split-fractions", "0.15,0.15,0.7", "--size", "64x48", "--fps", "4");
+    assertEquals(0, exit, run.err());
+    assertTrue(run.err().contains("rendered 7/7 videos"), run.err());
+    model = dir.resolve("micro-model");
+    try (SvittEgo m = SvittEgo.initialize(TestModels.micro(), 0, Device.cpu())) {
+      m.save(model);
+    }
+  }
+
+  @Test
+  void videosAreReadableAndShowTheRecording() throws IOException {
+    for (SyntheticRecording r : SyntheticDataset.plan(SETTINGS)) {
+      try (VideoClipReader reader = VideoClipReader.open(data.resolve("videos/" + r.videoUid() + ".mp4"))) {
+        assertEquals(64, reader.info().width());
+        assertEquals(48, reader.info().height());
+        assertEquals(r.recording().durationMs() / 1000.0, reader.info().durationSeconds(), 0.3, r.videoUid());
+        RgbFrame decoded = reader.clip(2.0, 2.5, 1).clip().frames().get(0);
+        RgbFrame rendered = r.recording().frame(2000, 64, 48);
+        assertTrue(meanAbsoluteDifference(decoded, rendered) < 12, "frame at 2 s of " + r.videoUid());
+      }
+    }
+  }
+
+  @Test
+  void csvRowsAreTheRecordingsActions() throws IOException {
+    List<ClipRecord> expected = new ArrayList<>();
+    List<ClipRecord> read = new ArrayList<>();
+    for (String split : List.of("train", "val", "test")) {
+      read.addAll(EgoClipCsv.read(data.resolve("egoclip_" + split + ".csv")).items());
+    }
+    List<SyntheticRecording> plan = SyntheticDataset.plan(SETTINGS);
+    plan.stream().sorted((a, b) -> a.split().compareTo(b.split())).forEach(r -> expected.addAll(r.clips()));
+    assertEquals(expected, read);
+    assertEquals(7 * 6, read.size());
+    SyntheticRecording first = plan.get(0);
+    io.egostream.world.Recording.Action action = first.recording().actions().get(0);
+    ClipRecord row = first.clip(action);
+    assertEquals(List.of(action.verb().tag()), row.tagVerb());
+    assertEquals(List.of(action.noun()), row.tagNoun());
+    assertEquals(action.narration(), row.clipText());
+    assertEquals(action.startMs() / 1000.0, row.clipStart());
+  }
+
+  @Test
+  void questionsPointAtTheRightClipWithTheRightType() throws IOException {
+    List<McqQuestion> questions = EgoMcqJson.read(data.resolve("egomcq_test.json")).items();
+    Set<String> testVideos = new HashSet<>();
+    SyntheticDataset.plan(SETTINGS).stream().filter(r -> r.split().fileKey().equals("test"))
+        .forEach(r -> testVideos.add(r.videoUid()));
+    assertTrue(questions.stream().anyMatch(q -> q.type() == McqType.INTER_VIDEO));
+    assertTrue(questions.stream().anyMatch(q -> q.type() == McqType.INTRA_VIDEO));
+    for (McqQuestion q : questions) {
+      assertEquals(q.query(), q.choices().get(q.answer()));
+      Set<String> videos = new HashSet<>();
+      q.choices().forEach(c -> videos.add(c.videoUid()));
+      assertTrue(testVideos.containsAll(videos), "choices only from held-out test recordings");
+      assertEquals(q.type() == McqType.INTER_VIDEO ? 5 : 1, videos.size(), q.key() + " " + q.type());
+    }
+  }
+
+  @Test
+  void evalMcqReportsAccuracyAndSkipsBadQuestionsWithReasons() throws IOException {
+    ObjectNode file = (ObjectNode) JSON.readTree(data.resolve("egomcq_test.json").toFile());
+    ObjectNode small = JSON.createObjectNode();
+    for (int i = 0; i < 6; i++) {
+      small.set(String.valueOf(i), file.get(String.valueOf(i)));
+    }
+    ((ObjectNode) small.get("1").get("choices").get("2")).put("video_uid", "no-such-video");
+    ((ObjectNode) small.get("2").get("choices").get("3")).put("clip_start", 9999.0).put("clip_end", 10001.0);
+    small.putObject("6").put("query", 5);
+    Path questions = dir.resolve("small.json");
+    JSON.writeValue(questions.toFile(), small);
+
+    CommandRun run = new CommandRun();
+    int exit = run.run("eval-mcq", "--model", model.toString(), "--egomcq", questions.toString(), "--videos",
+        data.resolve("videos").toString(), "--batch-size", "4", "--json");
+
+    assertEquals(0, exit, run.err());
+    JsonNode report = JSON.readTree(run.out());
+    assertEquals(4, report.get("inter_video").get("count").asInt() + report.get("intra_video").get("count").asInt());
+    for (String type : List.of("inter_video", "intra_video")) {
+      JsonNode t = report.get(type);
+      assertTrue(t.get("count").asInt() == 0 ? t.get("accuracy").isNull() : t.get("accuracy").isNumber(), type);
+    }
+    JsonNode skipped = report.get("skipped");
+    assertEquals(3, skipped.get("count").asInt());
+    assertEquals(JSON.readTree("{\"missing_video\": 1, \"clip_outside_video\": 1, \"malformed_record\": 1}"),
+        skipped.get("reasons"));
+    assertEquals("1", findSkip(skipped, "missing_video").get("key").asText());
+    assertEquals("2", findSkip(skipped, "clip_outside_video").get("key").asText());
+    assertTrue(findSkip(skipped, "missing_video").get("detail").asText().contains("no-such-video.mp4"));
+    assertTrue(report.get("per_verb").size() > 0);
+    assertTrue(report.get("per_verb").elements().next().has("intra_video"));
+    assertTrue(report.get("setup").get("sparse_attention").asBoolean());
+  }
+
+  @Test
+  void denseAndTextOutput() {
+    CommandRun run = new CommandRun();
+    int exit = run.run("eval-mcq", "--model", model.toString(), "--egomcq", data.resolve("egomcq_test.json").toString(),
+        "--videos", data.resolve("videos").toString(), "--dense", "--frames", "3", "--limit", "3");
+
+    assertEquals(0, exit, run.err());
+    assertTrue(run.out().contains("inter-video"), run.out());
+    assertTrue(run.out().contains("intra-video"), run.out());
+    assertTrue(run.out().contains("sparse_attention=false"), run.out());
+    assertTrue(run.out().contains("frames=3"), run.out());
+    assertTrue(run.out().contains("3 questions answered"), run.out());
+  }
+
+  @Test
+  void shuffledFramesChangeTheScores() throws IOException {
+    List<McqQuestion> questions = EgoMcqJson.read(data.resolve("egomcq_test.json")).items().subList(0, 4);
+    try (SvittEgo m = SvittEgo.load(model, Device.cpu());
+        VideoFolderClipSource source = new VideoFolderClipSource(data.resolve("videos"), 2, 64)) {
+      McqResults plain = new McqEvaluator(source, McqEvaluator.Embedder.of(m), 8, null)
+          .evaluate(questions, List.of(), (d, t) -> { });
+      McqResults shuffled = new McqEvaluator(source, McqEvaluator.Embedder.of(m), 8, new FrameShuffle(1))
+          .evaluate(questions, List.of(), (d, t) -> { });
+      McqResults again = new McqEvaluator(source, McqEvaluator.Embedder.of(m), 3, null)
+          .evaluate(questions, List.of(), (d, t) -> { });
+
+      assertEquals(4, plain.answers().size());
+      for (int i = 0; i < 4; i++) {
+        float[] a = plain.answers().get(i).scores();
+        assertFalse(Arrays.equals(a, shuffled.answers().get(i).scores()), "question " + i);
+        assertArrayEquals(a, again.answers().get(i).scores(), "batching does not change scores");
+      }
+    }
+  }
+
+  private static void assertArrayEquals(float[] expected, float[] actual, String message) {
+    assertEquals(expected.length, actual.length, message);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], 1e-4, message);
+    }
+  }
+
+  private static JsonNode findSkip(JsonNode skipped, String reason) {
+    for (JsonNode item : skipped.get("items")) {
+      if (item.get("reason").asText().equals(reason)) {
+        return item;
+      }
+    }
+    throw new AssertionError("no skipped item for " + reason + " in " + skipped);
+  }
+
+  private static double meanAbsoluteDifference(RgbFrame a, RgbFrame b) {
+    assertNotNull(a);
+    long sum = 0;
+    for (int i = 0; i < a.rgb().length; i++) {
+      sum += Math.abs((a.rgb()[i] & 0xff) - (b.rgb()[i] & 0xff));
+    }
+    return (double) sum / a.rgb().length;
+  }
+}
