@@ -129,10 +129,9 @@ public final class ModelBenchmark {
     List<MemorySample> samples = new ArrayList<>();
     Clip clip = syntheticClip(config, 0);
     try (SvittEgo model = SvittEgo.initialize(config, 0, Device.cpu())) {
-      ai.djl.ndarray.BaseNDManager manager = (ai.djl.ndarray.BaseNDManager) model.manager();
       for (int i = 0; i <= calls; i++) {
         if (i % every == 0 || i == calls) {
-          MemorySample sample = new MemorySample(i, residentBytes("VmRSS:"), manager.getManagedArrays().size());
+          MemorySample sample = new MemorySample(i, residentBytes("VmRSS:"), model.liveArrays());
           samples.add(sample);
           progress.accept(sample);
         }

@@ -1,6 +1,7 @@
 package io.egostream.model;
 
 import ai.djl.Device;
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -135,11 +137,6 @@ public final class SvittEgo implements AutoCloseable {
     return tokenizer;
   }
 
-  /** The manager that owns the weights; every call's intermediates live and die in scopes below it. */
-  NDManager manager() {
-    return manager;
-  }
-
   /** Embeds clips, as one batch: each must have {@link SvittConfig#frames()} frames. */
   public List<ClipEmbedding> embedClips(List<Clip> clips) {
     checkClips(clips);
@@ -210,6 +207,59 @@ public final class SvittEgo implements AutoCloseable {
       }
       return new McqAnswer(argMax(scores), scores, itmRerank);
     }
+  }
+
+  /**
+   * Both encoders for training, with the autograd graph kept: L2-normalised clip embeddings (B, E) and text
+   * embeddings (B, E), row i of each from sample i. Call it inside the caller's {@link NDScope} (with a gradient
+   * collector open): inputs, intermediates and results register with that scope, which frees them when it closes.
+   */
+  public Embeddings embedForTraining(List<Clip> clips, List<String> texts) {
+    checkClips(clips);
+    if (texts.size() != clips.size()) {
+      throw new IllegalArgumentException("Invalid training batch: " + clips.size() + " clips but " + texts.size()
+          + " texts (give one narration per clip)");
+    }
+    VideoEncoder.Output video = videoEncoder.forward(pixels(manager, clips));
+    NDArray[] ids = idsAndMask(manager, encode(texts));
+    NDArray text = textEncoder.encodeText(ids[0], TextEncoder.keyMask(ids[1])); // (B, Lt, D)
+    return new Embeddings(unit(visionProj.forward(video.pooled())), unit(textProj.forward(text.get(":, 0"))));
+  }
+
+  /** Differentiable embeddings of one training batch: clips (B, E) and texts (B, E), unit rows. */
+  public record Embeddings(NDArray clips, NDArray texts) {}
+
+  /**
+   * The same weights as a model for another clip length and keep rate (a curriculum stage switch): every tensor is
+   * copied into a new model, and the relative position bias tables are resampled to the new frame count exactly as
+   * loading a model folder written for other frames does. This model stays open and unchanged.
+   */
+  public SvittEgo withClipShape(int frames, float keepRate) {
+    SvittConfig next = config.toBuilder().frames(frames).keepRate(keepRate).build();
+    SvittEgo model = new SvittEgo(next, tokenizer.vocabulary(), manager.getDevice(), modelId);
+    try {
+      Map<String, NDArray> tensors = new LinkedHashMap<>();
+      for (Param p : stateDict.params()) {
+        NDArray copy = p.array().duplicate();
+        NDScope.unregister(copy); // owned by the new model, even when the caller has a scope open
+        copy.attach(model.manager);
+        tensors.put(p.name(), copy);
+      }
+      ModelFolder.adaptFrames(tensors, next);
+      model.stateDict.load(tensors, false);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Arrays alive in the model's manager and its sub-managers. Constant across calls unless something leaks: a hook
+   * for leak tests (training without an NDScope per step leaks every intermediate, see STACK.md).
+   */
+  public int liveArrays() {
+    return ((BaseNDManager) manager).getManagedArrays().size();
   }
 
   /** Scores a clip against candidate descriptions, best first (zero-shot labelling). */

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import ai.djl.ndarray.BaseNDManager;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -132,17 +131,16 @@ class SvittEgoTest {
 
   @Test
   void nativeMemoryDoesNotGrowWithCalls() {
-    BaseNDManager manager = (BaseNDManager) model.manager();
     Clip clip = TestModels.randomClip(2, 64, 64, 9);
     List<Clip> choices = List.of(clip, clip, clip, clip, clip);
     model.embedClips(List.of(clip));
-    int before = manager.getManagedArrays().size();
+    int before = model.liveArrays();
     for (int i = 0; i < 50; i++) {
       model.embedClips(List.of(clip, clip));
       model.embedTexts(List.of("c opens the drawer"));
       model.answerMcq("c opens the drawer", choices, i % 2 == 0);
     }
-    assertEquals(before, manager.getManagedArrays().size(), "arrays left behind by calls");
+    assertEquals(before, model.liveArrays(), "arrays left behind by calls");
   }
 
   @Test

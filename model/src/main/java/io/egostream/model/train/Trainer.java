@@ -1,0 +1,187 @@
+package io.egostream.model.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+import io.egostream.model.Clip;
+import io.egostream.model.Param;
+import io.egostream.model.SvittEgo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Trains SViTT-Ego's dual encoder with EgoNCE: per step, a batch in seeded order → both encoders → EgoNCE →
+ * backward → AdamW at the scheduled rate. The temporal sparse expansion curriculum switches frames and keep rate
+ * between steps; checkpoints are model folders plus the optimizer and the step, so a run resumes exactly.
+ *
+ * <p>Native memory: forward and backward run in one {@link NDScope} per step, which frees every intermediate and
+ * the autograd graph when it closes (without it ~0.85 GB leaked per step, see STACK.md); the update runs after it,
+ * on buffers that live as long as the optimizer.
+ *
+ * <p>A stage switch rebuilds the model around copies of the same tensors ({@link SvittEgo#withClipShape}, which
+ * resamples the relative position bias tables) and starts a fresh AdamW, as the released recipe starts its second
+ * stage as a new run from the first stage's weights; the learning-rate schedule runs on across it.
+ */
+public final class Trainer implements AutoCloseable {
+  private final TrainingConfig config;
+  private final TrainingData data;
+  private final Path outputDir;
+  private final DataOrder order;
+  private final LearningRateSchedule schedule;
+  private SvittEgo model;
+  private AdamW optimizer;
+  private int step;
+
+  private Trainer(SvittEgo model, TrainingConfig config, TrainingData data, Path outputDir, int step) {
+    this.config = config;
+    this.data = data;
+    this.outputDir = outputDir;
+    this.order = new DataOrder(data.size(), config.batchSize(), config.seed());
+    this.schedule = config.schedule();
+    this.model = model;
+    this.optimizer = newOptimizer(model, config);
+    this.step = step;
+  }
+
+  /** A new run from {@code model} (initialised or loaded; the trainer owns and closes it from now on). */
+  public static Trainer start(SvittEgo model, TrainingConfig config, TrainingData data, Path outputDir) {
+    return new Trainer(model, config, data, outputDir, 0);
+  }
+
+  /**
+   * Continues the run that wrote {@code checkpoint}: its weights, optimizer moments and step. The rest of the run
+   * gives the same weights as an uninterrupted one. Refuses a checkpoint written with another training config.
+   */
+  public static Trainer resume(Path checkpoint, TrainingConfig config, TrainingData data, Path outputDir,
+      Device device) throws IOException {
+    Checkpoint.State state = Checkpoint.readState(checkpoint);
+    if (!state.training().equals(config)) {
+      throw new IllegalArgumentException("Cannot resume " + checkpoint + " with another training config: it was "
+          + "written by " + state.training() + ", given " + config + " (resume with the original settings, or start "
+          + "a new run from its model folder)");
+    }
+    SvittEgo model = SvittEgo.load(checkpoint, device);
+    Trainer trainer = null;
+    try {
+      trainer = new Trainer(model, config, data, outputDir, state.step());
+      trainer.optimizer.load(checkpoint.resolve(Checkpoint.OPTIMIZER), state.optimizerUpdates());
+      return trainer;
+    } catch (IOException | RuntimeException e) {
+      if (trainer != null) {
+        trainer.close();
+      } else {
+        model.close();
+      }
+      throw e;
+    }
+  }
+
+  /** The newest checkpoint under {@code outputDir}, if any. */
+  public static Optional<Path> latestCheckpoint(Path outputDir) throws IOException {
+    return Checkpoint.latest(outputDir);
+  }
+
+  /** Runs the remaining steps, reporting each; a checkpoint is written every N steps and after the last. */
+  public void run(Consumer<StepReport> progress) throws IOException {
+    long started = System.nanoTime();
+    int stepsHere = 0;
+    while (step < config.steps()) {
+      double lr = schedule.rate(step);
+      float loss = trainStep(step, lr);
+      step++;
+      stepsHere++;
+      Path written = null;
+      if (step % config.checkpointEvery() == 0 || step == config.steps()) {
+        written = Checkpoint.write(outputDir, step, model, optimizer, config);
+      }
+      double seconds = (System.nanoTime() - started) / 1e9;
+      Duration eta = Duration.ofMillis(Math.round(seconds / stepsHere * (config.steps() - step) * 1000));
+      progress.accept(new StepReport(step, config.steps(), loss, lr,
+          stepsHere * config.batchSize() / seconds, eta, written));
+    }
+  }
+
+  /** The model being trained (replaced at a curriculum stage switch; owned by the trainer). */
+  public SvittEgo model() {
+    return model;
+  }
+
+  /** Steps completed. */
+  public int step() {
+    return step;
+  }
+
+  @Override
+  public void close() {
+    optimizer.close();
+    model.close();
+  }
+
+  private float trainStep(int index, double lr) {
+    CurriculumStage stage = config.stageAt(index);
+    if (stage != null
+        && (stage.frames() != model.config().frames() || stage.keepRate() != model.config().keepRate())) {
+      switchStage(stage);
+    }
+    List<TrainingSample> batch = new ArrayList<>();
+    for (int i : order.batch(index)) {
+      batch.add(data.sample(i, model.config().frames()));
+    }
+    float loss = forwardBackward(model, batch);
+    if (!Float.isFinite(loss)) {
+      throw new IllegalStateException("Training diverged at step " + (index + 1) + ": EgoNCE is " + loss
+          + " (lower the learning rate or lengthen the warm-up)");
+    }
+    optimizer.step(lr);
+    return loss;
+  }
+
+  private void switchStage(CurriculumStage stage) {
+    SvittEgo next = model.withClipShape(stage.frames(), stage.keepRate());
+    optimizer.close();
+    model.close();
+    model = next;
+    optimizer = newOptimizer(model, config);
+  }
+
+  /**
+   * EgoNCE of one batch, with the gradients of every parameter that requires one accumulated. Everything the pass
+   * creates, the autograd graph included, is freed when the scope closes.
+   */
+  static float forwardBackward(SvittEgo model, List<TrainingSample> batch) {
+    List<Clip> clips = batch.stream().map(TrainingSample::clip).toList();
+    List<String> texts = batch.stream().map(TrainingSample::text).toList();
+    boolean[][] positives = EgoNce.positives(batch.stream().map(TrainingSample::verbs).toList(),
+        batch.stream().map(TrainingSample::nouns).toList());
+    try (NDScope ignored = new NDScope();
+        GradientCollector tape = anyParam(model).getManager().getEngine().newGradientCollector()) {
+      SvittEgo.Embeddings e = model.embedForTraining(clips, texts);
+      NDArray loss = EgoNce.loss(e.texts(), e.clips(), positives, EgoNce.TEMPERATURE);
+      tape.backward(loss);
+      return loss.getFloat();
+    }
+  }
+
+  /** AdamW over the parameters EgoNCE reaches, each marked to record its gradient (DJL 0.36 has no attachGradient). */
+  private static AdamW newOptimizer(SvittEgo model, TrainingConfig config) {
+    List<Param> trained = new ArrayList<>();
+    for (Param p : model.stateDict().params()) {
+      if (EgoNce.reaches(p.name(), model.config())) {
+        p.array().setRequiresGradient(true);
+        trained.add(p);
+      }
+    }
+    return new AdamW(trained, (float) config.weightDecay(), anyParam(model).getDevice());
+  }
+
+  private static NDArray anyParam(SvittEgo model) {
+    return model.stateDict().params().iterator().next().array();
+  }
+}

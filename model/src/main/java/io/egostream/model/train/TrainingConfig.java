@@ -1,0 +1,126 @@
+package io.egostream.model.train;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Every setting of a training run; written into each checkpoint so a resumed run can check it continues the same
+ * run. Build with {@link #fromScratch()} or {@link #fineTune()} and change with {@link #toBuilder()}.
+ *
+ * @param batchSize samples per step (also EgoNCE's number of candidates: bigger is a harder contrast)
+ * @param steps optimizer steps in the run
+ * @param learningRate peak rate after warm-up
+ * @param minLearningRate rate the cosine decays to at the last step
+ * @param weightDecay AdamW's decoupled decay, on {@link AdamW#decays decayed} parameters only
+ * @param warmupSteps steps of linear warm-up
+ * @param stages the curriculum, by ascending {@code fromStep}, the first from step 0; empty keeps the model's own
+ *     frames and keep rate throughout
+ * @param seed seed of the data order
+ * @param checkpointEvery write a checkpoint every this many steps (and always after the last)
+ */
+public record TrainingConfig(
+    int batchSize,
+    int steps,
+    double learningRate,
+    double minLearningRate,
+    double weightDecay,
+    int warmupSteps,
+    List<CurriculumStage> stages,
+    long seed,
+    int checkpointEvery) {
+
+  public TrainingConfig {
+    stages = List.copyOf(stages);
+    check(batchSize >= 2, "batchSize", batchSize, "a contrastive loss needs at least 2 samples a batch");
+    check(steps >= 1, "steps", steps, "must be at least 1");
+    check(learningRate > 0, "learningRate", learningRate, "must be positive");
+    check(minLearningRate >= 0 && minLearningRate <= learningRate, "minLearningRate", minLearningRate,
+        "must be in [0, learningRate]");
+    check(weightDecay >= 0 && weightDecay < 1, "weightDecay", weightDecay, "must be in [0, 1)");
+    check(warmupSteps >= 0 && warmupSteps < steps, "warmupSteps", warmupSteps, "must be in [0, steps)");
+    check(checkpointEvery >= 1, "checkpointEvery", checkpointEvery, "must be at least 1");
+    check(stages.isEmpty() || stages.get(0).fromStep() == 0, "stages", stages,
+        "the first stage must start at step 0");
+    for (int i = 1; i < stages.size(); i++) {
+      check(stages.get(i).fromStep() > stages.get(i - 1).fromStep(), "stages", stages,
+          "fromStep must increase from stage to stage");
+    }
+  }
+
+  /**
+   * A tiny model from random weights: the temporal sparse expansion curriculum (4 frames at q_v 0.7 for the first
+   * two thirds, then 8 frames at q_v 0.6), lr 3e-4 (from scratch a small model wants 10× the fine-tuning rate).
+   */
+  public static TrainingConfig fromScratch() {
+    return new Builder().learningRate(3e-4).steps(3000).warmupSteps(200)
+        .stages(List.of(new CurriculumStage(0, 4, 0.7f), new CurriculumStage(2000, 8, 0.6f))).build();
+  }
+
+  /** Fine-tuning an existing model folder: SViTT's lr 3e-5, the model's own frames and keep rate. */
+  public static TrainingConfig fineTune() {
+    return new Builder().learningRate(3e-5).steps(1000).warmupSteps(50).stages(List.of()).build();
+  }
+
+  public LearningRateSchedule schedule() {
+    return new LearningRateSchedule(learningRate, minLearningRate, warmupSteps, steps);
+  }
+
+  /** The stage step {@code step} (0-based) runs in, or null without a curriculum. */
+  public CurriculumStage stageAt(int step) {
+    return stages.stream().filter(s -> s.fromStep() <= step).max(Comparator.comparingInt(CurriculumStage::fromStep))
+        .orElse(null);
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  private static void check(boolean ok, String name, Object value, String reason) {
+    if (!ok) {
+      throw new IllegalArgumentException("Invalid value " + value + " for " + name + ": " + reason);
+    }
+  }
+
+  /** Builder; defaults are the recipe's (wd 0.02, batch 32) where it has one. */
+  public static final class Builder {
+    private int batchSize = 32;
+    private int steps = 1000;
+    private double learningRate = 3e-5;
+    private double minLearningRate = 0;
+    private double weightDecay = 0.02;
+    private int warmupSteps = 0;
+    private List<CurriculumStage> stages = new ArrayList<>();
+    private long seed = 0;
+    private int checkpointEvery = 500;
+
+    public Builder() {}
+
+    Builder(TrainingConfig c) {
+      batchSize = c.batchSize;
+      steps = c.steps;
+      learningRate = c.learningRate;
+      minLearningRate = c.minLearningRate;
+      weightDecay = c.weightDecay;
+      warmupSteps = c.warmupSteps;
+      stages = c.stages;
+      seed = c.seed;
+      checkpointEvery = c.checkpointEvery;
+    }
+
+    public Builder batchSize(int v) { batchSize = v; return this; }
+    public Builder steps(int v) { steps = v; return this; }
+    public Builder learningRate(double v) { learningRate = v; return this; }
+    public Builder minLearningRate(double v) { minLearningRate = v; return this; }
+    public Builder weightDecay(double v) { weightDecay = v; return this; }
+    public Builder warmupSteps(int v) { warmupSteps = v; return this; }
+    public Builder stages(List<CurriculumStage> v) { stages = v; return this; }
+    public Builder seed(long v) { seed = v; return this; }
+    public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
+
+    public TrainingConfig build() {
+      return new TrainingConfig(batchSize, steps, learningRate, minLearningRate, weightDecay, warmupSteps, stages,
+          seed, checkpointEvery);
+    }
+  }
+}

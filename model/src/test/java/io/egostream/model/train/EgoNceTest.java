@@ -1,0 +1,96 @@
+package io.egostream.model.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.egostream.model.TestModels;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class EgoNceTest {
+  // Three samples in 2-D, unit vectors. Sample 2 shares a verb and a noun with sample 0 (a positive); sample 1
+  // shares only a verb with sample 0 (not a positive).
+  private static final double[][] TEXTS = {{1, 0}, {0, 1}, {0.6, 0.8}};
+  private static final double[][] CLIPS = {{0.8, 0.6}, {0, 1}, {1, 0}};
+  private static final List<Set<String>> VERBS = List.of(Set.of("take", "lift"), Set.of("take"), Set.of("lift"));
+  private static final List<Set<String>> NOUNS = List.of(Set.of("cup"), Set.of("bowl"), Set.of("cup", "lid"));
+
+  @Test
+  void positivesNeedAVerbAndANounInCommon() {
+    boolean[][] mask = EgoNce.positives(VERBS, NOUNS);
+    assertArrayEquals(new boolean[] {true, false, true}, mask[0]);
+    assertArrayEquals(new boolean[] {false, true, false}, mask[1]);
+    assertArrayEquals(new boolean[] {true, false, true}, mask[2]);
+    // No tags at all: only the diagonal.
+    boolean[][] untagged = EgoNce.positives(List.of(Set.of(), Set.of()), List.of(Set.of(), Set.of()));
+    assertTrue(untagged[0][0] && untagged[1][1]);
+    assertFalse(untagged[0][1] || untagged[1][0]);
+  }
+
+  @Test
+  void lossMatchesAHandComputation() {
+    boolean[][] mask = EgoNce.positives(VERBS, NOUNS);
+    double tau = 0.05;
+    int n = 3;
+    double[][] sim = new double[n][n]; // rows = texts
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        sim[i][j] = TEXTS[i][0] * CLIPS[j][0] + TEXTS[i][1] * CLIPS[j][1];
+      }
+    }
+    double textToClip = 0;
+    double clipToText = 0;
+    for (int i = 0; i < n; i++) {
+      double rowAll = 0;
+      double rowPositive = 0;
+      double colAll = 0;
+      double colPositive = 0;
+      for (int j = 0; j < n; j++) {
+        rowAll += Math.exp(sim[i][j] / tau);
+        rowPositive += mask[i][j] ? Math.exp(sim[i][j] / tau) : 0;
+        colAll += Math.exp(sim[j][i] / tau); // clip i against every text j
+        colPositive += mask[j][i] ? Math.exp(sim[j][i] / tau) : 0;
+      }
+      textToClip += Math.log(rowPositive / rowAll);
+      clipToText += Math.log(colPositive / colAll);
+    }
+    double expected = -textToClip / n - clipToText / n;
+
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray texts = m.create(flatten(TEXTS), new Shape(3, 2));
+      NDArray clips = m.create(flatten(CLIPS), new Shape(3, 2));
+      float loss = EgoNce.loss(texts, clips, mask, EgoNce.TEMPERATURE).getFloat();
+      assertEquals(expected, loss, 1e-5 * Math.abs(expected));
+      // With the identity mask EgoNCE is plain symmetric InfoNCE, and must come out larger here (fewer positives).
+      boolean[][] identity = {{true, false, false}, {false, true, false}, {false, false, true}};
+      assertTrue(EgoNce.loss(texts, clips, identity, EgoNce.TEMPERATURE).getFloat() > loss);
+    }
+  }
+
+  @Test
+  void onlyTheDualEncoderIsReached() {
+    var config = TestModels.micro(); // 4 text layers, the last 2 fusion layers
+    assertTrue(EgoNce.reaches("text_encoder.bert.encoder.layer.1.attention.self.query.weight", config));
+    assertFalse(EgoNce.reaches("text_encoder.bert.encoder.layer.2.attention.self.query.weight", config));
+    assertFalse(EgoNce.reaches("itm_head.weight", config));
+    assertFalse(EgoNce.reaches("vision_layernorm.bias", config));
+    assertFalse(EgoNce.reaches("temp", config));
+    assertTrue(EgoNce.reaches("vision_proj.weight", config));
+  }
+
+  private static float[] flatten(double[][] rows) {
+    float[] out = new float[rows.length * rows[0].length];
+    for (int i = 0; i < rows.length; i++) {
+      for (int j = 0; j < rows[i].length; j++) {
+        out[i * rows[i].length + j] = (float) rows[i][j];
+      }
+    }
+    return out;
+  }
+}
