@@ -32,6 +32,7 @@ import picocli.CommandLine.Model.CommandSpec;
         SimulateCommand.class,
         JobCommand.class,
         QueryCommand.class,
+        TrainCommand.class,
         GenDataCommand.class,
         EvalMcqCommand.class,
     })

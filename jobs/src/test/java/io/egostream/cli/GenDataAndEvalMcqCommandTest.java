@@ -64,6 +64,24 @@ class GenDataAndEvalMcqCommandTest {
   }
 
   @Test
+  void trainFineTunesOnTheTrainSplitAndResumes() throws IOException {
+    Path out = dir.resolve("training");
+    CommandRun run = new CommandRun();
+    String[] args = {"train", "--data", data.toString(), "--out", out.toString(), "--init", model.toString(),
+        "--steps", "2", "--batch-size", "4", "--checkpoint-every", "1"};
+    assertEquals(0, run.run(args), run.err());
+    assertTrue(run.err().contains("step 2/2"), run.err());
+    assertTrue(java.nio.file.Files.isRegularFile(out.resolve("checkpoint-00000002/model.safetensors")));
+    try (SvittEgo trained = SvittEgo.load(out.resolve("checkpoint-00000002"), Device.cpu())) {
+      assertEquals(2, trained.config().frames());
+    }
+
+    CommandRun again = new CommandRun();
+    assertEquals(0, again.run(args), again.err());
+    assertTrue(again.err().contains("resuming from") && !again.err().contains("step 1/2"), again.err());
+  }
+
+  @Test
   void videosAreReadableAndShowTheRecording() throws IOException {
     for (SyntheticRecording r : SyntheticDataset.plan(SETTINGS)) {
       try (VideoClipReader reader = VideoClipReader.open(data.resolve("videos/" + r.videoUid() + ".mp4"))) {

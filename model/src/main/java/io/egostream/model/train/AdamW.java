@@ -2,6 +2,7 @@ package io.egostream.model.train;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -86,9 +87,35 @@ public final class AdamW implements AutoCloseable {
           w.muli((float) (1 - lr * weightDecay));
         }
         w.subi(m.div(correction1).div(v.div(correction2).sqrt().add(EPSILON)).mul((float) lr));
-        g.subi(g);
+        g.set(ALL, 0); // an assignment, not g - g: that would keep a NaN or infinite gradient forever
       }
     }
+  }
+
+  private static final NDIndex ALL = new NDIndex("...");
+
+  /**
+   * Scales every gradient so that their global L2 norm is at most {@code maxNorm} (the usual clipping: one exploding
+   * batch must not throw the weights far away); returns the norm before scaling. A non-finite norm scales nothing:
+   * the caller decides what a NaN batch means.
+   */
+  public double clipGradientNorm(double maxNorm) {
+    double squares = 0;
+    for (Param p : params) {
+      try (NDScope ignored = new NDScope()) {
+        squares += p.array().getGradient().square().sum().getFloat();
+      }
+    }
+    double norm = Math.sqrt(squares);
+    if (Double.isFinite(norm) && norm > maxNorm) {
+      float scale = (float) (maxNorm / (norm + 1e-6));
+      for (Param p : params) {
+        try (NDScope ignored = new NDScope()) {
+          p.array().getGradient().muli(scale);
+        }
+      }
+    }
+    return norm;
   }
 
   /** Updates taken so far (t in the bias corrections). */

@@ -38,6 +38,11 @@ public final class Trainer implements AutoCloseable {
   private SvittEgo model;
   private AdamW optimizer;
   private int step;
+  /**
+   * Gradients are clipped to this global L2 norm: a post-norm BERT at initialisation gives nearly constant [CLS]
+   * vectors, whose LayerNorm backward can explode on one unlucky batch.
+   */
+  static final double MAX_GRADIENT_NORM = 1.0;
 
   private Trainer(SvittEgo model, TrainingConfig config, TrainingData data, Path outputDir, int step) {
     this.config = config;
@@ -135,9 +140,10 @@ public final class Trainer implements AutoCloseable {
       batch.add(data.sample(i, model.config().frames()));
     }
     float loss = forwardBackward(model, batch);
-    if (!Float.isFinite(loss)) {
+    double gradientNorm = optimizer.clipGradientNorm(MAX_GRADIENT_NORM);
+    if (!Float.isFinite(loss) || !Double.isFinite(gradientNorm)) {
       throw new IllegalStateException("Training diverged at step " + (index + 1) + ": EgoNCE is " + loss
-          + " (lower the learning rate or lengthen the warm-up)");
+          + ", gradient norm " + gradientNorm + " (lower the learning rate or lengthen the warm-up)");
     }
     optimizer.step(lr);
     return loss;
