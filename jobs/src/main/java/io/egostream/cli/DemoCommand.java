@@ -87,12 +87,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    long durationMs;
-    try {
-      durationMs = Durations.parse(duration, "--duration").toMillis();
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
+    long durationMs = Durations.option(spec, duration, "--duration").toMillis();
     if (devices < 2) {
       throw new ParameterException(spec.commandLine(), "Invalid value " + devices + " for option '--devices': the "
           + "inter-video questions need at least 2");

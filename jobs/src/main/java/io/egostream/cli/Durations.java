@@ -34,6 +34,15 @@ final class Durations {
         + "duration such as 90s, 2m, 1h or 500ms");
   }
 
+  /** {@link #parse} for a command's option: a bad value is a usage error (exit 2). */
+  static Duration option(picocli.CommandLine.Model.CommandSpec spec, String value, String option) {
+    try {
+      return parse(value, option);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
 
   /** 4.2s, 2m05s, 1h02m03s. */

@@ -66,12 +66,7 @@ final class QueryCommand implements Runnable {
 
   /** Sends {@code query} and prints the answers carrying its id; returns 0, or 1 when none came in time. */
   int ask(Query.Builder query, boolean many, PrintWriter out) throws Exception {
-    Duration wait;
-    try {
-      wait = Durations.parse(timeout, "--timeout");
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
+    Duration wait = Durations.option(spec, timeout, "--timeout");
     String queryId = id != null ? id : "q-" + UUID.randomUUID();
     Query q = query.setQueryId(queryId).setSentTimeMs(System.currentTimeMillis()).build();
     Map<String, Object> consumerConfig = new HashMap<>(EgoStreamTopics.consumerSizeLimits());

@@ -84,12 +84,7 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    long durationMs;
-    try {
-      durationMs = Durations.parse(duration, "--duration").toMillis();
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
+    long durationMs = Durations.option(spec, duration, "--duration").toMillis();
     String[] wh = size.toLowerCase(Locale.ROOT).split("x");
     if (wh.length != 2) {
       throw new ParameterException(spec.commandLine(), "Invalid value " + size + " for option '--size': use WxH, "
