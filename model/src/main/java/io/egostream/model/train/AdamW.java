@@ -77,8 +77,10 @@ public final class AdamW implements AutoCloseable {
       // Every temporary of the update (the gradient handle included) dies with this scope; the in-place results
       // stay in the parameter and the moment buffers.
       try (NDScope ignored = new NDScope()) {
-        NDArray w = p.array();
-        NDArray g = w.getGradient();
+        // A detached view of the weights (same storage): an in-place update of a leaf that requires a gradient is an
+        // error whenever autograd happens to be recording on this thread.
+        NDArray w = p.array().stopGradient();
+        NDArray g = p.array().getGradient();
         NDArray m = firstMoments.get(p.name());
         NDArray v = secondMoments.get(p.name());
         m.muli(BETA1).addi(g.mul(1 - BETA1));
