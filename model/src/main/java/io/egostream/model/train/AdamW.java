@@ -3,6 +3,7 @@ package io.egostream.model.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -96,6 +97,15 @@ public final class AdamW implements AutoCloseable {
 
   private static final NDIndex ALL = new NDIndex("...");
 
+  /** Sets every gradient to zero, NaN and infinite ones included: for a step that is skipped. */
+  public void zeroGradients() {
+    for (Param p : params) {
+      try (NDScope ignored = new NDScope()) {
+        p.array().getGradient().set(ALL, 0);
+      }
+    }
+  }
+
   /**
    * Scales every gradient so that their global L2 norm is at most {@code maxNorm} (the usual clipping: one exploding
    * batch must not throw the weights far away); returns the norm before scaling. A non-finite norm scales nothing:
@@ -105,7 +115,8 @@ public final class AdamW implements AutoCloseable {
     double squares = 0;
     for (Param p : params) {
       try (NDScope ignored = new NDScope()) {
-        squares += p.array().getGradient().square().sum().getFloat();
+        // In double: a float32 sum of squares overflows for gradients above ~1e19 that are still finite and clippable.
+        squares += p.array().getGradient().toType(DataType.FLOAT64, false).square().sum().getDouble();
       }
     }
     double norm = Math.sqrt(squares);

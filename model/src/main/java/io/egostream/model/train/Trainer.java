@@ -43,6 +43,9 @@ public final class Trainer implements AutoCloseable {
    * vectors, whose LayerNorm backward can explode on one unlucky batch.
    */
   static final double MAX_GRADIENT_NORM = 1.0;
+  /** Non-finite steps tolerated in a row before the run is declared diverged. */
+  static final int MAX_SKIPPED_IN_A_ROW = 10;
+  private int skippedInARow;
 
   private Trainer(SvittEgo model, TrainingConfig config, TrainingData data, Path outputDir, int step) {
     this.config = config;
@@ -142,9 +145,16 @@ public final class Trainer implements AutoCloseable {
     float loss = forwardBackward(model, batch);
     double gradientNorm = optimizer.clipGradientNorm(MAX_GRADIENT_NORM);
     if (!Float.isFinite(loss) || !Double.isFinite(gradientNorm)) {
-      throw new IllegalStateException("Training diverged at step " + (index + 1) + ": EgoNCE is " + loss
-          + ", gradient norm " + gradientNorm + " (lower the learning rate or lengthen the warm-up)");
+      // One overflowing batch is skipped, as mixed-precision trainers do; a run of them means divergence.
+      optimizer.zeroGradients();
+      if (++skippedInARow > MAX_SKIPPED_IN_A_ROW) {
+        throw new IllegalStateException("Training diverged at step " + (index + 1) + ": EgoNCE " + loss
+            + ", gradient norm " + gradientNorm + " for " + skippedInARow + " steps in a row (lower the learning "
+            + "rate or lengthen the warm-up)");
+      }
+      return loss;
     }
+    skippedInARow = 0;
     optimizer.step(lr);
     return loss;
   }
