@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,9 +25,6 @@ import picocli.CommandLine.Spec;
         "Its embeddings mean nothing; use it to test pipelines and to benchmark speed, not to analyse video."
     })
 final class InitModelCommand implements Callable<Integer> {
-
-  /** What {@link SvittEgo#save} writes. */
-  private static final List<String> MODEL_FILES = List.of("config.json", "model.safetensors", "vocab.txt");
 
   @Spec CommandSpec spec;
 
@@ -60,7 +56,7 @@ final class InitModelCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     stdout.printf(Locale.ROOT, "Wrote an UNTRAINED SViTT-Ego model (preset %s, %d frames per clip, %d px, seed %d) "
         + "to %s:%n", config.name(), config.frames(), config.imageSize(), seed, out);
-    for (String name : MODEL_FILES) {
+    for (String name : SvittEgo.MODEL_FILES) {
       Path file = out.resolve(name);
       if (Files.exists(file)) {
         stdout.printf(Locale.ROOT, "  %-18s %,d bytes%n", name, Files.size(file));
@@ -94,7 +90,7 @@ final class InitModelCommand implements Callable<Integer> {
     if (force) {
       return;
     }
-    for (String name : MODEL_FILES) {
+    for (String name : SvittEgo.MODEL_FILES) {
       if (Files.exists(out.resolve(name))) {
         throw usage("Invalid value " + out + " for option '--out': it already holds a model (" + name
             + "); pass --force to overwrite it or pick another folder");

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * before it returns, so native memory does not grow with the number of calls. Results are plain Java values.
  */
 public final class SvittEgo implements AutoCloseable {
+  /** The files of a model folder. */
+  public static final List<String> MODEL_FILES =
+      List.of(ModelFolder.CONFIG, ModelFolder.WEIGHTS, ModelFolder.VOCAB);
+
   private static final Logger LOG = LoggerFactory.getLogger(SvittEgo.class);
 
   private final SvittConfig config;
@@ -81,7 +86,26 @@ public final class SvittEgo implements AutoCloseable {
    * which). Non-finite weights are always refused.
    */
   public static SvittEgo load(Path dir, Device device, boolean allowPartial) throws IOException {
-    SvittConfig config = ModelFolder.readConfig(dir);
+    return load(dir, device, allowPartial, UnaryOperator.identity());
+  }
+
+  /**
+   * Loads a complete model folder run another way: {@code adjust} changes the folder's config before the model is
+   * built, e.g. {@link SvittConfig#dense()} for the dense baseline, another keep rate, or another frame count (the
+   * relative position tables are then resampled along time, as for any folder written for other frames).
+   */
+  public static SvittEgo load(Path dir, Device device, UnaryOperator<SvittConfig> adjust) throws IOException {
+    return load(dir, device, false, adjust);
+  }
+
+  private static SvittEgo load(Path dir, Device device, boolean allowPartial, UnaryOperator<SvittConfig> adjust)
+      throws IOException {
+    SvittConfig config;
+    try {
+      config = adjust.apply(ModelFolder.readConfig(dir));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid change to the config of " + dir + ": " + e.getMessage(), e);
+    }
     List<String> vocabulary = ModelFolder.readVocabulary(dir);
     Path name = dir.toAbsolutePath().normalize().getFileName();
     SvittEgo model = new SvittEgo(config, vocabulary, device,

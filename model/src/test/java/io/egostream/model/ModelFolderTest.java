@@ -188,6 +188,25 @@ class ModelFolderTest {
   }
 
   @Test
+  void aFolderLoadsUnderAChangedConfig() throws IOException {
+    Clip clip = TestModels.randomClip(4, 64, 64, 2);
+    try (SvittEgo model = SvittEgo.initialize(TestModels.micro(), 7, Device.cpu())) {
+      model.save(dir);
+    }
+    try (SvittEgo dense = SvittEgo.load(dir, Device.cpu(), SvittConfig::dense);
+        SvittEgo fourFrames = SvittEgo.load(dir, Device.cpu(), c -> c.toBuilder().frames(4).build())) {
+      assertEquals(TestModels.micro().dense(), dense.config());
+      assertArrayEquals(new int[] {32, 32, 32},
+          dense.embedClips(List.of(TestModels.randomClip(2, 64, 64, 2))).get(0).keptTokensPerStage());
+      assertEquals(4, fourFrames.config().frames());
+      assertEquals(16, fourFrames.embedClips(List.of(clip)).get(0).vector().length);
+    }
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> SvittEgo.load(dir, Device.cpu(), c -> c.toBuilder().keepRate(0f).build()));
+    assertTrue(bad.getMessage().contains("keep_rate"), bad.getMessage());
+  }
+
+  @Test
   void aShortConfigTakesTheRestFromItsPreset() throws IOException {
     Files.writeString(dir.resolve(ModelFolder.CONFIG), "{\"name\": \"base\", \"trained\": true, \"frames\": 8}");
     SvittConfig c = ModelFolder.readConfig(dir);
