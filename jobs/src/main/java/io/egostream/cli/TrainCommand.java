@@ -1,6 +1,12 @@
 package io.egostream.cli;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.egostream.data.EgoMcqJson;
+import io.egostream.data.McqQuestion;
+import io.egostream.data.ReadResult;
+import io.egostream.eval.McqResults;
 import io.egostream.model.Devices;
 import io.egostream.model.SvittConfig;
 import io.egostream.model.SvittEgo;
@@ -9,14 +15,22 @@ import io.egostream.model.train.StepReport;
 import io.egostream.model.train.Trainer;
 import io.egostream.model.train.TrainingConfig;
 import io.egostream.train.EgoClipTrainingData;
+import io.egostream.train.McqValidation;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,6 +52,12 @@ import picocli.CommandLine.Spec;
         "Checkpoints (model folders) go to OUT/checkpoint-NNNNNNNN; an interrupted run resumes from the newest."
     })
 final class TrainCommand implements Callable<Integer> {
+  /** Where each validation's figures are appended, in --out. */
+  static final String VALIDATION_LOG = "validation.jsonl";
+  /** How long Ctrl-C waits for the step in progress and its checkpoint (a step takes seconds on 2 cores). */
+  private static final Duration STOP_WAIT = Duration.ofMinutes(5);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   @Spec CommandSpec spec;
 
   @Option(names = "--data", required = true, paramLabel = "DIR",
@@ -60,12 +80,26 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--batch-size", paramLabel = "B", description = "Clips a step (default: the preset run's).")
   Integer batchSize;
 
+  @Option(names = "--scene-negatives", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "EgoVLP's scene-aware negatives: each anchor brings a clip of its video close in time into the "
+          + "batch (on by default; --no-scene-negatives draws every sample at random).")
+  boolean sceneNegatives;
+
   @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
       description = "Seed of the initial weights and the data order (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--checkpoint-every", paramLabel = "N", description = "Steps between checkpoints.")
   Integer checkpointEvery;
+
+  @Option(names = "--validate-every", defaultValue = "250", paramLabel = "N",
+      description = "Steps between EgoMCQ validations on DATA/egomcq_val.json, and one after the last step; 0 turns "
+          + "validation off (default: ${DEFAULT-VALUE}).")
+  int validateEvery;
+
+  @Option(names = "--val-questions", defaultValue = "200", paramLabel = "N",
+      description = "Validation questions: the first N of egomcq_val.json (default: ${DEFAULT-VALUE}).")
+  int valQuestions;
 
   @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
       description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
@@ -74,8 +108,13 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     TrainingConfig config = config();
+    if (validateEvery < 0 || valQuestions < 1) {
+      throw new ParameterException(spec.commandLine(), "Invalid validation options: --validate-every must be 0 or "
+          + "more (0 = off) and --val-questions at least 1, given " + validateEvery + " and " + valQuestions);
+    }
     Device dev = Devices.select(device);
     PrintWriter err = spec.commandLine().getErr();
+    McqValidation validation = validateEvery == 0 ? null : validation(err);
     try (EgoClipTrainingData samples = EgoClipTrainingData.read(data.resolve("egoclip_train.csv"),
         data.resolve("videos"), 256, line -> err.println("left out: " + line))) {
       Optional<Path> checkpoint = Trainer.latestCheckpoint(out);
@@ -92,11 +131,92 @@ final class TrainCommand implements Callable<Integer> {
       }
       try (trainer) {
         err.printf(Locale.ROOT, "training on %d clips: %s%n", samples.size(), config);
-        trainer.run(report -> print(err, report));
+        runUntilDoneOrStopped(trainer, report -> {
+          print(err, report);
+          if (validation != null && (report.step() % validateEvery == 0 || report.step() == report.steps())) {
+            validate(validation, trainer, report.step(), err);
+          }
+        });
+        if (trainer.step() < config.steps()) {
+          err.println("stopped after step " + trainer.step() + ": run the same command again to resume from "
+              + Trainer.latestCheckpoint(out).orElseThrow());
+          return 130;
+        }
       }
     }
     spec.commandLine().getOut().println("done: the last checkpoint in " + out + " is the trained model folder");
     return 0;
+  }
+
+  /**
+   * Runs the trainer; Ctrl-C or SIGTERM asks it to stop after the step in progress and checkpoint it, and the JVM
+   * waits for that (tearing libtorch down mid-step crashes the JVM).
+   */
+  private static void runUntilDoneOrStopped(Trainer trainer, Consumer<StepReport> progress) throws IOException {
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      trainer.requestStop();
+      try {
+        finished.await(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "egostream-train-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      trainer.run(progress);
+    } finally {
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is already running: it returns now that the latch is open
+      }
+    }
+  }
+
+  private McqValidation validation(PrintWriter err) throws IOException {
+    Path file = data.resolve("egomcq_val.json");
+    if (!Files.isRegularFile(file)) {
+      err.println("no validation: " + file + " does not exist (gen-data writes it; --validate-every 0 silences this)");
+      return null;
+    }
+    ReadResult<McqQuestion> read = EgoMcqJson.read(file);
+    if (read.items().isEmpty()) {
+      err.println("no validation: " + file + " holds no well-formed question");
+      return null;
+    }
+    return new McqValidation(read.items().subList(0, Math.min(valQuestions, read.items().size())),
+        data.resolve("videos"));
+  }
+
+  /** Prints the figures and appends them to OUT/validation.jsonl, one JSON object a line. */
+  private void validate(McqValidation validation, Trainer trainer, int step, PrintWriter err) {
+    McqValidation.Result r = validation.run(trainer.model(), step);
+    err.printf(Locale.ROOT, "validation at step %d: inter-video %s, intra-video %s (%d questions, %d skipped, %.0f s)%n",
+        step, percent(r.interVideo()), percent(r.intraVideo()), validation.size(), r.skipped(), r.seconds());
+    err.flush();
+    ObjectNode line = JSON.createObjectNode();
+    line.put("step", step);
+    tally(line.putObject("inter_video"), r.interVideo());
+    tally(line.putObject("intra_video"), r.intraVideo());
+    line.put("skipped", r.skipped());
+    line.put("seconds", Math.round(r.seconds() * 10) / 10.0);
+    try {
+      Files.writeString(out.resolve(VALIDATION_LOG), line + "\n", StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot append to " + out.resolve(VALIDATION_LOG), e);
+    }
+  }
+
+  private static void tally(ObjectNode node, McqResults.Tally t) {
+    node.put("accuracy", t.accuracy());
+    node.put("count", t.count());
+  }
+
+  private static String percent(McqResults.Tally t) {
+    return t.count() == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f %%", t.accuracy());
   }
 
   /**
@@ -105,7 +225,7 @@ final class TrainCommand implements Callable<Integer> {
    */
   private TrainingConfig config() {
     TrainingConfig preset = init != null ? TrainingConfig.fineTune() : TrainingConfig.fromScratch();
-    TrainingConfig.Builder b = preset.toBuilder().seed(seed);
+    TrainingConfig.Builder b = preset.toBuilder().seed(seed).sceneNegatives(sceneNegatives);
     if (steps != null) {
       double scale = (double) steps / preset.steps();
       b.steps(steps).warmupSteps((int) Math.floor(preset.warmupSteps() * scale));

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -24,15 +25,44 @@ import java.util.Map;
  * name, since silently training on less data would hide a broken data set.
  */
 public final class EgoClipTrainingData implements TrainingData, AutoCloseable {
+  /** How many clips on each side of a clip in its video count as its scene-aware negatives. */
+  static final int NEIGHBOURS_EACH_SIDE = 2;
   private final List<ClipRecord> clips;
   private final Path videos;
   private final int maxShortSide;
   private final Map<Integer, VideoFolderClipSource> sourcesByFrames = new HashMap<>();
+  private final int[][] neighbours;
 
   private EgoClipTrainingData(List<ClipRecord> clips, Path videos, int maxShortSide) {
     this.clips = List.copyOf(clips);
     this.videos = videos;
     this.maxShortSide = maxShortSide;
+    this.neighbours = neighbours(this.clips);
+  }
+
+  /**
+   * For each clip, the {@link #NEIGHBOURS_EACH_SIDE} clips before and after it in its video (by start time): close
+   * enough in time to share the scene, and on synthetic data often the same object's reverse action.
+   */
+  private static int[][] neighbours(List<ClipRecord> clips) {
+    Map<String, List<Integer>> byVideo = new HashMap<>();
+    for (int i = 0; i < clips.size(); i++) {
+      byVideo.computeIfAbsent(clips.get(i).videoUid(), v -> new ArrayList<>()).add(i);
+    }
+    int[][] out = new int[clips.size()][];
+    for (List<Integer> video : byVideo.values()) {
+      video.sort(Comparator.comparingDouble((Integer i) -> clips.get(i).clipStart()).thenComparing(i -> i));
+      for (int k = 0; k < video.size(); k++) {
+        List<Integer> near = new ArrayList<>();
+        for (int d = -NEIGHBOURS_EACH_SIDE; d <= NEIGHBOURS_EACH_SIDE; d++) {
+          if (d != 0 && k + d >= 0 && k + d < video.size()) {
+            near.add(video.get(k + d));
+          }
+        }
+        out[video.get(k)] = near.stream().mapToInt(Integer::intValue).toArray();
+      }
+    }
+    return out;
   }
 
   /**
@@ -77,6 +107,11 @@ public final class EgoClipTrainingData implements TrainingData, AutoCloseable {
       throw new UncheckedIOException(new IOException("Cannot train on clip " + index + " of " + record.videoUid()
           + " [" + record.clipStart() + ", " + record.clipEnd() + "] s: " + e.getMessage(), e));
     }
+  }
+
+  @Override
+  public int[] neighbours(int index) {
+    return neighbours[index].clone();
   }
 
   @Override

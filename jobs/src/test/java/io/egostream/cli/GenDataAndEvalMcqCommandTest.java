@@ -24,6 +24,7 @@ import io.egostream.eval.VideoFolderClipSource;
 import io.egostream.model.RgbFrame;
 import io.egostream.model.SvittEgo;
 import io.egostream.model.TestModels;
+import io.egostream.train.EgoClipTrainingData;
 import io.egostream.video.VideoClipReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -68,10 +69,18 @@ class GenDataAndEvalMcqCommandTest {
     Path out = dir.resolve("training");
     CommandRun run = new CommandRun();
     String[] args = {"train", "--data", data.toString(), "--out", out.toString(), "--init", model.toString(),
-        "--steps", "2", "--batch-size", "4", "--checkpoint-every", "1"};
+        "--steps", "2", "--batch-size", "4", "--checkpoint-every", "1", "--validate-every", "1",
+        "--val-questions", "3"};
     assertEquals(0, run.run(args), run.err());
     assertTrue(run.err().contains("step 2/2"), run.err());
-    assertTrue(java.nio.file.Files.isRegularFile(out.resolve("checkpoint-00000002/model.safetensors")));
+    assertTrue(run.err().contains("validation at step 2: "), run.err());
+    List<String> validations = Files.readAllLines(out.resolve("validation.jsonl"));
+    assertEquals(2, validations.size(), validations.toString());
+    JsonNode last = JSON.readTree(validations.get(1));
+    assertEquals(2, last.get("step").asInt());
+    assertEquals(3, last.get("inter_video").get("count").asInt() + last.get("intra_video").get("count").asInt()
+        + last.get("skipped").asInt(), last.toString());
+    assertTrue(Files.isRegularFile(out.resolve("checkpoint-00000002/model.safetensors")));
     try (SvittEgo trained = SvittEgo.load(out.resolve("checkpoint-00000002"), Device.cpu())) {
       assertEquals(2, trained.config().frames());
     }
@@ -79,6 +88,28 @@ class GenDataAndEvalMcqCommandTest {
     CommandRun again = new CommandRun();
     assertEquals(0, again.run(args), again.err());
     assertTrue(again.err().contains("resuming from") && !again.err().contains("step 1/2"), again.err());
+  }
+
+  /** Scene-aware negatives: a clip's neighbours are the two clips before and after it in its own video. */
+  @Test
+  void trainingNeighboursAreNearbyClipsOfTheSameVideo() throws IOException {
+    Path csv = data.resolve("egoclip_test.csv");
+    List<ClipRecord> rows = EgoClipCsv.read(csv).items();
+    try (EgoClipTrainingData samples = EgoClipTrainingData.read(csv, data.resolve("videos"), 64, line -> { })) {
+      assertEquals(rows.size(), samples.size());
+      for (int i = 0; i < rows.size(); i++) {
+        Set<Integer> expected = new HashSet<>();
+        for (int j = 0; j < rows.size(); j++) {
+          boolean sameVideo = rows.get(j).videoUid().equals(rows.get(i).videoUid());
+          if (j != i && sameVideo && Math.abs(j - i) <= 2) { // gen-data writes each video's rows in time order
+            expected.add(j);
+          }
+        }
+        Set<Integer> actual = new HashSet<>();
+        Arrays.stream(samples.neighbours(i)).forEach(actual::add);
+        assertEquals(expected, actual, "neighbours of row " + i);
+      }
+    }
   }
 
   @Test

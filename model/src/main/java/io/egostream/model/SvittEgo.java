@@ -164,7 +164,7 @@ public final class SvittEgo implements AutoCloseable {
   /** Embeds clips, as one batch: each must have {@link SvittConfig#frames()} frames. */
   public List<ClipEmbedding> embedClips(List<Clip> clips) {
     checkClips(clips);
-    try (NDScope ignored = new NDScope(); NDManager batch = manager.newSubManager()) {
+    try (NoGrad noGrad = new NoGrad(); NDScope ignored = new NDScope(); NDManager batch = manager.newSubManager()) {
       VideoEncoder.Output out = videoEncoder.forward(pixels(batch, clips));
       float[][] vectors = rowsOf(unit(visionProj.forward(out.pooled())));
       List<int[][]> stages = new ArrayList<>();
@@ -189,7 +189,7 @@ public final class SvittEgo implements AutoCloseable {
       return List.of();
     }
     List<TextTokenizer.Encoding> encodings = encode(texts);
-    try (NDScope ignored = new NDScope(); NDManager batch = manager.newSubManager()) {
+    try (NoGrad noGrad = new NoGrad(); NDScope ignored = new NDScope(); NDManager batch = manager.newSubManager()) {
       NDArray[] ids = idsAndMask(batch, encodings);
       NDArray hidden = textEncoder.encodeText(ids[0], TextEncoder.keyMask(ids[1]));
       float[][] vectors = rowsOf(unit(textProj.forward(hidden.get(":, 0"))));
@@ -212,7 +212,7 @@ public final class SvittEgo implements AutoCloseable {
     }
     checkClips(choices);
     List<TextTokenizer.Encoding> encoding = encode(List.of(narration));
-    try (NDScope ignored = new NDScope(); NDManager batch = manager.newSubManager()) {
+    try (NoGrad noGrad = new NoGrad(); NDScope ignored = new NDScope(); NDManager batch = manager.newSubManager()) {
       VideoEncoder.Output video = videoEncoder.forward(pixels(batch, choices));
       NDArray[] ids = idsAndMask(batch, encoding);
       NDArray mask = TextEncoder.keyMask(ids[1]);

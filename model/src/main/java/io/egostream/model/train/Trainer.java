@@ -46,12 +46,13 @@ public final class Trainer implements AutoCloseable {
   /** Non-finite steps tolerated in a row before the run is declared diverged. */
   static final int MAX_SKIPPED_IN_A_ROW = 10;
   private int skippedInARow;
+  private volatile boolean stopRequested;
 
   private Trainer(SvittEgo model, TrainingConfig config, TrainingData data, Path outputDir, int step) {
     this.config = config;
     this.data = data;
     this.outputDir = outputDir;
-    this.order = new DataOrder(data.size(), config.batchSize(), config.seed());
+    this.order = new DataOrder(data, config.batchSize(), config.sceneNegatives(), config.seed());
     this.schedule = config.schedule();
     this.model = model;
     this.optimizer = newOptimizer(model, config);
@@ -96,24 +97,40 @@ public final class Trainer implements AutoCloseable {
     return Checkpoint.latest(outputDir);
   }
 
-  /** Runs the remaining steps, reporting each; a checkpoint is written every N steps and after the last. */
+  /**
+   * Runs the remaining steps, reporting each; a checkpoint is written every N steps and after the last. Returns
+   * early, after a checkpoint of the step it finished, once {@link #requestStop()} was called.
+   */
   public void run(Consumer<StepReport> progress) throws IOException {
     long started = System.nanoTime();
     int stepsHere = 0;
-    while (step < config.steps()) {
+    int checkpointed = step;
+    while (step < config.steps() && !stopRequested) {
       double lr = schedule.rate(step);
       float loss = trainStep(step, lr);
       step++;
       stepsHere++;
       Path written = null;
-      if (step % config.checkpointEvery() == 0 || step == config.steps()) {
+      if (step % config.checkpointEvery() == 0 || step == config.steps() || stopRequested) {
         written = Checkpoint.write(outputDir, step, model, optimizer, config);
+        checkpointed = step;
       }
       double seconds = (System.nanoTime() - started) / 1e9;
       Duration eta = Duration.ofMillis(Math.round(seconds / stepsHere * (config.steps() - step) * 1000));
       progress.accept(new StepReport(step, config.steps(), loss, lr,
           stepsHere * config.batchSize() / seconds, eta, written));
     }
+    if (checkpointed != step) {
+      Checkpoint.write(outputDir, step, model, optimizer, config); // stopped from within a report
+    }
+  }
+
+  /**
+   * Asks {@link #run} to stop after the step in progress and checkpoint it (from any thread, e.g. a shutdown hook:
+   * libtorch must not be torn down in the middle of a step, and the run resumes from that checkpoint).
+   */
+  public void requestStop() {
+    stopRequested = true;
   }
 
   /** The model being trained (replaced at a curriculum stage switch; owned by the trainer). */

@@ -9,6 +9,8 @@ import java.util.List;
  * run. Build with {@link #fromScratch()} or {@link #fineTune()} and change with {@link #toBuilder()}.
  *
  * @param batchSize samples per step (also EgoNCE's number of candidates: bigger is a harder contrast)
+ * @param sceneNegatives EgoVLP's scene-aware negatives: half of each batch are anchors in shuffled order, each
+ *     followed by a neighbour (another clip of its video, close in time); needs an even batch size
  * @param steps optimizer steps in the run
  * @param learningRate peak rate after warm-up
  * @param minLearningRate rate the cosine decays to at the last step
@@ -21,6 +23,7 @@ import java.util.List;
  */
 public record TrainingConfig(
     int batchSize,
+    boolean sceneNegatives,
     int steps,
     double learningRate,
     double minLearningRate,
@@ -33,6 +36,8 @@ public record TrainingConfig(
   public TrainingConfig {
     stages = List.copyOf(stages);
     check(batchSize >= 2, "batchSize", batchSize, "a contrastive loss needs at least 2 samples a batch");
+    check(!sceneNegatives || batchSize % 2 == 0, "batchSize", batchSize,
+        "scene-aware negatives pair each anchor with a neighbour, so the batch size must be even");
     check(steps >= 1, "steps", steps, "must be at least 1");
     check(learningRate > 0, "learningRate", learningRate, "must be positive");
     check(minLearningRate >= 0 && minLearningRate <= learningRate, "minLearningRate", minLearningRate,
@@ -85,6 +90,7 @@ public record TrainingConfig(
   /** Builder; defaults are the recipe's (wd 0.02, batch 32) where it has one. */
   public static final class Builder {
     private int batchSize = 32;
+    private boolean sceneNegatives = true;
     private int steps = 1000;
     private double learningRate = 3e-5;
     private double minLearningRate = 0;
@@ -98,6 +104,7 @@ public record TrainingConfig(
 
     Builder(TrainingConfig c) {
       batchSize = c.batchSize;
+      sceneNegatives = c.sceneNegatives;
       steps = c.steps;
       learningRate = c.learningRate;
       minLearningRate = c.minLearningRate;
@@ -109,6 +116,7 @@ public record TrainingConfig(
     }
 
     public Builder batchSize(int v) { batchSize = v; return this; }
+    public Builder sceneNegatives(boolean v) { sceneNegatives = v; return this; }
     public Builder steps(int v) { steps = v; return this; }
     public Builder learningRate(double v) { learningRate = v; return this; }
     public Builder minLearningRate(double v) { minLearningRate = v; return this; }
@@ -119,7 +127,7 @@ public record TrainingConfig(
     public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
 
     public TrainingConfig build() {
-      return new TrainingConfig(batchSize, steps, learningRate, minLearningRate, weightDecay, warmupSteps, stages,
+      return new TrainingConfig(batchSize, sceneNegatives, steps, learningRate, minLearningRate, weightDecay, warmupSteps, stages,
           seed, checkpointEvery);
     }
   }

@@ -42,6 +42,15 @@ final class SyntheticClips implements TrainingData {
     return new TrainingSample(new Clip(out), text, Set.of(VERBS.get(verb)), Set.of(NOUNS.get(noun)));
   }
 
+  /** A noun's four clips stand for one video (one background colour), in verb order. */
+  @Override
+  public int[] neighbours(int index) {
+    int verb = index % VERBS.size();
+    int video = index - verb;
+    return verb == 0 ? new int[] {video + 1}
+        : verb == VERBS.size() - 1 ? new int[] {index - 1} : new int[] {index - 1, index + 1};
+  }
+
   private static RgbFrame frame(int noun, int verb, double t) {
     int[] background = noun == 0 ? new int[] {200, 30, 30} : new int[] {30, 30, 200};
     int[][] squares = {{255, 255, 255}, {20, 20, 20}, {40, 220, 40}, {240, 220, 40}};
