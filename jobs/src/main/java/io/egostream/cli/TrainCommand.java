@@ -85,6 +85,10 @@ final class TrainCommand implements Callable<Integer> {
           + "batch (on by default; --no-scene-negatives draws every sample at random).")
   boolean sceneNegatives;
 
+  @Option(names = "--temperature", paramLabel = "TAU",
+      description = "EgoNCE's temperature (default: EgoVLP's 0.05).")
+  Double temperature;
+
   @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
       description = "Seed of the initial weights and the data order (default: ${DEFAULT-VALUE}).")
   long seed;
@@ -237,6 +241,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (batchSize != null) {
       b.batchSize(batchSize);
+    }
+    if (temperature != null) {
+      b.temperature(temperature);
     }
     if (checkpointEvery != null) {
       b.checkpointEvery(checkpointEvery);

@@ -159,7 +159,7 @@ public final class Trainer implements AutoCloseable {
     for (int i : order.batch(index)) {
       batch.add(data.sample(i, model.config().frames()));
     }
-    float loss = forwardBackward(model, batch);
+    float loss = forwardBackward(model, batch, (float) config.temperature());
     double gradientNorm = optimizer.clipGradientNorm(MAX_GRADIENT_NORM);
     if (!Float.isFinite(loss) || !Double.isFinite(gradientNorm)) {
       // One overflowing batch is skipped, as mixed-precision trainers do; a run of them means divergence.
@@ -188,7 +188,7 @@ public final class Trainer implements AutoCloseable {
    * EgoNCE of one batch, with the gradients of every parameter that requires one accumulated. Everything the pass
    * creates, the autograd graph included, is freed when the scope closes.
    */
-  static float forwardBackward(SvittEgo model, List<TrainingSample> batch) {
+  static float forwardBackward(SvittEgo model, List<TrainingSample> batch, float temperature) {
     List<Clip> clips = batch.stream().map(TrainingSample::clip).toList();
     List<String> texts = batch.stream().map(TrainingSample::text).toList();
     boolean[][] positives = EgoNce.positives(batch.stream().map(TrainingSample::verbs).toList(),
@@ -196,7 +196,7 @@ public final class Trainer implements AutoCloseable {
     try (NDScope ignored = new NDScope();
         GradientCollector tape = anyParam(model).getManager().getEngine().newGradientCollector()) {
       SvittEgo.Embeddings e = model.embedForTraining(clips, texts);
-      NDArray loss = EgoNce.loss(e.texts(), e.clips(), positives, EgoNce.TEMPERATURE);
+      NDArray loss = EgoNce.loss(e.texts(), e.clips(), positives, temperature);
       tape.backward(loss);
       return loss.getFloat();
     }

@@ -11,6 +11,7 @@ import java.util.List;
  * @param batchSize samples per step (also EgoNCE's number of candidates: bigger is a harder contrast)
  * @param sceneNegatives EgoVLP's scene-aware negatives: half of each batch are anchors in shuffled order, each
  *     followed by a neighbour (another clip of its video, close in time); needs an even batch size
+ * @param temperature EgoNCE's τ ({@link EgoNce#TEMPERATURE} in EgoVLP)
  * @param steps optimizer steps in the run
  * @param learningRate peak rate after warm-up
  * @param minLearningRate rate the cosine decays to at the last step
@@ -24,6 +25,7 @@ import java.util.List;
 public record TrainingConfig(
     int batchSize,
     boolean sceneNegatives,
+    double temperature,
     int steps,
     double learningRate,
     double minLearningRate,
@@ -38,6 +40,7 @@ public record TrainingConfig(
     check(batchSize >= 2, "batchSize", batchSize, "a contrastive loss needs at least 2 samples a batch");
     check(!sceneNegatives || batchSize % 2 == 0, "batchSize", batchSize,
         "scene-aware negatives pair each anchor with a neighbour, so the batch size must be even");
+    check(temperature > 0, "temperature", temperature, "must be positive");
     check(steps >= 1, "steps", steps, "must be at least 1");
     check(learningRate > 0, "learningRate", learningRate, "must be positive");
     check(minLearningRate >= 0 && minLearningRate <= learningRate, "minLearningRate", minLearningRate,
@@ -91,6 +94,7 @@ public record TrainingConfig(
   public static final class Builder {
     private int batchSize = 32;
     private boolean sceneNegatives = true;
+    private double temperature = EgoNce.TEMPERATURE;
     private int steps = 1000;
     private double learningRate = 3e-5;
     private double minLearningRate = 0;
@@ -105,6 +109,7 @@ public record TrainingConfig(
     Builder(TrainingConfig c) {
       batchSize = c.batchSize;
       sceneNegatives = c.sceneNegatives;
+      temperature = c.temperature;
       steps = c.steps;
       learningRate = c.learningRate;
       minLearningRate = c.minLearningRate;
@@ -117,6 +122,7 @@ public record TrainingConfig(
 
     public Builder batchSize(int v) { batchSize = v; return this; }
     public Builder sceneNegatives(boolean v) { sceneNegatives = v; return this; }
+    public Builder temperature(double v) { temperature = v; return this; }
     public Builder steps(int v) { steps = v; return this; }
     public Builder learningRate(double v) { learningRate = v; return this; }
     public Builder minLearningRate(double v) { minLearningRate = v; return this; }
@@ -127,7 +133,7 @@ public record TrainingConfig(
     public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
 
     public TrainingConfig build() {
-      return new TrainingConfig(batchSize, sceneNegatives, steps, learningRate, minLearningRate, weightDecay, warmupSteps, stages,
+      return new TrainingConfig(batchSize, sceneNegatives, temperature, steps, learningRate, minLearningRate, weightDecay, warmupSteps, stages,
           seed, checkpointEvery);
     }
   }

@@ -66,7 +66,7 @@ class TrainerTest {
       for (int i = 0; i < DATA.size(); i++) {
         batch.add(DATA.sample(i, model.config().frames()));
       }
-      Trainer.forwardBackward(model, batch);
+      Trainer.forwardBackward(model, batch, EgoNce.TEMPERATURE);
       Set<String> zero = new TreeSet<>();
       Set<String> unreached = new TreeSet<>();
       double keyBiasMax = 0;
