@@ -72,12 +72,14 @@ class KafkaCommandTest {
     assertTrue(cli.out().contains("Kafka stopped."), cli.out());
   }
 
+  /** The address, once the whole banner is out (its last line): the topic lines come after the address. */
   private String awaitBootstrapServers(Duration timeout) throws InterruptedException {
     Pattern line = Pattern.compile("bootstrap\\.servers=(\\S+)");
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      Matcher matcher = line.matcher(cli.out());
-      if (matcher.find()) {
+      String out = cli.out();
+      Matcher matcher = line.matcher(out);
+      if (out.contains("Ctrl-C stops the broker.") && matcher.find()) {
         return matcher.group(1);
       }
       Thread.sleep(50);
