@@ -17,8 +17,8 @@ import io.egostream.model.train.TrainingConfig;
 import io.egostream.train.EgoClipTrainingData;
 import io.egostream.train.McqValidation;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -133,19 +133,17 @@ final class TrainCommand implements Callable<Integer> {
                 .frames(config.stages().isEmpty() ? 4 : config.stages().get(0).frames()).build(), seed, dev);
         trainer = Trainer.start(model, config, samples, out);
       }
-      try (trainer) {
-        err.printf(Locale.ROOT, "training on %d clips: %s%n", samples.size(), config);
-        runUntilDoneOrStopped(trainer, report -> {
-          print(err, report);
-          if (validation != null && (report.step() % validateEvery == 0 || report.step() == report.steps())) {
-            validate(validation, trainer, report.step(), err);
-          }
-        });
-        if (trainer.step() < config.steps()) {
-          err.println("stopped after step " + trainer.step() + ": run the same command again to resume from "
-              + Trainer.latestCheckpoint(out).orElseThrow());
-          return 130;
+      err.printf(Locale.ROOT, "training on %d clips: %s%n", samples.size(), config);
+      runAndClose(trainer, report -> {
+        print(err, report);
+        if (validation != null && (report.step() % validateEvery == 0 || report.step() == report.steps())) {
+          validate(validation, trainer, report.step(), err);
         }
+      });
+      if (trainer.step() < config.steps()) {
+        err.println("stopped after step " + trainer.step() + ": run the same command again to resume from "
+            + Trainer.latestCheckpoint(out).orElseThrow());
+        return 130;
       }
     }
     spec.commandLine().getOut().println("done: the last checkpoint in " + out + " is the trained model folder");
@@ -153,24 +151,24 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs the trainer; Ctrl-C or SIGTERM asks it to stop after the step in progress and checkpoint it, and the JVM
-   * waits for that (tearing libtorch down mid-step crashes the JVM).
+   * Runs the trainer and closes it. Ctrl-C or SIGTERM asks it to stop after the step in progress and checkpoint it,
+   * and the JVM waits until the trainer has released libtorch's memory (exiting mid-step crashes the JVM in libtorch).
    */
-  private static void runUntilDoneOrStopped(Trainer trainer, Consumer<StepReport> progress) throws IOException {
-    CountDownLatch finished = new CountDownLatch(1);
+  private static void runAndClose(Trainer trainer, Consumer<StepReport> progress) throws IOException {
+    CountDownLatch closed = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       trainer.requestStop();
       try {
-        finished.await(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
+        closed.await(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }, "egostream-train-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    try {
+    try (trainer) {
       trainer.run(progress);
     } finally {
-      finished.countDown();
+      closed.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
