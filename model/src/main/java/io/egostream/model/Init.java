@@ -5,8 +5,11 @@ import java.util.SplittableRandom;
 /** How a parameter starts before training: the initialisers BEiT and BERT use. */
 sealed interface Init {
 
-  /** Fills {@code out} from {@code random}. */
-  void fill(float[] out, SplittableRandom random);
+  /**
+   * Fills {@code out} from {@code random}; {@code initializerRange} is the model's {@link SvittConfig#initializerRange},
+   * which {@link #weights()} follows.
+   */
+  void fill(float[] out, SplittableRandom random, float initializerRange);
 
   static Init zeros() {
     return constant(0f);
@@ -25,16 +28,31 @@ sealed interface Init {
     return new TruncNormal(std);
   }
 
+  /**
+   * A weight matrix or embedding: {@link #truncNormal} with the model's initializer range as std (BERT's
+   * {@code initializer_range}, timm's 0.02 for BEiT).
+   */
+  static Init weights() {
+    return new Weights();
+  }
+
+  record Weights() implements Init {
+    @Override
+    public void fill(float[] out, SplittableRandom random, float initializerRange) {
+      new TruncNormal(initializerRange).fill(out, random, initializerRange);
+    }
+  }
+
   record Constant(float value) implements Init {
     @Override
-    public void fill(float[] out, SplittableRandom random) {
+    public void fill(float[] out, SplittableRandom random, float initializerRange) {
       java.util.Arrays.fill(out, value);
     }
   }
 
   record TruncNormal(float std) implements Init {
     @Override
-    public void fill(float[] out, SplittableRandom random) {
+    public void fill(float[] out, SplittableRandom random, float initializerRange) {
       for (int i = 0; i < out.length; i++) {
         double z;
         do {

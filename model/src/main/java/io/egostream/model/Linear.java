@@ -9,7 +9,7 @@ final class Linear {
   private final Param bias; // null: no bias (BEiT's key projection)
 
   Linear(StateDict sd, String prefix, int in, int out, boolean withBias) {
-    weight = sd.declare(prefix + ".weight", new Shape(out, in), Init.truncNormal(0.02f));
+    weight = sd.declare(prefix + ".weight", new Shape(out, in), Init.weights());
     bias = withBias ? sd.declare(prefix + ".bias", new Shape(out), Init.zeros()) : null;
   }
 

@@ -41,10 +41,10 @@ public final class StateDict {
    * Fresh values for every parameter. Each parameter draws from its own stream, seeded by the model seed and its
    * name, so a value does not depend on declaration order.
    */
-  void initialize(NDManager manager, long seed) {
+  void initialize(NDManager manager, long seed, float initializerRange) {
     for (Param p : params.values()) {
       float[] data = new float[Math.toIntExact(p.shape().size())];
-      p.init().fill(data, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + p.name().hashCode()));
+      p.init().fill(data, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + p.name().hashCode()), initializerRange);
       p.set(manager.create(data, p.shape()));
     }
   }

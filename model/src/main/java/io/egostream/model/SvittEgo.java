@@ -71,7 +71,7 @@ public final class SvittEgo implements AutoCloseable {
     SvittConfig untrained = config.toBuilder().trained(false).build();
     SvittEgo model = new SvittEgo(untrained, Vocabularies.generate(config.vocabSize()), device,
         "svitt-ego-" + config.name() + "-untrained-seed" + seed);
-    model.stateDict.initialize(model.manager, seed);
+    model.stateDict.initialize(model.manager, seed, config.initializerRange());
     return model;
   }
 
@@ -114,7 +114,7 @@ public final class SvittEgo implements AutoCloseable {
       Map<String, NDArray> tensors = ModelFolder.readWeights(model.manager, dir);
       ModelFolder.adaptFrames(tensors, config);
       if (allowPartial) {
-        model.stateDict.initialize(model.manager, 0);
+        model.stateDict.initialize(model.manager, 0, config.initializerRange());
       }
       StateDict.LoadReport report = model.stateDict.load(tensors, allowPartial);
       if (!report.unexpected().isEmpty() || !report.complete()) {
@@ -141,6 +141,14 @@ public final class SvittEgo implements AutoCloseable {
   /** Writes this model as a model folder. */
   public void save(Path dir) throws IOException {
     ModelFolder.write(dir, config, tokenizer.vocabulary(), stateDict);
+  }
+
+  /**
+   * Writes this model as a model folder whose config says {@code trained}: what a training run saves, so its
+   * checkpoints are not labelled untrained like the random weights it started from.
+   */
+  public void saveTrained(Path dir) throws IOException {
+    ModelFolder.write(dir, config.toBuilder().trained(true).build(), tokenizer.vocabulary(), stateDict);
   }
 
   public SvittConfig config() {

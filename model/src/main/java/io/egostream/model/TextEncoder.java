@@ -28,11 +28,11 @@ final class TextEncoder {
     this.config = c;
     int width = c.textWidth();
     wordEmbeddings = sd.declare(prefix + ".embeddings.word_embeddings.weight",
-        new Shape(c.vocabSize(), width), Init.truncNormal(0.02f));
+        new Shape(c.vocabSize(), width), Init.weights());
     positionEmbeddings = sd.declare(prefix + ".embeddings.position_embeddings.weight",
-        new Shape(c.maxPositions(), width), Init.truncNormal(0.02f));
+        new Shape(c.maxPositions(), width), Init.weights());
     tokenTypeEmbeddings = sd.declare(prefix + ".embeddings.token_type_embeddings.weight",
-        new Shape(c.typeVocabSize(), width), Init.truncNormal(0.02f));
+        new Shape(c.typeVocabSize(), width), Init.weights());
     embeddingNorm = new LayerNorm(sd, prefix + ".embeddings.LayerNorm", width, c.layerNormEps());
     for (int i = 0; i < c.textLayers(); i++) {
       boolean fusion = i >= c.textOnlyLayers();

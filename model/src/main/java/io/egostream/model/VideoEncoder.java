@@ -24,9 +24,9 @@ final class VideoEncoder {
   VideoEncoder(StateDict sd, String prefix, SvittConfig c) {
     this.config = c;
     int width = c.visionWidth();
-    clsToken = sd.declare(prefix + ".embeddings.cls_token", new Shape(1, 1, width), Init.truncNormal(0.02f));
+    clsToken = sd.declare(prefix + ".embeddings.cls_token", new Shape(1, 1, width), Init.weights());
     patchWeight = sd.declare(prefix + ".embeddings.patch_embeddings.projection.weight",
-        new Shape(width, 3, c.patchSize(), c.patchSize()), Init.truncNormal(0.02f));
+        new Shape(width, 3, c.patchSize(), c.patchSize()), Init.weights());
     patchBias = sd.declare(prefix + ".embeddings.patch_embeddings.projection.bias", new Shape(width), Init.zeros());
     AttentionKernel kernel = c.sparseAttention() ? new BlockSparseAttention(c) : new DenseAttention();
     for (int i = 0; i < c.visionLayers(); i++) {

@@ -49,6 +49,36 @@ class SvittEgoTest {
     }
   }
 
+  /**
+   * initializer_range is the std of every weight matrix and embedding (the truncation at 2 std makes the sample std
+   * 0.88 of it); norms, biases and layer scales keep their constants.
+   */
+  @Test
+  void initializerRangeSetsTheScaleOfWeightsOnly() {
+    for (float range : new float[] {0.02f, 0.08f}) {
+      try (SvittEgo m = SvittEgo.initialize(TestModels.micro().toBuilder().initializerRange(range).build(), 3,
+          Device.cpu())) {
+        for (Param p : m.stateDict().params()) {
+          float[] v = p.array().toFloatArray();
+          double mean = 0;
+          for (float x : v) {
+            mean += x / v.length;
+          }
+          double var = 0;
+          for (float x : v) {
+            var += (x - mean) * (x - mean) / v.length;
+          }
+          boolean weight = p.name().endsWith("weight") && p.shape().dimension() >= 2 || p.name().endsWith("cls_token");
+          if (weight && v.length >= 1000) {
+            assertEquals(0.88 * range, Math.sqrt(var), 0.1 * range, p.name());
+          } else if (!weight && !p.name().endsWith("cls_token")) {
+            assertEquals(0, var, 1e-12, p.name() + " should be constant");
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void keepRateOnePrunesNothing() {
     try (SvittEgo unpruned = SvittEgo.initialize(TestModels.micro().toBuilder().keepRate(1f).build(), 42,

@@ -34,7 +34,7 @@ final class Checkpoint {
     Path dir = outputDir.resolve(String.format("%s%08d", PREFIX, step));
     Path partial = outputDir.resolve(dir.getFileName() + ".partial");
     deleteRecursively(partial);
-    model.save(partial);
+    model.saveTrained(partial);
     optimizer.save(partial.resolve(OPTIMIZER));
     JSON.writeValue(partial.resolve(STATE).toFile(), new State(step, optimizer.updates(), config));
     deleteRecursively(dir);

@@ -58,10 +58,11 @@ public record TrainingConfig(
 
   /**
    * A tiny model from random weights: the temporal sparse expansion curriculum (4 frames at q_v 0.7 for the first
-   * two thirds, then 8 frames at q_v 0.6), lr 3e-4 (from scratch a small model wants 10× the fine-tuning rate).
+   * two thirds, then 8 frames at q_v 0.6), lr 1e-4: at 3e-4 the tiny model's embeddings collapse (all clips, all
+   * narrations, one vector each) within the first 10 steps, measured.
    */
   public static TrainingConfig fromScratch() {
-    return new Builder().learningRate(3e-4).steps(3000).warmupSteps(200)
+    return new Builder().learningRate(1e-4).steps(3000).warmupSteps(200)
         .stages(List.of(new CurriculumStage(0, 4, 0.7f), new CurriculumStage(2000, 8, 0.6f))).build();
   }
 
