@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.egostream.data.EgoMcqJson;
 import io.egostream.data.McqQuestion;
 import io.egostream.data.ReadResult;
+import io.egostream.eval.McqReport;
 import io.egostream.eval.McqResults;
 import io.egostream.model.Devices;
 import io.egostream.model.SvittConfig;
@@ -200,8 +201,8 @@ final class TrainCommand implements Callable<Integer> {
     err.flush();
     ObjectNode line = JSON.createObjectNode();
     line.put("step", step);
-    tally(line.putObject("inter_video"), r.interVideo());
-    tally(line.putObject("intra_video"), r.intraVideo());
+    McqReport.tally(line.putObject("inter_video"), r.interVideo());
+    McqReport.tally(line.putObject("intra_video"), r.intraVideo());
     line.put("skipped", r.skipped());
     line.put("seconds", Math.round(r.seconds() * 10) / 10.0);
     try {
@@ -210,11 +211,6 @@ final class TrainCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot append to " + out.resolve(VALIDATION_LOG), e);
     }
-  }
-
-  private static void tally(ObjectNode node, McqResults.Tally t) {
-    node.put("accuracy", t.accuracy());
-    node.put("count", t.count());
   }
 
   private static String percent(McqResults.Tally t) {

@@ -85,7 +85,8 @@ public final class McqReport {
     return t.accuracy() == null ? "   n/a " : String.format(Locale.ROOT, "%6.2f%%", t.accuracy());
   }
 
-  private static void tally(ObjectNode node, McqResults.Tally t) {
+  /** One type's figures, as every report writes them: {@code accuracy} (percent), {@code correct}, {@code count}. */
+  public static void tally(ObjectNode node, McqResults.Tally t) {
     if (t.accuracy() == null) {
       node.putNull("accuracy");
     } else {
