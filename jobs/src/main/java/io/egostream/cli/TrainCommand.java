@@ -1,6 +1,7 @@
 package io.egostream.cli;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.egostream.data.EgoMcqJson;
@@ -106,6 +107,11 @@ final class TrainCommand implements Callable<Integer> {
       description = "Validation questions: the first N of egomcq_val.json (default: ${DEFAULT-VALUE}).")
   int valQuestions;
 
+  @Option(names = "--export", paramLabel = "DIR",
+      description = "After the last step, also write the trained model here as a float16 model folder (half the "
+          + "bytes of a checkpoint; how the model under model/trained/ was made).")
+  Path export;
+
   @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
       description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
   String device;
@@ -147,7 +153,16 @@ final class TrainCommand implements Callable<Integer> {
         return 130;
       }
     }
-    spec.commandLine().getOut().println("done: the last checkpoint in " + out + " is the trained model folder");
+    Path last = Trainer.latestCheckpoint(out).orElseThrow();
+    if (export != null) {
+      try (SvittEgo model = SvittEgo.load(last, dev)) {
+        model.saveTrained(export, DataType.FLOAT16);
+      }
+      spec.commandLine().getOut().println("done: " + last + " is the trained model folder, exported as float16 to "
+          + export);
+    } else {
+      spec.commandLine().getOut().println("done: " + last + " is the trained model folder");
+    }
     return 0;
   }
 

@@ -3,6 +3,7 @@ package io.egostream.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -67,7 +68,8 @@ final class ModelFolder {
     return Safetensors.read(manager, existing(dir, WEIGHTS));
   }
 
-  static void write(Path dir, SvittConfig config, List<String> vocabulary, StateDict stateDict) throws IOException {
+  static void write(Path dir, SvittConfig config, List<String> vocabulary, StateDict stateDict, DataType storage)
+      throws IOException {
     Files.createDirectories(dir);
     JSON.writeValue(dir.resolve(CONFIG).toFile(), config);
     Files.write(dir.resolve(VOCAB), vocabulary, StandardCharsets.UTF_8);
@@ -75,7 +77,7 @@ final class ModelFolder {
     for (Param p : stateDict.params()) {
       tensors.put(p.name(), p.array());
     }
-    Safetensors.write(tensors, dir.resolve(WEIGHTS));
+    Safetensors.write(tensors, dir.resolve(WEIGHTS), storage);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.egostream.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedOutputStream;
@@ -41,19 +42,30 @@ final class Safetensors {
     return tensors;
   }
 
-  /** Writes float32 tensors in the order given. */
+  /** Writes float32 tensors in the order given, as float32. */
   static void write(Map<String, NDArray> tensors, Path file) throws IOException {
+    write(tensors, file, DataType.FLOAT32);
+  }
+
+  /**
+   * Writes float32 tensors in the order given, stored as {@code storage}: float32, or float16 (half the bytes; what a
+   * shipped model uses, widened again when loaded).
+   */
+  static void write(Map<String, NDArray> tensors, Path file, DataType storage) throws IOException {
+    if (storage != DataType.FLOAT32 && storage != DataType.FLOAT16) {
+      throw new IllegalArgumentException("Cannot store weights as " + storage + ": use float32 or float16");
+    }
     ObjectNode header = JSON.createObjectNode();
     header.putObject("__metadata__").put("format", "pt");
     long offset = 0;
     for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
       NDArray array = e.getValue();
-      if (array.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+      if (array.getDataType() != DataType.FLOAT32) {
         throw new IllegalArgumentException("Tensor " + e.getKey() + " is " + array.getDataType() + ", not float32");
       }
-      long bytes = array.getShape().size() * Float.BYTES;
+      long bytes = array.getShape().size() * storage.getNumOfBytes();
       ObjectNode entry = header.putObject(e.getKey());
-      entry.put("dtype", "F32");
+      entry.put("dtype", storage == DataType.FLOAT16 ? "F16" : "F32");
       var shape = entry.putArray("shape");
       for (long dim : array.getShape().getShape()) {
         shape.add(dim);
@@ -72,10 +84,12 @@ final class Safetensors {
       out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
       out.write(headerBytes);
       for (NDArray array : tensors.values()) {
-        ByteBuffer data = array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        byte[] chunk = new byte[data.remaining()];
-        data.get(chunk);
-        out.write(chunk);
+        try (NDArray stored = array.toType(storage, true)) {
+          ByteBuffer data = stored.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+          byte[] chunk = new byte[data.remaining()];
+          data.get(chunk);
+          out.write(chunk);
+        }
       }
     }
   }

@@ -140,7 +140,7 @@ public final class SvittEgo implements AutoCloseable {
 
   /** Writes this model as a model folder. */
   public void save(Path dir) throws IOException {
-    ModelFolder.write(dir, config, tokenizer.vocabulary(), stateDict);
+    ModelFolder.write(dir, config, tokenizer.vocabulary(), stateDict, DataType.FLOAT32);
   }
 
   /**
@@ -148,7 +148,15 @@ public final class SvittEgo implements AutoCloseable {
    * checkpoints are not labelled untrained like the random weights it started from.
    */
   public void saveTrained(Path dir) throws IOException {
-    ModelFolder.write(dir, config.toBuilder().trained(true).build(), tokenizer.vocabulary(), stateDict);
+    saveTrained(dir, DataType.FLOAT32);
+  }
+
+  /**
+   * {@link #saveTrained(Path)} with the weights stored as {@code storage}: float32, or float16 for a model to ship
+   * (half the bytes; loading widens them back to float32, so only their rounding differs).
+   */
+  public void saveTrained(Path dir, DataType storage) throws IOException {
+    ModelFolder.write(dir, config.toBuilder().trained(true).build(), tokenizer.vocabulary(), stateDict, storage);
   }
 
   public SvittConfig config() {

@@ -46,6 +46,37 @@ class ModelFolderTest {
     }
   }
 
+  @Test
+  void float16FolderHoldsHalfTheBytesAndLoadsAsTheRoundedWeights() throws IOException {
+    Path full = dir.resolve("f32");
+    Path half = dir.resolve("f16");
+    Clip clip = TestModels.randomClip(2, 64, 64, 3);
+    try (SvittEgo model = SvittEgo.initialize(TestModels.micro(), 7, Device.cpu())) {
+      model.saveTrained(full);
+      model.saveTrained(half, ai.djl.ndarray.types.DataType.FLOAT16);
+      long fullBytes = Files.size(full.resolve(ModelFolder.WEIGHTS));
+      long halfBytes = Files.size(half.resolve(ModelFolder.WEIGHTS));
+      assertTrue(halfBytes < 0.55 * fullBytes, halfBytes + " bytes as float16, " + fullBytes + " as float32");
+      try (SvittEgo loaded = SvittEgo.load(half, Device.cpu())) {
+        assertTrue(loaded.config().trained());
+        var expected = model.stateDict().params().iterator();
+        for (Param p : loaded.stateDict().params()) {
+          Param e = expected.next();
+          assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, p.array().getDataType(), p.name());
+          float[] want = e.array().toFloatArray();
+          float[] got = p.array().toFloatArray();
+          for (int i = 0; i < want.length; i++) {
+            // float16 keeps 11 significant bits: relative error at most 2^-11 (weights here are far from subnormal)
+            assertEquals(want[i], got[i], Math.abs(want[i]) * 0x1p-11f + 1e-7f, p.name() + "[" + i + "]");
+          }
+        }
+        float[] a = model.embedClips(List.of(clip)).get(0).vector();
+        float[] b = loaded.embedClips(List.of(clip)).get(0).vector();
+        assertTrue(SvittEgo.cosine(a, b) > 0.999, "clip embedding cosine " + SvittEgo.cosine(a, b));
+      }
+    }
+  }
+
   /** The released code's state-dict names, written out from the spec independently of the model code. */
   static List<String> releasedKeyNames(int visionLayers, int textLayers, int fusionFrom) {
     List<String> names = new java.util.ArrayList<>(List.of(
