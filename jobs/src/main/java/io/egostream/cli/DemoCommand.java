@@ -71,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
   String duration;
 
   @Option(names = "--model", paramLabel = "DIR",
-      description = "Model folder (default: an UNTRAINED tiny model: answers are then at chance).")
+      description = "Model folder (default: the trained model shipped in the jar, tiny-synthetic).")
   String model;
 
   @Option(names = "--fps", defaultValue = "8", paramLabel = "F",

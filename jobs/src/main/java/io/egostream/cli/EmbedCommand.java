@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.egostream.embed.BatchedClipEmbedder;
 import io.egostream.embed.JsonlEmbeddingWriter;
 import io.egostream.model.Devices;
+import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittEgo;
 import io.egostream.video.ClipSampling;
 import io.egostream.video.VideoClipReader;
@@ -36,8 +37,9 @@ final class EmbedCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR",
-      description = "Model folder (config.json, model.safetensors, vocab.txt).")
+  @Option(names = "--model", paramLabel = "DIR",
+      description = "Model folder (config.json, model.safetensors, vocab.txt; default: the trained model shipped in "
+          + "the jar).")
   Path modelDir;
 
   @Option(names = "--video", required = true, paramLabel = "FILE", description = "Video file; any format FFmpeg reads.")
@@ -47,9 +49,9 @@ final class EmbedCommand implements Callable<Integer> {
       description = "Output JSON Lines file; written as FILE.partial and renamed when complete.")
   Path out;
 
-  @Option(names = "--frames-per-clip", defaultValue = "4", paramLabel = "T",
-      description = "Frames sampled uniformly in each clip; must match the model (default: ${DEFAULT-VALUE}).")
-  int framesPerClip;
+  @Option(names = "--frames-per-clip", paramLabel = "T",
+      description = "Frames sampled uniformly in each clip; must match the model (default: the model's).")
+  Integer framesPerClip;
 
   @Option(names = "--clip-seconds", defaultValue = "4", paramLabel = "SECONDS",
       description = "Length of each clip (default: ${DEFAULT-VALUE}).")
@@ -77,7 +79,8 @@ final class EmbedCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    ClipSampling sampling = sampling();
+    // Options are checked before any file is opened; the frame count is only known once the model is loaded.
+    sampling(framesPerClip != null ? framesPerClip : 1);
     if (batchSize < 1) {
       throw usage("Invalid value " + batchSize + " for option '--batch-size': must be at least 1");
     }
@@ -86,15 +89,15 @@ final class EmbedCommand implements Callable<Integer> {
     }
     try (VideoClipReader reader = VideoClipReader.open(video, maxShortSide)) {
       Device selected = selectDevice();
-      try (SvittEgo model = SvittEgo.load(modelDir, selected)) {
+      try (SvittEgo model = SvittEgo.load(modelDir != null ? modelDir : ShippedModel.folder(), selected)) {
         int modelFrames = model.config().frames();
-        if (modelFrames != framesPerClip) {
-          throw usage("Invalid value " + framesPerClip + " for option '--frames-per-clip': the model in " + modelDir
-              + " was built for " + modelFrames + " frames per clip (T is fixed by its 3D relative positions); pass "
-              + "--frames-per-clip " + modelFrames + " or use a model made for " + framesPerClip + " frames "
-              + "(init-model --frames " + framesPerClip + ")");
+        if (framesPerClip != null && modelFrames != framesPerClip) {
+          throw usage("Invalid value " + framesPerClip + " for option '--frames-per-clip': the model "
+              + model.modelId() + " was built for " + modelFrames + " frames per clip (T is fixed by its 3D relative "
+              + "positions); pass --frames-per-clip " + modelFrames + ", leave it out, or use a model made for "
+              + framesPerClip + " frames (init-model --frames " + framesPerClip + ")");
         }
-        embed(reader, sampling, model);
+        embed(reader, sampling(modelFrames), model);
       }
     }
     return 0;
@@ -135,9 +138,9 @@ final class EmbedCommand implements Callable<Integer> {
         model.modelId(), device, Durations.format(seconds), seconds > 0 ? clips / seconds : 0.0, out);
   }
 
-  private ClipSampling sampling() {
+  private ClipSampling sampling(int frames) {
     try {
-      return new ClipSampling(clipSeconds, strideSeconds, framesPerClip);
+      return new ClipSampling(clipSeconds, strideSeconds, frames);
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage() + " (options --clip-seconds, --stride-seconds, --frames-per-clip)");
     }

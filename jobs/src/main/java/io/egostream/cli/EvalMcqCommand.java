@@ -11,6 +11,7 @@ import io.egostream.eval.McqResults;
 import io.egostream.eval.ModelVariant;
 import io.egostream.eval.VideoFolderClipSource;
 import io.egostream.model.Devices;
+import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittConfig;
 import io.egostream.model.SvittEgo;
 import java.io.IOException;
@@ -44,8 +45,9 @@ final class EvalMcqCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR",
-      description = "Model folder (config.json, model.safetensors, vocab.txt).")
+  @Option(names = "--model", paramLabel = "DIR",
+      description = "Model folder (config.json, model.safetensors, vocab.txt; default: the trained model shipped in "
+          + "the jar).")
   Path modelDir;
 
   @Option(names = "--egomcq", required = true, paramLabel = "FILE",
@@ -115,7 +117,7 @@ final class EvalMcqCommand implements Callable<Integer> {
     ReadResult<McqQuestion> file = EgoMcqJson.read(egomcq);
     List<McqQuestion> questions = limit == null ? file.items()
         : file.items().subList(0, Math.min(limit, file.items().size()));
-    try (SvittEgo model = variant.load(modelDir, selected);
+    try (SvittEgo model = variant.load(modelDir != null ? modelDir : ShippedModel.folder(), selected);
         VideoFolderClipSource source = new VideoFolderClipSource(videos, model.config().frames(),
             model.config().imageSize())) {
       Map<String, Object> setup = setup(model.config(), model.modelId(), file.items().size() + file.rejected().size());

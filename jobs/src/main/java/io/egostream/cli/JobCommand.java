@@ -35,7 +35,7 @@ final class JobCommand implements Callable<Integer> {
   String bootstrapServers;
 
   @Option(names = "--model", paramLabel = "DIR",
-      description = "Model folder (sets model.dir; default: an untrained model of model.preset).")
+      description = "Model folder (sets model.dir; default: the trained model shipped in the jar).")
   String model;
 
   @Option(names = "--parallelism", defaultValue = "0", paramLabel = "N",

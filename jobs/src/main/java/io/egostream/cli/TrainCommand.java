@@ -76,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--init", paramLabel = "DIR", description = "Fine-tune this model folder instead.")
   Path init;
 
-  @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: the preset run's, 3000).")
+  @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: the preset run's, 2200).")
   Integer steps;
 
   @Option(names = "--batch-size", paramLabel = "B", description = "Clips a step (default: the preset run's).")

@@ -98,12 +98,13 @@ public final class EgoStreamOptions {
 
   public static final ConfigOption<String> MODEL_DIR = ConfigOptions.key("model.dir")
       .stringType().noDefaultValue()
-      .withDescription("Model folder (config.json, model.safetensors, vocab.txt); unset = an untrained model of "
-          + "model.preset.");
+      .withDescription("Model folder (config.json, model.safetensors, vocab.txt); unset = the trained model shipped "
+          + "in the jar (tiny-synthetic), or an untrained one if model.preset is set.");
 
   public static final ConfigOption<String> MODEL_PRESET = ConfigOptions.key("model.preset")
-      .stringType().defaultValue("tiny")
-      .withDescription("Preset of the untrained model used when model.dir is unset (tiny or base).");
+      .stringType().noDefaultValue()
+      .withDescription("Run an untrained model of this preset (tiny or base) instead of the shipped one, when "
+          + "model.dir is unset: answers are then at chance (tests, benchmarks).");
 
   public static final ConfigOption<Long> MODEL_SEED = ConfigOptions.key("model.seed")
       .longType().defaultValue(0L).withDescription("Seed of that untrained model's weights.");

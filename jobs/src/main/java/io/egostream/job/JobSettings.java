@@ -34,7 +34,8 @@ public record JobSettings(
   public static JobSettings from(ReadableConfig conf, int parallelism) {
     ModelSource model = conf.getOptional(MODEL_DIR)
         .map(dir -> ModelSource.folder(Path.of(dir).toAbsolutePath()))
-        .orElseGet(() -> ModelSource.preset(conf.get(MODEL_PRESET), conf.get(MODEL_SEED)));
+        .or(() -> conf.getOptional(MODEL_PRESET).map(preset -> ModelSource.preset(preset, conf.get(MODEL_SEED))))
+        .orElseGet(ModelSource::shipped);
     int frames;
     try {
       frames = model.config().frames();

@@ -41,7 +41,7 @@ class EgoStreamTest {
     assertEquals(2, run());
     assertEquals(2, run("no-such-command"));
     assertEquals(2, run("embed", "--video", "x.mp4"));
-    assertTrue(command.err().contains("--model"), command.err());
+    assertTrue(command.err().contains("--out"), command.err());
     assertEquals(2, run("embed", "--model", "m", "--video", "v.mp4", "--out", "o.jsonl", "--clip-seconds", "0"));
     assertTrue(command.err().contains("clip seconds"), command.err());
     assertEquals(2, run("init-model", "--preset", "tiny"));

@@ -62,6 +62,7 @@ class QueriesEndToEndTest {
       conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 300L);
       conf.set(EgoStreamOptions.MCQ_TIMEOUT_MS, 3_000L);
       conf.set(EgoStreamOptions.MCQ_SAFETY_TIMEOUT_MS, 3_000L);
+      conf.set(EgoStreamOptions.MODEL_PRESET, "tiny"); // the untrained model the independent checks below rebuild
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
       EgoStreamJob.configureCheckpoints(env, conf);
       JobSettings settings = JobSettings.from(conf, 2);

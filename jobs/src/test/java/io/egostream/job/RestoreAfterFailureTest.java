@@ -77,6 +77,7 @@ class RestoreAfterFailureTest {
       Configuration conf = new Configuration();
       conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(EgoStreamOptions.BATCH_MAX_SIZE, 1); // one model call per clip: slow enough to fail in the middle
+      conf.set(EgoStreamOptions.MODEL_PRESET, "tiny"); // 4 frames a clip, the timing this test was measured with
       conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
       conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
       conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));

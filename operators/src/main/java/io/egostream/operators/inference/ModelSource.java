@@ -3,6 +3,7 @@ package io.egostream.operators.inference;
 import ai.djl.Device;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittConfig;
 import io.egostream.model.SvittEgo;
 import java.io.IOException;
@@ -12,17 +13,21 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * Where an inference task gets its model: a model folder, or (tests and demos without weights) a randomly initialised
- * model built from a config and a seed. It travels inside the function to every task, which loads its own copy in
- * {@code open()}: so it holds only strings and a number, never the model.
+ * Where an inference task gets its model: a model folder, the trained model shipped in the jar, or (tests, and runs
+ * that want chance-level answers on purpose) a randomly initialised model built from a config and a seed. It travels
+ * inside the function to every task, which loads its own copy in {@code open()}: so it holds only strings and
+ * numbers, never the model.
  */
 public final class ModelSource implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The model folder as given (a string: {@link Path} is not serializable); null for an initialised model. */
+  /**
+   * The model folder as given (a string: {@link Path} is not serializable); null for an initialised model and for the
+   * shipped one (whose folder each task extracts from the jar).
+   */
   private final String folder;
-  /** The config of an initialised model as JSON ({@link SvittConfig} is not serializable); null for a folder. */
+  /** The config of an initialised model as JSON ({@link SvittConfig} is not serializable); null otherwise. */
   private final String configJson;
   private final long seed;
   /** What to call it in logs and errors. */
@@ -33,6 +38,11 @@ public final class ModelSource implements Serializable {
     this.configJson = configJson;
     this.seed = seed;
     this.description = description;
+  }
+
+  /** The trained model shipped in the jar ({@link ShippedModel}): the default when no model folder is given. */
+  public static ModelSource shipped() {
+    return new ModelSource(null, null, 0, "shipped model " + ShippedModel.NAME);
   }
 
   /**
@@ -61,16 +71,23 @@ public final class ModelSource implements Serializable {
 
   /** Loads the model onto {@code device}; the caller closes it. */
   public SvittEgo load(Device device) throws IOException {
-    return folder != null ? SvittEgo.load(Path.of(folder), device) : SvittEgo.initialize(config(), seed, device);
+    if (configJson != null) {
+      return SvittEgo.initialize(config(), seed, device);
+    }
+    return SvittEgo.load(folder(), device);
   }
 
   /** The model's config, without loading its weights: what the job needs to know while it is being built. */
   public SvittConfig config() throws IOException {
-    if (folder != null) {
-      return SvittEgo.readConfig(Path.of(folder));
+    if (configJson != null) {
+      // Rebuilding runs the config's validation, which Jackson's record constructor skips.
+      return JSON.readValue(configJson, SvittConfig.class).toBuilder().build();
     }
-    // Rebuilding runs the config's validation, which Jackson's record constructor skips.
-    return JSON.readValue(configJson, SvittConfig.class).toBuilder().build();
+    return SvittEgo.readConfig(folder());
+  }
+
+  private Path folder() throws IOException {
+    return folder != null ? Path.of(folder) : ShippedModel.folder();
   }
 
   @Override

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import io.egostream.model.Clip;
+import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittEgo;
 import io.egostream.model.TestModels;
 import java.io.IOException;
@@ -38,6 +39,16 @@ class ModelSourceTest {
       try (SvittEgo loaded = source.load(Device.cpu())) {
         assertArrayEquals(embed(saved), embed(loaded), 0f);
       }
+    }
+  }
+
+  @Test
+  void theShippedModelTravelsByNameAndLoadsTrained() throws Exception {
+    ModelSource source = InstantiationUtil.clone(ModelSource.shipped());
+    assertTrue(source.config().trained());
+    try (SvittEgo loaded = source.load(Device.cpu())) {
+      assertEquals("svitt-ego-tiny:" + ShippedModel.NAME, loaded.modelId());
+      assertEquals(source.config(), loaded.config());
     }
   }
 
