@@ -24,6 +24,7 @@ import java.util.Map;
  */
 final class Safetensors {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final float FLOAT16_MAX = 65504f;
 
   private Safetensors() {}
 
@@ -62,6 +63,14 @@ final class Safetensors {
       NDArray array = e.getValue();
       if (array.getDataType() != DataType.FLOAT32) {
         throw new IllegalArgumentException("Tensor " + e.getKey() + " is " + array.getDataType() + ", not float32");
+      }
+      if (storage == DataType.FLOAT16 && array.size() > 0) {
+        try (NDArray abs = array.abs(); NDArray largest = abs.max()) {
+          if (largest.getFloat() > FLOAT16_MAX) {
+            throw new IllegalArgumentException("Cannot store tensor " + e.getKey() + " as float16: it holds "
+                + largest.getFloat() + ", beyond float16's largest value " + FLOAT16_MAX + " (store it as float32)");
+          }
+        }
       }
       long bytes = array.getShape().size() * storage.getNumOfBytes();
       ObjectNode entry = header.putObject(e.getKey());

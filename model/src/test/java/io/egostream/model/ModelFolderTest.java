@@ -77,6 +77,16 @@ class ModelFolderTest {
     }
   }
 
+  @Test
+  void float16RefusesValuesItCannotHold() {
+    try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+      Map<String, NDArray> tensors = Map.of("big", m.create(new float[] {1f, 70_000f}));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> Safetensors.write(tensors, dir.resolve("big.safetensors"), ai.djl.ndarray.types.DataType.FLOAT16));
+      assertTrue(e.getMessage().contains("big") && e.getMessage().contains("float32"), e.getMessage());
+    }
+  }
+
   /** The released code's state-dict names, written out from the spec independently of the model code. */
   static List<String> releasedKeyNames(int visionLayers, int textLayers, int fusionFrom) {
     List<String> names = new java.util.ArrayList<>(List.of(

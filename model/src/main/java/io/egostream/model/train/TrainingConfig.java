@@ -58,10 +58,10 @@ public record TrainingConfig(
 
   /**
    * A tiny model from random weights, sized to train in about 90 minutes on two CPU cores: the temporal sparse
-   * expansion curriculum (4 frames at q_v 0.7, then 8 frames at q_v 0.6 for the last 250 steps, which cost twice as
-   * much each), lr 2e-4 after 300 warm-up steps. Measured: with a 10-step warm-up, 3e-4 collapses the tiny model's
-   * embeddings (all clips, all narrations, one vector each); 1e-4 learns but sits on its loss plateau about three
-   * times as long as 2e-4.
+   * expansion curriculum (4 frames at q_v 0.7, then 8 frames at q_v 0.6 for the last 250 steps, which cost 1.7 times
+   * as much each), lr 2e-4 after 300 warm-up steps. Measured: with a 10-step warm-up, 3e-4 collapses the tiny model's
+   * embeddings (all clips, all narrations, one vector each); 1e-4 learns but sits on its loss plateau about twice
+   * as long as 2e-4, which in turn spiked once near its peak in the shipped model's run (README, Training).
    */
   public static TrainingConfig fromScratch() {
     return new Builder().learningRate(2e-4).steps(2200).warmupSteps(300)
