@@ -82,6 +82,23 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--batch-size", paramLabel = "B", description = "Clips a step (default: the preset run's).")
   Integer batchSize;
 
+  @Option(names = "--learning-rate", paramLabel = "LR",
+      description = "Peak learning rate after warm-up (default: the preset run's, 2e-4 from scratch, 3e-5 fine-tuning).")
+  Double learningRate;
+
+  @Option(names = "--adam-beta2", paramLabel = "B2",
+      description = "AdamW's second-moment decay (default: the preset run's, 0.98 from scratch, 0.999 fine-tuning).")
+  Double adamBeta2;
+
+  @Option(names = "--position-lr-scale", paramLabel = "S",
+      description = "The video encoder's relative position bias tables learn at S times the rate (default: 1).")
+  Double positionLrScale;
+
+  @Option(names = "--reversed-negatives", paramLabel = "R",
+      description = "The first R clips of each batch also go through the video encoder played backwards, as "
+          + "negatives for their own narrations (default: 0).")
+  Integer reversedNegatives;
+
   @Option(names = "--scene-negatives", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "EgoVLP's scene-aware negatives: each anchor brings a clip of its video close in time into the "
           + "batch (on by default; --no-scene-negatives draws every sample at random).")
@@ -250,6 +267,18 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (batchSize != null) {
       b.batchSize(batchSize);
+    }
+    if (learningRate != null) {
+      b.learningRate(learningRate);
+    }
+    if (adamBeta2 != null) {
+      b.adamBeta2(adamBeta2);
+    }
+    if (positionLrScale != null) {
+      b.positionRateScale(positionLrScale);
+    }
+    if (reversedNegatives != null) {
+      b.reversedNegatives(reversedNegatives);
     }
     if (temperature != null) {
       b.temperature(temperature);

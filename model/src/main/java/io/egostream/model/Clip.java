@@ -1,5 +1,7 @@
 package io.egostream.model;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -13,5 +15,12 @@ public record Clip(List<RgbFrame> frames) {
     if (frames.isEmpty()) {
       throw new IllegalArgumentException("Invalid clip: it has no frames");
     }
+  }
+
+  /** The same frames in reverse order: the clip played backwards. */
+  public Clip reversed() {
+    List<RgbFrame> backwards = new ArrayList<>(frames);
+    Collections.reverse(backwards);
+    return new Clip(backwards);
   }
 }

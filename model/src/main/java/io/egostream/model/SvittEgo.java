@@ -250,15 +250,16 @@ public final class SvittEgo implements AutoCloseable {
   }
 
   /**
-   * Both encoders for training, with the autograd graph kept: L2-normalised clip embeddings (B, E) and text
-   * embeddings (B, E), row i of each from sample i. Call it inside the caller's {@link NDScope} (with a gradient
-   * collector open): inputs, intermediates and results register with that scope, which frees them when it closes.
+   * Both encoders for training, with the autograd graph kept: L2-normalised clip embeddings (N, E) and text
+   * embeddings (B, E), row i of each from sample i; clips beyond the B narrated ones (N ≥ B) are extra negatives
+   * with no narration. Call it inside the caller's {@link NDScope} (with a gradient collector open): inputs,
+   * intermediates and results register with that scope, which frees them when it closes.
    */
   public Embeddings embedForTraining(List<Clip> clips, List<String> texts) {
     checkClips(clips);
-    if (texts.size() != clips.size()) {
+    if (texts.isEmpty() || texts.size() > clips.size()) {
       throw new IllegalArgumentException("Invalid training batch: " + clips.size() + " clips but " + texts.size()
-          + " texts (give one narration per clip)");
+          + " texts (give one narration for each of the first clips, at least one)");
     }
     VideoEncoder.Output video = videoEncoder.forward(pixels(manager, clips));
     NDArray[] ids = idsAndMask(manager, encode(texts));
@@ -266,7 +267,7 @@ public final class SvittEgo implements AutoCloseable {
     return new Embeddings(unit(visionProj.forward(video.pooled())), unit(textProj.forward(text.get(":, 0"))));
   }
 
-  /** Differentiable embeddings of one training batch: clips (B, E) and texts (B, E), unit rows. */
+  /** Differentiable embeddings of one training batch: clips (N, E) and texts (B, E), unit rows. */
   public record Embeddings(NDArray clips, NDArray texts) {}
 
   /**

@@ -30,25 +30,40 @@ import java.util.Map;
  *   w ← w − lr · (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)
  * </pre>
  *
- * The moment buffers live in a manager of their own, created up front (not on first use, so the count of live
+ * The relative position bias tables can take a larger rate ({@code positionRateScale}·lr): they start at zero and
+ * are the video encoder's only source of time order, and Adam moves a weight by about lr a step, so at a rate made
+ * for the other weights they stay too small in a short run for attention to tell a clip from its reverse.
+ *
+ * <p>The moment buffers live in a manager of their own, created up front (not on first use, so the count of live
  * arrays is the same before and after the first step) and freed by {@link #close()}.
  */
 public final class AdamW implements AutoCloseable {
   static final float BETA1 = 0.9f;
-  static final float BETA2 = 0.999f;
   static final float EPSILON = 1e-8f;
 
   private final List<Param> params;
+  private final float beta2;
   private final float weightDecay;
+  private final float positionRateScale;
   private final NDManager manager;
   private final Map<String, NDArray> firstMoments = new HashMap<>();
   private final Map<String, NDArray> secondMoments = new HashMap<>();
   private long updates;
 
-  /** An optimizer over {@code params} (which must already require gradients), with zero moments. */
-  public AdamW(List<Param> params, float weightDecay, Device device) {
+  /**
+   * An optimizer over {@code params} (which must already require gradients), with zero moments; {@code beta2} is the
+   * second moment's decay (PyTorch's default 0.999), {@code positionRateScale} multiplies the rate of the
+   * {@link #isPositionTable position tables} (1 = one rate for all).
+   */
+  public AdamW(List<Param> params, float beta2, float weightDecay, float positionRateScale, Device device) {
+    if (!(beta2 > 0 && beta2 < 1) || !(positionRateScale > 0)) {
+      throw new IllegalArgumentException("Invalid AdamW settings: beta2 " + beta2 + " must be in (0, 1) and the "
+          + "position tables' rate scale " + positionRateScale + " positive");
+    }
     this.params = List.copyOf(params);
+    this.beta2 = beta2;
     this.weightDecay = weightDecay;
+    this.positionRateScale = positionRateScale;
     this.manager = NDManager.newBaseManager(device);
     this.manager.setName("adamw");
     for (Param p : this.params) {
@@ -64,16 +79,19 @@ public final class AdamW implements AutoCloseable {
    * no_weight_decay list: cls_token, relative_position_bias_table), which SViTT trains with.
    */
   public static boolean decays(Param p) {
-    return p.shape().dimension() > 1
-        && !p.name().endsWith(".cls_token")
-        && !p.name().endsWith(".relative_position_bias_table");
+    return p.shape().dimension() > 1 && !p.name().endsWith(".cls_token") && !isPositionTable(p);
+  }
+
+  /** The video encoder's relative position bias tables. */
+  public static boolean isPositionTable(Param p) {
+    return p.name().endsWith(".relative_position_bias_table");
   }
 
   /** One update at learning rate {@code lr}; zeroes the gradients afterwards. */
   public void step(double lr) {
     updates++;
     float correction1 = (float) (1 - Math.pow(BETA1, updates));
-    float correction2 = (float) (1 - Math.pow(BETA2, updates));
+    float correction2 = (float) (1 - Math.pow(beta2, updates));
     for (Param p : params) {
       // Every temporary of the update (the gradient handle included) dies with this scope; the in-place results
       // stay in the parameter and the moment buffers.
@@ -85,11 +103,12 @@ public final class AdamW implements AutoCloseable {
         NDArray m = firstMoments.get(p.name());
         NDArray v = secondMoments.get(p.name());
         m.muli(BETA1).addi(g.mul(1 - BETA1));
-        v.muli(BETA2).addi(g.square().mul(1 - BETA2));
+        v.muli(beta2).addi(g.square().mul(1 - beta2));
         if (weightDecay > 0 && decays(p)) {
           w.muli((float) (1 - lr * weightDecay));
         }
-        w.subi(m.div(correction1).div(v.div(correction2).sqrt().add(EPSILON)).mul((float) lr));
+        double rate = isPositionTable(p) ? lr * positionRateScale : lr;
+        w.subi(m.div(correction1).div(v.div(correction2).sqrt().add(EPSILON)).mul((float) rate));
         g.set(ALL, 0); // an assignment, not g - g: that would keep a NaN or infinite gradient forever
       }
     }

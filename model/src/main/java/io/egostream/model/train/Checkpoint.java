@@ -2,6 +2,7 @@ package io.egostream.model.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.egostream.model.SvittEgo;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -23,6 +25,12 @@ final class Checkpoint {
   static final String OPTIMIZER = "optimizer.safetensors";
   private static final String PREFIX = "checkpoint-";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /**
+   * Training settings added after checkpoints were first written, with the value every run before them trained
+   * with: a checkpoint that lacks one resumes as the run it was.
+   */
+  private static final Map<String, Object> ADDED_SETTINGS =
+      Map.of("adamBeta2", 0.999, "positionRateScale", 1.0, "reversedNegatives", 0);
 
   /** What {@code trainer-state.json} holds. */
   record State(int step, long optimizerUpdates, TrainingConfig training) {}
@@ -48,7 +56,15 @@ final class Checkpoint {
       throw new NoSuchFileException(file.toString(), null,
           "not a training checkpoint (a model folder alone cannot resume a run; start a new run from it instead)");
     }
-    return JSON.readValue(file.toFile(), State.class);
+    ObjectNode state = (ObjectNode) JSON.readTree(file.toFile());
+    if (state.get("training") instanceof ObjectNode training) {
+      ADDED_SETTINGS.forEach((name, value) -> {
+        if (!training.has(name)) {
+          training.set(name, JSON.valueToTree(value));
+        }
+      });
+    }
+    return JSON.treeToValue(state, State.class);
   }
 
   static Optional<Path> latest(Path outputDir) throws IOException {

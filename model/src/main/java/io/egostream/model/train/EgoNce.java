@@ -52,6 +52,24 @@ public final class EgoNce {
 
   /** EgoNCE of unit text embeddings (B, E) against unit clip embeddings (B, E): a scalar, differentiable. */
   public static NDArray loss(NDArray texts, NDArray clips, boolean[][] positives, float temperature) {
+    return loss(texts, clips, null, positives, temperature);
+  }
+
+  /**
+   * EgoNCE with time-reversed negatives: {@code reversed} (R, E), R ≤ B, holds the embeddings of clips 0..R−1 played
+   * backwards (null for none). Reversed clip r joins the text → clip softmax of exactly the texts clip r is a
+   * positive for, as one more negative: each narration must prefer its clip to the same frames in reverse order,
+   * which only the order of frames can tell apart. It joins no other row (for another text it may well be a true
+   * match: "picks up" reversed shows "puts down") and has no clip → text row of its own (it has no narration).
+   *
+   * <pre>
+   *   simR  = texts · reversedᵀ                      (B, R)
+   *   i_sm  = softmax([sim | simR + bias] / τ, dim=1)   bias[i,r] = 0 if mask[i,r] else −∞
+   *   loss  = −mean_i log Σ_{j<B} i_sm[i,j]·mask[i,j] − mean_j log Σ_i j_sm[j,i]·mask[i,j]
+   * </pre>
+   */
+  public static NDArray loss(NDArray texts, NDArray clips, NDArray reversed, boolean[][] positives,
+      float temperature) {
     long batch = texts.getShape().get(0);
     if (!clips.getShape().equals(texts.getShape()) || positives.length != batch) {
       throw new IllegalArgumentException("Invalid EgoNCE input: texts " + texts.getShape() + ", clips "
@@ -59,9 +77,22 @@ public final class EgoNce {
     }
     NDArray mask = maskArray(texts.getManager(), positives); // (B, B)
     NDArray sim = texts.matMul(clips.transpose()); // (B, B), rows = texts
-    NDArray textToClip = sim.div(temperature).softmax(1); // i_sm
+    NDArray textLogits = sim.div(temperature);
+    NDArray textMask = mask;
+    if (reversed != null) {
+      long r = reversed.getShape().get(0);
+      if (reversed.getShape().dimension() != 2 || r > batch || reversed.getShape().get(1) != texts.getShape().get(1)) {
+        throw new IllegalArgumentException("Invalid EgoNCE input: reversed clips " + reversed.getShape() + " for "
+            + "texts " + texts.getShape() + " (give at most B reversed clips, of the first samples, E wide)");
+      }
+      NDArray allowed = mask.get(":, :" + r); // (B, R): reversed clip r competes where clip r is a positive
+      NDArray bias = allowed.sub(1).mul(Float.MAX_VALUE); // 0 where allowed, −max elsewhere: exp gives exactly 0
+      textLogits = textLogits.concat(texts.matMul(reversed.transpose()).div(temperature).add(bias), 1); // (B, B+R)
+      textMask = mask.concat(allowed.zerosLike(), 1);
+    }
+    NDArray textToClip = textLogits.softmax(1); // i_sm
     NDArray clipToText = sim.transpose().div(temperature).softmax(1); // j_sm
-    NDArray lossI = textToClip.mul(mask).sum(new int[] {1}).log().mean();
+    NDArray lossI = textToClip.mul(textMask).sum(new int[] {1}).log().mean();
     NDArray lossJ = clipToText.mul(mask.transpose()).sum(new int[] {1}).log().mean();
     return lossI.add(lossJ).neg();
   }

@@ -159,7 +159,7 @@ public final class Trainer implements AutoCloseable {
     for (int i : order.batch(index)) {
       batch.add(data.sample(i, model.config().frames()));
     }
-    float loss = forwardBackward(model, batch, (float) config.temperature());
+    float loss = forwardBackward(model, batch, config.reversedNegatives(), (float) config.temperature());
     double gradientNorm = optimizer.clipGradientNorm(MAX_GRADIENT_NORM);
     if (!Float.isFinite(loss) || !Double.isFinite(gradientNorm)) {
       // One overflowing batch is skipped, as mixed-precision trainers do; a run of them means divergence.
@@ -185,18 +185,23 @@ public final class Trainer implements AutoCloseable {
   }
 
   /**
-   * EgoNCE of one batch, with the gradients of every parameter that requires one accumulated. Everything the pass
-   * creates, the autograd graph included, is freed when the scope closes.
+   * EgoNCE of one batch, with the gradients of every parameter that requires one accumulated; the first
+   * {@code reversedNegatives} clips also go through the video encoder played backwards, as negatives for their own
+   * narrations ({@link EgoNce#loss(NDArray, NDArray, NDArray, boolean[][], float)}). Everything the pass creates,
+   * the autograd graph included, is freed when the scope closes.
    */
-  static float forwardBackward(SvittEgo model, List<TrainingSample> batch, float temperature) {
-    List<Clip> clips = batch.stream().map(TrainingSample::clip).toList();
+  static float forwardBackward(SvittEgo model, List<TrainingSample> batch, int reversedNegatives, float temperature) {
+    List<Clip> clips = new ArrayList<>(batch.stream().map(TrainingSample::clip).toList());
+    batch.subList(0, reversedNegatives).forEach(s -> clips.add(s.clip().reversed()));
     List<String> texts = batch.stream().map(TrainingSample::text).toList();
     boolean[][] positives = EgoNce.positives(batch.stream().map(TrainingSample::verbs).toList(),
         batch.stream().map(TrainingSample::nouns).toList());
     try (NDScope ignored = new NDScope();
         GradientCollector tape = anyParam(model).getManager().getEngine().newGradientCollector()) {
       SvittEgo.Embeddings e = model.embedForTraining(clips, texts);
-      NDArray loss = EgoNce.loss(e.texts(), e.clips(), positives, temperature);
+      int b = batch.size();
+      NDArray reversed = reversedNegatives == 0 ? null : e.clips().get(b + ":");
+      NDArray loss = EgoNce.loss(e.texts(), e.clips().get(":" + b), reversed, positives, temperature);
       tape.backward(loss);
       return loss.getFloat();
     }
@@ -211,7 +216,8 @@ public final class Trainer implements AutoCloseable {
         trained.add(p);
       }
     }
-    return new AdamW(trained, (float) config.weightDecay(), anyParam(model).getDevice());
+    return new AdamW(trained, (float) config.adamBeta2(), (float) config.weightDecay(),
+        (float) config.positionRateScale(), anyParam(model).getDevice());
   }
 
   private static NDArray anyParam(SvittEgo model) {

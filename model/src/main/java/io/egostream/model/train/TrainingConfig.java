@@ -11,10 +11,15 @@ import java.util.List;
  * @param batchSize samples per step (also EgoNCE's number of candidates: bigger is a harder contrast)
  * @param sceneNegatives EgoVLP's scene-aware negatives: half of each batch are anchors in shuffled order, each
  *     followed by a neighbour (another clip of its video, close in time); needs an even batch size
+ * @param reversedNegatives how many clips of each batch (the first ones) also go through the video encoder played
+ *     backwards, as one more negative for their own narrations: a direct lesson in the order of frames, at the
+ *     cost of that many extra clips a step (0, the default, is plain EgoNCE)
  * @param temperature EgoNCE's τ ({@link EgoNce#TEMPERATURE} in EgoVLP)
  * @param steps optimizer steps in the run
  * @param learningRate peak rate after warm-up
  * @param minLearningRate rate the cosine decays to at the last step
+ * @param adamBeta2 AdamW's second-moment decay: PyTorch's 0.999 by default; 0.98 (CLIP's) from scratch
+ * @param positionRateScale the relative position bias tables learn at this multiple of the rate ({@link AdamW})
  * @param weightDecay AdamW's decoupled decay, on {@link AdamW#decays decayed} parameters only
  * @param warmupSteps steps of linear warm-up
  * @param stages the curriculum, by ascending {@code fromStep}, the first from step 0; empty keeps the model's own
@@ -25,10 +30,13 @@ import java.util.List;
 public record TrainingConfig(
     int batchSize,
     boolean sceneNegatives,
+    int reversedNegatives,
     double temperature,
     int steps,
     double learningRate,
     double minLearningRate,
+    double adamBeta2,
+    double positionRateScale,
     double weightDecay,
     int warmupSteps,
     List<CurriculumStage> stages,
@@ -40,11 +48,15 @@ public record TrainingConfig(
     check(batchSize >= 2, "batchSize", batchSize, "a contrastive loss needs at least 2 samples a batch");
     check(!sceneNegatives || batchSize % 2 == 0, "batchSize", batchSize,
         "scene-aware negatives pair each anchor with a neighbour, so the batch size must be even");
+    check(reversedNegatives >= 0 && reversedNegatives <= batchSize, "reversedNegatives", reversedNegatives,
+        "must be in [0, batchSize]");
     check(temperature > 0, "temperature", temperature, "must be positive");
     check(steps >= 1, "steps", steps, "must be at least 1");
     check(learningRate > 0, "learningRate", learningRate, "must be positive");
     check(minLearningRate >= 0 && minLearningRate <= learningRate, "minLearningRate", minLearningRate,
         "must be in [0, learningRate]");
+    check(adamBeta2 > 0 && adamBeta2 < 1, "adamBeta2", adamBeta2, "must be in (0, 1)");
+    check(positionRateScale > 0, "positionRateScale", positionRateScale, "must be positive");
     check(weightDecay >= 0 && weightDecay < 1, "weightDecay", weightDecay, "must be in [0, 1)");
     check(warmupSteps >= 0 && warmupSteps < steps, "warmupSteps", warmupSteps, "must be in [0, steps)");
     check(checkpointEvery >= 1, "checkpointEvery", checkpointEvery, "must be at least 1");
@@ -59,12 +71,14 @@ public record TrainingConfig(
   /**
    * A tiny model from random weights, sized to train in about 90 minutes on two CPU cores: the temporal sparse
    * expansion curriculum (4 frames at q_v 0.7, then 8 frames at q_v 0.6 for the last 250 steps, which cost 1.7 times
-   * as much each), lr 2e-4 after 300 warm-up steps. Measured: with a 10-step warm-up, 3e-4 collapses the tiny model's
-   * embeddings (all clips, all narrations, one vector each); 1e-4 learns but sits on its loss plateau about twice
-   * as long as 2e-4, which in turn spiked once near its peak in the shipped model's run (README, Training).
+   * as much each), lr 2e-4 after 300 warm-up steps, Adam β2 0.98. Measured: with a 10-step warm-up, 3e-4 collapses
+   * the tiny model's embeddings (all clips, all narrations, one vector each); 1e-4 learns but sits on its loss plateau
+   * about twice as long as 2e-4; with PyTorch's β2 0.999, 2e-4 spiked near its peak (EgoNCE 5.5 to 10.2 in 13
+   * steps) and lost what it had learned, which a faster-forgetting second moment prevents. Reversed negatives with
+   * the position tables at 20 times the rate kept the loss on its plateau for 550 steps and more (README, Training).
    */
   public static TrainingConfig fromScratch() {
-    return new Builder().learningRate(2e-4).steps(2200).warmupSteps(300)
+    return new Builder().learningRate(2e-4).adamBeta2(0.98).steps(2200).warmupSteps(300)
         .stages(List.of(new CurriculumStage(0, 4, 0.7f), new CurriculumStage(1950, 8, 0.6f))).build();
   }
 
@@ -97,10 +111,13 @@ public record TrainingConfig(
   public static final class Builder {
     private int batchSize = 32;
     private boolean sceneNegatives = true;
+    private int reversedNegatives = 0;
     private double temperature = EgoNce.TEMPERATURE;
     private int steps = 1000;
     private double learningRate = 3e-5;
     private double minLearningRate = 0;
+    private double adamBeta2 = 0.999;
+    private double positionRateScale = 1;
     private double weightDecay = 0.02;
     private int warmupSteps = 0;
     private List<CurriculumStage> stages = new ArrayList<>();
@@ -112,10 +129,13 @@ public record TrainingConfig(
     Builder(TrainingConfig c) {
       batchSize = c.batchSize;
       sceneNegatives = c.sceneNegatives;
+      reversedNegatives = c.reversedNegatives;
       temperature = c.temperature;
       steps = c.steps;
       learningRate = c.learningRate;
       minLearningRate = c.minLearningRate;
+      adamBeta2 = c.adamBeta2;
+      positionRateScale = c.positionRateScale;
       weightDecay = c.weightDecay;
       warmupSteps = c.warmupSteps;
       stages = c.stages;
@@ -125,10 +145,13 @@ public record TrainingConfig(
 
     public Builder batchSize(int v) { batchSize = v; return this; }
     public Builder sceneNegatives(boolean v) { sceneNegatives = v; return this; }
+    public Builder reversedNegatives(int v) { reversedNegatives = v; return this; }
     public Builder temperature(double v) { temperature = v; return this; }
     public Builder steps(int v) { steps = v; return this; }
     public Builder learningRate(double v) { learningRate = v; return this; }
     public Builder minLearningRate(double v) { minLearningRate = v; return this; }
+    public Builder adamBeta2(double v) { adamBeta2 = v; return this; }
+    public Builder positionRateScale(double v) { positionRateScale = v; return this; }
     public Builder weightDecay(double v) { weightDecay = v; return this; }
     public Builder warmupSteps(int v) { warmupSteps = v; return this; }
     public Builder stages(List<CurriculumStage> v) { stages = v; return this; }
@@ -136,8 +159,8 @@ public record TrainingConfig(
     public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
 
     public TrainingConfig build() {
-      return new TrainingConfig(batchSize, sceneNegatives, temperature, steps, learningRate, minLearningRate, weightDecay, warmupSteps, stages,
-          seed, checkpointEvery);
+      return new TrainingConfig(batchSize, sceneNegatives, reversedNegatives, temperature, steps, learningRate,
+          minLearningRate, adamBeta2, positionRateScale, weightDecay, warmupSteps, stages, seed, checkpointEvery);
     }
   }
 }

@@ -20,6 +20,8 @@ class AdamWTest {
   private static final double LR1 = 0.01;
   private static final double LR2 = 0.005;
   private static final double WD = 0.1;
+  /** Not PyTorch's default 0.999, so the formula's figures show the optimizer uses the β2 it is given. */
+  private static final double BETA2 = 0.98;
 
   @Test
   void twoStepsMatchTheFormulaElementByElement(@TempDir Path tmp) throws Exception {
@@ -32,7 +34,7 @@ class AdamWTest {
       float[] b0 = bias.array().toFloatArray();
       weight.array().setRequiresGradient(true);
       bias.array().setRequiresGradient(true);
-      try (AdamW adam = new AdamW(List.of(weight, bias), (float) WD, Device.cpu())) {
+      try (AdamW adam = new AdamW(List.of(weight, bias), (float) BETA2, (float) WD, 1f, Device.cpu())) {
         // Step 1: gradient g1 = c1 (of sum(w * c1)); step 2: g2 = c2, after the optimizer zeroed g1.
         backward(weight, bias, 1f);
         adam.step(LR1);
@@ -54,10 +56,41 @@ class AdamWTest {
         // Moments round-trip through a file.
         Path file = tmp.resolve("optimizer.safetensors");
         adam.save(file);
-        try (AdamW again = new AdamW(List.of(weight, bias), (float) WD, Device.cpu())) {
+        try (AdamW again = new AdamW(List.of(weight, bias), (float) BETA2, (float) WD, 1f, Device.cpu())) {
           again.load(file, adam.updates());
           assertEquals(2, again.updates());
         }
+      }
+    }
+  }
+
+  /**
+   * With a position rate scale of 20, the first step moves every position table entry by 20·lr and every other
+   * weight by lr (Adam's first update is lr·g/|g|), and tables are not decayed.
+   */
+  @Test
+  void positionTablesTakeTheirScaledRate() {
+    try (SvittEgo model = SvittEgo.initialize(TestModels.micro(), 7, Device.cpu())) {
+      Param table = param(model,
+          "vision_encoder.encoder.layer.0.attention.attention.relative_position_bias.relative_position_bias_table");
+      Param weight = param(model, "vision_proj.weight");
+      assertTrue(AdamW.isPositionTable(table) && !AdamW.isPositionTable(weight));
+      assertFalse(AdamW.decays(table));
+      float[] t0 = table.array().toFloatArray();
+      float[] w0 = weight.array().toFloatArray();
+      table.array().setRequiresGradient(true);
+      weight.array().setRequiresGradient(true);
+      try (AdamW adam = new AdamW(List.of(table, weight), (float) BETA2, 0f, 20f, Device.cpu())) {
+        backward(table, weight, 1f);
+        adam.step(LR1);
+      }
+      float[] t = table.array().toFloatArray();
+      float[] w = weight.array().toFloatArray();
+      for (int i = 0; i < t.length; i++) {
+        assertEquals(-20 * LR1 * Math.signum(c(i, 1f)), t[i] - t0[i], 1e-6, "table[" + i + "]");
+      }
+      for (int i = 0; i < w.length; i++) {
+        assertEquals(-LR1 * Math.signum(c(i, 1f)), w[i] - w0[i], 1e-6, "weight[" + i + "]");
       }
     }
   }
@@ -70,7 +103,7 @@ class AdamWTest {
   /** PyTorch's AdamW, written out in doubles for one element over the two steps. */
   private static double expected(double w, double g1, double g2, boolean decayed) {
     double b1 = 0.9;
-    double b2 = 0.999;
+    double b2 = BETA2;
     double eps = 1e-8;
     double m = 0;
     double v = 0;

@@ -3,6 +3,7 @@ package io.egostream.model.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -73,6 +74,54 @@ class EgoNceTest {
     }
   }
 
+  /**
+   * One reversed clip, of sample 0: it joins the text → clip rows of sample 0's positives (texts 0 and 2) as one more
+   * negative, and nothing else changes.
+   */
+  @Test
+  void aReversedClipIsANegativeOnlyForItsOwnNarrations() {
+    boolean[][] mask = EgoNce.positives(VERBS, NOUNS);
+    double[] reversed = {0.28, 0.96};
+    double tau = 0.05;
+    int n = 3;
+    double textToClip = 0;
+    double clipToText = 0;
+    for (int i = 0; i < n; i++) {
+      double rowAll = 0;
+      double rowPositive = 0;
+      double colAll = 0;
+      double colPositive = 0;
+      for (int j = 0; j < n; j++) {
+        double rowSim = dot(TEXTS[i], CLIPS[j]);
+        rowAll += Math.exp(rowSim / tau);
+        rowPositive += mask[i][j] ? Math.exp(rowSim / tau) : 0;
+        double colSim = dot(TEXTS[j], CLIPS[i]);
+        colAll += Math.exp(colSim / tau);
+        colPositive += mask[j][i] ? Math.exp(colSim / tau) : 0;
+      }
+      if (mask[i][0]) {
+        rowAll += Math.exp(dot(TEXTS[i], reversed) / tau);
+      }
+      textToClip += Math.log(rowPositive / rowAll);
+      clipToText += Math.log(colPositive / colAll);
+    }
+    double expected = -textToClip / n - clipToText / n;
+
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray texts = m.create(flatten(TEXTS), new Shape(3, 2));
+      NDArray clips = m.create(flatten(CLIPS), new Shape(3, 2));
+      NDArray rev = m.create(flatten(new double[][] {reversed}), new Shape(1, 2));
+      float loss = EgoNce.loss(texts, clips, rev, mask, EgoNce.TEMPERATURE).getFloat();
+      assertEquals(expected, loss, 1e-5 * Math.abs(expected));
+      assertTrue(loss > EgoNce.loss(texts, clips, mask, EgoNce.TEMPERATURE).getFloat());
+      // More reversed clips than samples cannot say whose they are.
+      NDArray tooMany = m.create(new float[8], new Shape(4, 2));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> EgoNce.loss(texts, clips, tooMany, mask, EgoNce.TEMPERATURE));
+      assertTrue(e.getMessage().contains("at most B reversed clips"), e.getMessage());
+    }
+  }
+
   @Test
   void onlyTheDualEncoderIsReached() {
     var config = TestModels.micro(); // 4 text layers, the last 2 fusion layers
@@ -82,6 +131,10 @@ class EgoNceTest {
     assertFalse(EgoNce.reaches("vision_layernorm.bias", config));
     assertFalse(EgoNce.reaches("temp", config));
     assertTrue(EgoNce.reaches("vision_proj.weight", config));
+  }
+
+  private static double dot(double[] a, double[] b) {
+    return a[0] * b[0] + a[1] * b[1];
   }
 
   private static float[] flatten(double[][] rows) {
