@@ -56,7 +56,10 @@ final class Checkpoint {
       throw new NoSuchFileException(file.toString(), null,
           "not a training checkpoint (a model folder alone cannot resume a run; start a new run from it instead)");
     }
-    ObjectNode state = (ObjectNode) JSON.readTree(file.toFile());
+    if (!(JSON.readTree(file.toFile()) instanceof ObjectNode state)) {
+      throw new IOException("Invalid " + file + ": not a JSON object (it is written by train; resume from an intact "
+          + "checkpoint or start a new run)");
+    }
     if (state.get("training") instanceof ObjectNode training) {
       ADDED_SETTINGS.forEach((name, value) -> {
         if (!training.has(name)) {

@@ -1,7 +1,10 @@
 package io.egostream.model.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,5 +32,13 @@ class CheckpointTest {
     assertEquals(1.0, state.training().positionRateScale());
     assertEquals(0, state.training().reversedNegatives());
     assertEquals(500, state.step());
+  }
+
+  @Test
+  void aStateThatIsNotAnObjectIsRefusedByName(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve(Checkpoint.STATE), "[]");
+    IOException e = assertThrows(IOException.class, () -> Checkpoint.readState(dir));
+    assertTrue(e.getMessage().contains(Checkpoint.STATE) && e.getMessage().contains("not a JSON object"),
+        e.getMessage());
   }
 }
