@@ -37,31 +37,7 @@ class EgoNceTest {
   @Test
   void lossMatchesAHandComputation() {
     boolean[][] mask = EgoNce.positives(VERBS, NOUNS);
-    double tau = 0.05;
-    int n = 3;
-    double[][] sim = new double[n][n]; // rows = texts
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j < n; j++) {
-        sim[i][j] = TEXTS[i][0] * CLIPS[j][0] + TEXTS[i][1] * CLIPS[j][1];
-      }
-    }
-    double textToClip = 0;
-    double clipToText = 0;
-    for (int i = 0; i < n; i++) {
-      double rowAll = 0;
-      double rowPositive = 0;
-      double colAll = 0;
-      double colPositive = 0;
-      for (int j = 0; j < n; j++) {
-        rowAll += Math.exp(sim[i][j] / tau);
-        rowPositive += mask[i][j] ? Math.exp(sim[i][j] / tau) : 0;
-        colAll += Math.exp(sim[j][i] / tau); // clip i against every text j
-        colPositive += mask[j][i] ? Math.exp(sim[j][i] / tau) : 0;
-      }
-      textToClip += Math.log(rowPositive / rowAll);
-      clipToText += Math.log(colPositive / colAll);
-    }
-    double expected = -textToClip / n - clipToText / n;
+    double expected = handLoss(mask, null);
 
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray texts = m.create(flatten(TEXTS), new Shape(3, 2));
@@ -82,30 +58,7 @@ class EgoNceTest {
   void aReversedClipIsANegativeOnlyForItsOwnNarrations() {
     boolean[][] mask = EgoNce.positives(VERBS, NOUNS);
     double[] reversed = {0.28, 0.96};
-    double tau = 0.05;
-    int n = 3;
-    double textToClip = 0;
-    double clipToText = 0;
-    for (int i = 0; i < n; i++) {
-      double rowAll = 0;
-      double rowPositive = 0;
-      double colAll = 0;
-      double colPositive = 0;
-      for (int j = 0; j < n; j++) {
-        double rowSim = dot(TEXTS[i], CLIPS[j]);
-        rowAll += Math.exp(rowSim / tau);
-        rowPositive += mask[i][j] ? Math.exp(rowSim / tau) : 0;
-        double colSim = dot(TEXTS[j], CLIPS[i]);
-        colAll += Math.exp(colSim / tau);
-        colPositive += mask[j][i] ? Math.exp(colSim / tau) : 0;
-      }
-      if (mask[i][0]) {
-        rowAll += Math.exp(dot(TEXTS[i], reversed) / tau);
-      }
-      textToClip += Math.log(rowPositive / rowAll);
-      clipToText += Math.log(colPositive / colAll);
-    }
-    double expected = -textToClip / n - clipToText / n;
+    double expected = handLoss(mask, reversed);
 
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray texts = m.create(flatten(TEXTS), new Shape(3, 2));
@@ -131,6 +84,37 @@ class EgoNceTest {
     assertFalse(EgoNce.reaches("vision_layernorm.bias", config));
     assertFalse(EgoNce.reaches("temp", config));
     assertTrue(EgoNce.reaches("vision_proj.weight", config));
+  }
+
+  /**
+   * EgoNCE written out in doubles for the three samples; {@code reversedOf0} (or null) is a reversed clip of sample
+   * 0, one more term in the text → clip denominator of the rows where clip 0 is a positive.
+   */
+  private static double handLoss(boolean[][] mask, double[] reversedOf0) {
+    double tau = 0.05;
+    int n = 3;
+    double textToClip = 0;
+    double clipToText = 0;
+    for (int i = 0; i < n; i++) {
+      double rowAll = 0;
+      double rowPositive = 0;
+      double colAll = 0;
+      double colPositive = 0;
+      for (int j = 0; j < n; j++) {
+        double rowSim = dot(TEXTS[i], CLIPS[j]);
+        rowAll += Math.exp(rowSim / tau);
+        rowPositive += mask[i][j] ? Math.exp(rowSim / tau) : 0;
+        double colSim = dot(TEXTS[j], CLIPS[i]); // clip i against every text j
+        colAll += Math.exp(colSim / tau);
+        colPositive += mask[j][i] ? Math.exp(colSim / tau) : 0;
+      }
+      if (reversedOf0 != null && mask[i][0]) {
+        rowAll += Math.exp(dot(TEXTS[i], reversedOf0) / tau);
+      }
+      textToClip += Math.log(rowPositive / rowAll);
+      clipToText += Math.log(colPositive / colAll);
+    }
+    return -textToClip / n - clipToText / n;
   }
 
   private static double dot(double[] a, double[] b) {
