@@ -1,6 +1,7 @@
 package io.egostream.cli;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.egostream.data.EgoMcqJson;
 import io.egostream.data.McqQuestion;
 import io.egostream.data.ReadResult;
@@ -14,6 +15,7 @@ import io.egostream.model.Devices;
 import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittConfig;
 import io.egostream.model.SvittEgo;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -90,6 +92,11 @@ final class EvalMcqCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object instead of a table.")
   boolean json;
 
+  @Option(names = "--answers", paramLabel = "FILE",
+      description = "Also write every scored question to FILE, one JSON object a line: its narration, the choice "
+          + "picked and each choice's score (for error analysis).")
+  Path answers;
+
   @Override
   public Integer call() throws IOException {
     if (batchSize < 1) {
@@ -133,8 +140,20 @@ final class EvalMcqCommand implements Callable<Integer> {
         McqReport.text(results, setup, seconds, out);
       }
       out.flush();
+      if (answers != null) {
+        writeAnswers(results);
+      }
     }
     return 0;
+  }
+
+  private void writeAnswers(McqResults results) throws IOException {
+    try (BufferedWriter w = Files.newBufferedWriter(answers)) {
+      for (ObjectNode line : McqReport.answers(results)) {
+        w.write(line.toString());
+        w.newLine();
+      }
+    }
   }
 
   private Map<String, Object> setup(SvittConfig config, String modelId, int itemsInFile) {

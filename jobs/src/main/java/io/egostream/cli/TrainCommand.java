@@ -50,7 +50,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
         "Train SViTT-Ego with EgoNCE on EgoClip-style data (e.g. gen-data's egoclip_train.csv and videos/).",
-        "From scratch: 4 frames at q_v 0.7, then 8 frames at q_v 0.6 (the paper's curriculum). With --init: fine-tune.",
+        "From scratch: 4 frames at q_v 0.7, then 8 frames at q_v 0.6 (the paper's curriculum), learning the order of "
+            + "frames from step 1000. With --init: fine-tune.",
         "Checkpoints (model folders) go to OUT/checkpoint-NNNNNNNN; an interrupted run resumes from the newest."
     })
 final class TrainCommand implements Callable<Integer> {
@@ -91,13 +92,19 @@ final class TrainCommand implements Callable<Integer> {
   Double adamBeta2;
 
   @Option(names = "--position-lr-scale", paramLabel = "S",
-      description = "The video encoder's relative position bias tables learn at S times the rate (default: 1).")
+      description = "The video encoder's relative position bias tables learn at S times the rate (default: the preset "
+          + "run's, 100 from scratch, 1 fine-tuning).")
   Double positionLrScale;
 
   @Option(names = "--reversed-negatives", paramLabel = "R",
       description = "The first R clips of each batch also go through the video encoder played backwards, as "
-          + "negatives for their own narrations (default: 0).")
+          + "negatives for their own narrations (default: the preset run's, 4 from scratch, 0 fine-tuning).")
   Integer reversedNegatives;
+
+  @Option(names = "--order-from-step", paramLabel = "N",
+      description = "The step from which --reversed-negatives and --position-lr-scale apply (default: the preset "
+          + "run's, 1000 from scratch, 0 fine-tuning).")
+  Integer orderFromStep;
 
   @Option(names = "--scene-negatives", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "EgoVLP's scene-aware negatives: each anchor brings a clip of its video close in time into the "
@@ -250,8 +257,8 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * The preset run, changed by the options. A different --steps scales the warm-up and the curriculum's stage
-   * switches with it, so a shorter run keeps the same shape.
+   * The preset run, changed by the options. A different --steps scales the warm-up, the curriculum's stage switches
+   * and the start of order learning with it, so a shorter run keeps the same shape.
    */
   private TrainingConfig config() {
     TrainingConfig preset = init != null ? TrainingConfig.fineTune() : TrainingConfig.fromScratch();
@@ -263,7 +270,7 @@ final class TrainCommand implements Callable<Integer> {
       for (CurriculumStage stage : preset.stages()) {
         stages.add(new CurriculumStage((int) Math.round(stage.fromStep() * scale), stage.frames(), stage.keepRate()));
       }
-      b.stages(stages);
+      b.stages(stages).orderFromStep((int) Math.round(preset.orderFromStep() * scale));
     }
     if (batchSize != null) {
       b.batchSize(batchSize);
@@ -279,6 +286,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (reversedNegatives != null) {
       b.reversedNegatives(reversedNegatives);
+    }
+    if (orderFromStep != null) {
+      b.orderFromStep(orderFromStep);
     }
     if (temperature != null) {
       b.temperature(temperature);

@@ -2,6 +2,7 @@ package io.egostream.eval;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.egostream.data.McqQuestion;
 import io.egostream.data.McqType;
 import java.io.PrintWriter;
 import java.util.List;
@@ -48,6 +49,26 @@ public final class McqReport {
     root.set("setup", JSON.valueToTree(setup));
     root.put("seconds", Math.round(seconds * 10) / 10.0);
     return root;
+  }
+
+  /**
+   * One JSON object per scored question, for error analysis: {@code key}, {@code type} (egomcq.json's code),
+   * {@code query} (the narration), {@code answer} and {@code chosen} (choice indices), {@code right}, and
+   * {@code choices}, each with its {@code video_uid}, {@code clip_text} and {@code score} (cosine similarity).
+   */
+  public static List<ObjectNode> answers(McqResults r) {
+    return r.answers().stream().map(a -> {
+      McqQuestion q = a.question();
+      ObjectNode line = JSON.createObjectNode().put("key", q.key()).put("type", q.type().code())
+          .put("query", q.query().clipText()).put("answer", q.answer()).put("chosen", a.chosen())
+          .put("right", a.chosen() == q.answer());
+      var choices = line.putArray("choices");
+      for (int c = 0; c < q.choices().size(); c++) {
+        choices.addObject().put("video_uid", q.choices().get(c).videoUid())
+            .put("clip_text", q.choices().get(c).clipText()).put("score", a.scores()[c]);
+      }
+      return line;
+    }).toList();
   }
 
   public static void text(McqResults r, Map<String, Object> setup, double seconds, PrintWriter out) {

@@ -25,11 +25,11 @@ public final class McqResults {
   /**
    * One scored question.
    *
-   * @param key its key in egomcq.json
+   * @param question the question
    * @param chosen index of the choice the model picked
    * @param scores cosine similarity of the narration to each choice
    */
-  public record Answer(String key, int chosen, float[] scores) {}
+  public record Answer(McqQuestion question, int chosen, float[] scores) {}
 
   private final List<Answer> answers = new ArrayList<>();
   private final Map<McqType, Tally> byType = new EnumMap<>(McqType.class);
@@ -44,7 +44,7 @@ public final class McqResults {
 
   /** Records a scored question: right if {@code chosen} is its answer. */
   public void answered(McqQuestion question, int chosen, float[] scores) {
-    answers.add(new Answer(question.key(), chosen, scores.clone()));
+    answers.add(new Answer(question, chosen, scores.clone()));
     boolean right = chosen == question.answer();
     byType.merge(question.type(), new Tally(0, 0), (t, ignored) -> t.plus(right));
     byVerb.computeIfAbsent(question.query().verbKey(), v -> new EnumMap<>(McqType.class))

@@ -70,8 +70,8 @@ class GenDataAndEvalMcqCommandTest {
     CommandRun run = new CommandRun();
     String[] args = {"train", "--data", data.toString(), "--out", out.toString(), "--init", model.toString(),
         "--steps", "2", "--batch-size", "4", "--learning-rate", "5e-4", "--adam-beta2", "0.95",
-        "--position-lr-scale", "5", "--reversed-negatives", "2", "--checkpoint-every", "1", "--validate-every", "1",
-        "--val-questions", "3"};
+        "--position-lr-scale", "5", "--reversed-negatives", "2", "--order-from-step", "1", "--checkpoint-every", "1",
+        "--validate-every", "1", "--val-questions", "3"};
     assertEquals(0, run.run(args), run.err());
     assertTrue(run.err().contains("step 2/2"), run.err());
     JsonNode recorded = JSON.readTree(out.resolve("checkpoint-00000002/trainer-state.json").toFile()).get("training");
@@ -79,6 +79,7 @@ class GenDataAndEvalMcqCommandTest {
     assertEquals(0.95, recorded.get("adamBeta2").asDouble());
     assertEquals(5.0, recorded.get("positionRateScale").asDouble());
     assertEquals(2, recorded.get("reversedNegatives").asInt());
+    assertEquals(1, recorded.get("orderFromStep").asInt());
     assertTrue(run.err().contains("validation at step 2: "), run.err());
     List<String> validations = Files.readAllLines(out.resolve("validation.jsonl"));
     assertEquals(2, validations.size(), validations.toString());
@@ -220,10 +221,12 @@ class GenDataAndEvalMcqCommandTest {
   }
 
   @Test
-  void denseAndTextOutput() {
+  void denseAndTextOutputAndAnswers() throws IOException {
+    Path answers = dir.resolve("answers.jsonl");
     CommandRun run = new CommandRun();
     int exit = run.run("eval-mcq", "--model", model.toString(), "--egomcq", data.resolve("egomcq_test.json").toString(),
-        "--videos", data.resolve("videos").toString(), "--dense", "--frames", "3", "--limit", "3");
+        "--videos", data.resolve("videos").toString(), "--dense", "--frames", "3", "--limit", "3", "--answers",
+        answers.toString());
 
     assertEquals(0, exit, run.err());
     assertTrue(run.out().contains("inter-video"), run.out());
@@ -231,6 +234,26 @@ class GenDataAndEvalMcqCommandTest {
     assertTrue(run.out().contains("sparse_attention=false"), run.out());
     assertTrue(run.out().contains("frames=3"), run.out());
     assertTrue(run.out().contains("3 questions answered"), run.out());
+
+    List<McqQuestion> asked = EgoMcqJson.read(data.resolve("egomcq_test.json")).items();
+    List<String> lines = Files.readAllLines(answers);
+    assertEquals(3, lines.size(), lines.toString());
+    for (String l : lines) {
+      JsonNode a = JSON.readTree(l);
+      McqQuestion q = asked.stream().filter(x -> x.key().equals(a.get("key").asText())).findFirst().orElseThrow();
+      assertEquals(q.query().clipText(), a.get("query").asText());
+      assertEquals(q.type().code(), a.get("type").asInt());
+      assertEquals(q.answer(), a.get("answer").asInt());
+      JsonNode choices = a.get("choices");
+      assertEquals(5, choices.size());
+      int best = 0;
+      for (int c = 0; c < choices.size(); c++) {
+        assertEquals(q.choices().get(c).clipText(), choices.get(c).get("clip_text").asText());
+        best = choices.get(c).get("score").asDouble() > choices.get(best).get("score").asDouble() ? c : best;
+      }
+      assertEquals(best, a.get("chosen").asInt(), "the chosen choice is the best scored: " + l);
+      assertEquals(best == q.answer(), a.get("right").asBoolean(), l);
+    }
   }
 
   @Test

@@ -167,8 +167,7 @@ class ModelFolderTest {
       Safetensors.write(tensors, dir.resolve(ModelFolder.WEIGHTS));
       try (SvittEgo loaded = SvittEgo.load(dir, Device.cpu())) {
         assertArrayEquals(tensors.get("itm_head.weight").toFloatArray(),
-            loaded.stateDict().params().stream().filter(p -> p.name().equals("itm_head.weight")).findFirst()
-                .orElseThrow().array().toFloatArray(), 0f);
+            TestModels.param(loaded, "itm_head.weight").array().toFloatArray(), 0f);
       }
     }
   }

@@ -35,6 +35,11 @@ public final class TestModels {
         .build();
   }
 
+  /** The parameter named {@code name} (a state-dict key) of {@code model}. */
+  public static Param param(SvittEgo model, String name) {
+    return model.stateDict().params().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+  }
+
   /** A clip of {@code frames} frames of random colours and noise, different for every seed. */
   static Clip randomClip(int frames, int width, int height, long seed) {
     Random random = new Random(seed);

@@ -30,9 +30,10 @@ import java.util.Map;
  *   w ← w − lr · (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)
  * </pre>
  *
- * The relative position bias tables can take a larger rate ({@code positionRateScale}·lr): they start at zero and
- * are the video encoder's only source of time order, and Adam moves a weight by about lr a step, so at a rate made
- * for the other weights they stay too small in a short run for attention to tell a clip from its reverse.
+ * The relative position bias tables can take a larger rate ({@code positionRateScale}·lr, given each step): they
+ * start at zero and are the video encoder's only source of time order, and Adam moves a weight by about lr a step, so
+ * at a rate made for the other weights they stay too small in a short run for attention to tell a clip from its
+ * reverse.
  *
  * <p>The moment buffers live in a manager of their own, created up front (not on first use, so the count of live
  * arrays is the same before and after the first step) and freed by {@link #close()}.
@@ -44,7 +45,6 @@ public final class AdamW implements AutoCloseable {
   private final List<Param> params;
   private final float beta2;
   private final float weightDecay;
-  private final float positionRateScale;
   private final NDManager manager;
   private final Map<String, NDArray> firstMoments = new HashMap<>();
   private final Map<String, NDArray> secondMoments = new HashMap<>();
@@ -52,18 +52,15 @@ public final class AdamW implements AutoCloseable {
 
   /**
    * An optimizer over {@code params} (which must already require gradients), with zero moments; {@code beta2} is the
-   * second moment's decay (PyTorch's default 0.999), {@code positionRateScale} multiplies the rate of the
-   * {@link #isPositionTable position tables} (1 = one rate for all).
+   * second moment's decay (PyTorch's default 0.999).
    */
-  public AdamW(List<Param> params, float beta2, float weightDecay, float positionRateScale, Device device) {
-    if (!(beta2 > 0 && beta2 < 1) || !(positionRateScale > 0)) {
-      throw new IllegalArgumentException("Invalid AdamW settings: beta2 " + beta2 + " must be in (0, 1) and the "
-          + "position tables' rate scale " + positionRateScale + " positive");
+  public AdamW(List<Param> params, float beta2, float weightDecay, Device device) {
+    if (!(beta2 > 0 && beta2 < 1)) {
+      throw new IllegalArgumentException("Invalid AdamW beta2 " + beta2 + ": must be in (0, 1)");
     }
     this.params = List.copyOf(params);
     this.beta2 = beta2;
     this.weightDecay = weightDecay;
-    this.positionRateScale = positionRateScale;
     this.manager = NDManager.newBaseManager(device);
     this.manager.setName("adamw");
     for (Param p : this.params) {
@@ -87,8 +84,15 @@ public final class AdamW implements AutoCloseable {
     return p.name().endsWith(".relative_position_bias_table");
   }
 
-  /** One update at learning rate {@code lr}; zeroes the gradients afterwards. */
-  public void step(double lr) {
+  /**
+   * One update at learning rate {@code lr}, the {@link #isPositionTable position tables} at
+   * {@code positionRateScale}·lr (1 = one rate for all); zeroes the gradients afterwards.
+   */
+  public void step(double lr, double positionRateScale) {
+    if (!(positionRateScale > 0)) {
+      throw new IllegalArgumentException("Invalid position tables' rate scale " + positionRateScale
+          + ": must be positive");
+    }
     updates++;
     float correction1 = (float) (1 - Math.pow(BETA1, updates));
     float correction2 = (float) (1 - Math.pow(beta2, updates));

@@ -159,7 +159,8 @@ public final class Trainer implements AutoCloseable {
     for (int i : order.batch(index)) {
       batch.add(data.sample(i, model.config().frames()));
     }
-    float loss = forwardBackward(model, batch, config.reversedNegatives(), (float) config.temperature());
+    boolean order = config.learnsOrderAt(index);
+    float loss = forwardBackward(model, batch, order ? config.reversedNegatives() : 0, (float) config.temperature());
     double gradientNorm = optimizer.clipGradientNorm(MAX_GRADIENT_NORM);
     if (!Float.isFinite(loss) || !Double.isFinite(gradientNorm)) {
       // One overflowing batch is skipped, as mixed-precision trainers do; a run of them means divergence.
@@ -172,7 +173,7 @@ public final class Trainer implements AutoCloseable {
       return loss;
     }
     skippedInARow = 0;
-    optimizer.step(lr);
+    optimizer.step(lr, order ? config.positionRateScale() : 1);
     return loss;
   }
 
@@ -216,8 +217,7 @@ public final class Trainer implements AutoCloseable {
         trained.add(p);
       }
     }
-    return new AdamW(trained, (float) config.adamBeta2(), (float) config.weightDecay(),
-        (float) config.positionRateScale(), anyParam(model).getDevice());
+    return new AdamW(trained, (float) config.adamBeta2(), (float) config.weightDecay(), anyParam(model).getDevice());
   }
 
   private static NDArray anyParam(SvittEgo model) {

@@ -13,13 +13,17 @@ import java.util.List;
  *     followed by a neighbour (another clip of its video, close in time); needs an even batch size
  * @param reversedNegatives how many clips of each batch (the first ones) also go through the video encoder played
  *     backwards, as one more negative for their own narrations: a direct lesson in the order of frames, at the
- *     cost of that many extra clips a step (0, the default, is plain EgoNCE)
+ *     cost of that many extra clips a step, from {@code orderFromStep} on (0, the default, is plain EgoNCE)
  * @param temperature EgoNCE's τ ({@link EgoNce#TEMPERATURE} in EgoVLP)
  * @param steps optimizer steps in the run
  * @param learningRate peak rate after warm-up
  * @param minLearningRate rate the cosine decays to at the last step
  * @param adamBeta2 AdamW's second-moment decay: PyTorch's 0.999 by default; 0.98 (CLIP's) from scratch
- * @param positionRateScale the relative position bias tables learn at this multiple of the rate ({@link AdamW})
+ * @param positionRateScale the relative position bias tables learn at this multiple of the rate ({@link AdamW}),
+ *     from {@code orderFromStep} on (before it, at the rate)
+ * @param orderFromStep the step (0-based) from which {@code reversedNegatives} and {@code positionRateScale} apply:
+ *     a model that has not yet learned what is in a clip has nothing to put in order, and from random weights the
+ *     two kept EgoNCE on its plateau (0, the default, is the whole run)
  * @param weightDecay AdamW's decoupled decay, on {@link AdamW#decays decayed} parameters only
  * @param warmupSteps steps of linear warm-up
  * @param stages the curriculum, by ascending {@code fromStep}, the first from step 0; empty keeps the model's own
@@ -37,6 +41,7 @@ public record TrainingConfig(
     double minLearningRate,
     double adamBeta2,
     double positionRateScale,
+    int orderFromStep,
     double weightDecay,
     int warmupSteps,
     List<CurriculumStage> stages,
@@ -57,6 +62,7 @@ public record TrainingConfig(
         "must be in [0, learningRate]");
     check(adamBeta2 > 0 && adamBeta2 < 1, "adamBeta2", adamBeta2, "must be in (0, 1)");
     check(positionRateScale > 0, "positionRateScale", positionRateScale, "must be positive");
+    check(orderFromStep >= 0, "orderFromStep", orderFromStep, "must be at least 0");
     check(weightDecay >= 0 && weightDecay < 1, "weightDecay", weightDecay, "must be in [0, 1)");
     check(warmupSteps >= 0 && warmupSteps < steps, "warmupSteps", warmupSteps, "must be in [0, steps)");
     check(checkpointEvery >= 1, "checkpointEvery", checkpointEvery, "must be at least 1");
@@ -71,20 +77,27 @@ public record TrainingConfig(
   /**
    * A tiny model from random weights, sized to train in about 90 minutes on two CPU cores: the temporal sparse
    * expansion curriculum (4 frames at q_v 0.7, then 8 frames at q_v 0.6 for the last 250 steps, which cost 1.7 times
-   * as much each), lr 2e-4 after 300 warm-up steps, Adam β2 0.98. Measured: with a 10-step warm-up, 3e-4 collapses
-   * the tiny model's embeddings (all clips, all narrations, one vector each); 1e-4 learns but sits on its loss plateau
-   * about twice as long as 2e-4; with PyTorch's β2 0.999, 2e-4 spiked near its peak (EgoNCE 5.5 to 10.2 in 13
-   * steps) and lost what it had learned, which a faster-forgetting second moment prevents. Reversed negatives with
-   * the position tables at 20 times the rate kept the loss on its plateau for 550 steps and more (README, Training).
+   * as much each), lr 2e-4 after 300 warm-up steps, Adam β2 0.98, and from step 1000 order learning: 4 reversed
+   * negatives a batch, the position tables at 100 times the rate. Measured: with a 10-step warm-up, 3e-4 collapses the
+   * tiny model's embeddings (all clips, all narrations, one vector each); 1e-4 learns but sits on its loss plateau
+   * about twice as long as 2e-4; with PyTorch's β2 0.999, 2e-4 spiked near its peak (EgoNCE 5.5 to 10.2 in 13 steps)
+   * and lost what it had learned, which a faster-forgetting second moment prevents. Order learning from step 0 (with
+   * the tables at 20 times the rate) kept the loss on its plateau for 550 steps and more (README, Training).
    */
   public static TrainingConfig fromScratch() {
     return new Builder().learningRate(2e-4).adamBeta2(0.98).steps(2200).warmupSteps(300)
-        .stages(List.of(new CurriculumStage(0, 4, 0.7f), new CurriculumStage(1950, 8, 0.6f))).build();
+        .stages(List.of(new CurriculumStage(0, 4, 0.7f), new CurriculumStage(1950, 8, 0.6f)))
+        .reversedNegatives(4).positionRateScale(100).orderFromStep(1000).build();
   }
 
   /** Fine-tuning an existing model folder: SViTT's lr 3e-5, the model's own frames and keep rate. */
   public static TrainingConfig fineTune() {
     return new Builder().learningRate(3e-5).steps(1000).warmupSteps(50).stages(List.of()).build();
+  }
+
+  /** Whether step {@code step} (0-based) learns order: reversed negatives and the position tables' own rate. */
+  public boolean learnsOrderAt(int step) {
+    return step >= orderFromStep;
   }
 
   public LearningRateSchedule schedule() {
@@ -118,6 +131,7 @@ public record TrainingConfig(
     private double minLearningRate = 0;
     private double adamBeta2 = 0.999;
     private double positionRateScale = 1;
+    private int orderFromStep = 0;
     private double weightDecay = 0.02;
     private int warmupSteps = 0;
     private List<CurriculumStage> stages = new ArrayList<>();
@@ -136,6 +150,7 @@ public record TrainingConfig(
       minLearningRate = c.minLearningRate;
       adamBeta2 = c.adamBeta2;
       positionRateScale = c.positionRateScale;
+      orderFromStep = c.orderFromStep;
       weightDecay = c.weightDecay;
       warmupSteps = c.warmupSteps;
       stages = c.stages;
@@ -152,6 +167,7 @@ public record TrainingConfig(
     public Builder minLearningRate(double v) { minLearningRate = v; return this; }
     public Builder adamBeta2(double v) { adamBeta2 = v; return this; }
     public Builder positionRateScale(double v) { positionRateScale = v; return this; }
+    public Builder orderFromStep(int v) { orderFromStep = v; return this; }
     public Builder weightDecay(double v) { weightDecay = v; return this; }
     public Builder warmupSteps(int v) { warmupSteps = v; return this; }
     public Builder stages(List<CurriculumStage> v) { stages = v; return this; }
@@ -160,7 +176,8 @@ public record TrainingConfig(
 
     public TrainingConfig build() {
       return new TrainingConfig(batchSize, sceneNegatives, reversedNegatives, temperature, steps, learningRate,
-          minLearningRate, adamBeta2, positionRateScale, weightDecay, warmupSteps, stages, seed, checkpointEvery);
+          minLearningRate, adamBeta2, positionRateScale, orderFromStep, weightDecay, warmupSteps, stages, seed,
+          checkpointEvery);
     }
   }
 }

@@ -26,20 +26,20 @@ class AdamWTest {
   @Test
   void twoStepsMatchTheFormulaElementByElement(@TempDir Path tmp) throws Exception {
     try (SvittEgo model = SvittEgo.initialize(TestModels.micro(), 7, Device.cpu())) {
-      Param weight = param(model, "vision_proj.weight"); // decayed
-      Param bias = param(model, "vision_proj.bias"); // 1-D: not decayed
+      Param weight = TestModels.param(model, "vision_proj.weight"); // decayed
+      Param bias = TestModels.param(model, "vision_proj.bias"); // 1-D: not decayed
       assertTrue(AdamW.decays(weight));
       assertFalse(AdamW.decays(bias));
       float[] w0 = weight.array().toFloatArray();
       float[] b0 = bias.array().toFloatArray();
       weight.array().setRequiresGradient(true);
       bias.array().setRequiresGradient(true);
-      try (AdamW adam = new AdamW(List.of(weight, bias), (float) BETA2, (float) WD, 1f, Device.cpu())) {
+      try (AdamW adam = new AdamW(List.of(weight, bias), (float) BETA2, (float) WD, Device.cpu())) {
         // Step 1: gradient g1 = c1 (of sum(w * c1)); step 2: g2 = c2, after the optimizer zeroed g1.
         backward(weight, bias, 1f);
-        adam.step(LR1);
+        adam.step(LR1, 1);
         backward(weight, bias, -0.5f);
-        adam.step(LR2);
+        adam.step(LR2, 1);
         assertEquals(2, adam.updates());
         float[] w = weight.array().toFloatArray();
         float[] b = bias.array().toFloatArray();
@@ -56,7 +56,7 @@ class AdamWTest {
         // Moments round-trip through a file.
         Path file = tmp.resolve("optimizer.safetensors");
         adam.save(file);
-        try (AdamW again = new AdamW(List.of(weight, bias), (float) BETA2, (float) WD, 1f, Device.cpu())) {
+        try (AdamW again = new AdamW(List.of(weight, bias), (float) BETA2, (float) WD, Device.cpu())) {
           again.load(file, adam.updates());
           assertEquals(2, again.updates());
         }
@@ -71,18 +71,18 @@ class AdamWTest {
   @Test
   void positionTablesTakeTheirScaledRate() {
     try (SvittEgo model = SvittEgo.initialize(TestModels.micro(), 7, Device.cpu())) {
-      Param table = param(model,
+      Param table = TestModels.param(model,
           "vision_encoder.encoder.layer.0.attention.attention.relative_position_bias.relative_position_bias_table");
-      Param weight = param(model, "vision_proj.weight");
+      Param weight = TestModels.param(model, "vision_proj.weight");
       assertTrue(AdamW.isPositionTable(table) && !AdamW.isPositionTable(weight));
       assertFalse(AdamW.decays(table));
       float[] t0 = table.array().toFloatArray();
       float[] w0 = weight.array().toFloatArray();
       table.array().setRequiresGradient(true);
       weight.array().setRequiresGradient(true);
-      try (AdamW adam = new AdamW(List.of(table, weight), (float) BETA2, 0f, 20f, Device.cpu())) {
+      try (AdamW adam = new AdamW(List.of(table, weight), (float) BETA2, 0f, Device.cpu())) {
         backward(table, weight, 1f);
-        adam.step(LR1);
+        adam.step(LR1, 20);
       }
       float[] t = table.array().toFloatArray();
       float[] w = weight.array().toFloatArray();
@@ -139,9 +139,5 @@ class AdamWTest {
       c[i] = c(i, scale);
     }
     return p.array().getManager().create(c, p.shape());
-  }
-
-  private static Param param(SvittEgo model, String name) {
-    return model.stateDict().params().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
   }
 }

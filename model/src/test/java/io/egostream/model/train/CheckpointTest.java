@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointTest {
-  /** A trainer-state.json as written before β2, the position rate scale and reversed negatives were settings. */
+  /**
+   * A trainer-state.json as written before β2, the position rate scale, reversed negatives and the start of order
+   * learning were settings.
+   */
   private static final String BEFORE_THE_NEW_SETTINGS = """
       {"step": 500, "optimizerUpdates": 500, "training": {"batchSize": 32, "sceneNegatives": true,
        "temperature": 0.05, "steps": 2200, "learningRate": 2.0E-4, "minLearningRate": 0.0, "weightDecay": 0.02,
@@ -31,6 +34,7 @@ class CheckpointTest {
     assertEquals(0.999, state.training().adamBeta2());
     assertEquals(1.0, state.training().positionRateScale());
     assertEquals(0, state.training().reversedNegatives());
+    assertEquals(0, state.training().orderFromStep());
     assertEquals(500, state.step());
   }
 

@@ -117,6 +117,48 @@ class TrainerTest {
         "reversed negatives " + taught + ", plain " + plain + ", one rate " + slowTables);
   }
 
+  /**
+   * Order learning waits for {@code orderFromStep}: with it at 1, step 1 is plain EgoNCE at one rate (the same loss as
+   * a plain run, the tables moved by lr as Adam's first update moves every weight) and step 2 adds the reversed
+   * negatives (a larger loss on the same weights: each only adds to a softmax denominator) and moves the tables at
+   * 30 times the rate.
+   */
+  @Test
+  void orderLearningStartsAtItsStep(@TempDir Path out) throws Exception {
+    TrainingConfig plain = new TrainingConfig.Builder().batchSize(8).steps(2).learningRate(1e-3)
+        .minLearningRate(1e-3).checkpointEvery(1000).seed(1).build();
+    TrainingConfig late = plain.toBuilder().reversedNegatives(8).positionRateScale(30).orderFromStep(1).build();
+    assertTrue(!late.learnsOrderAt(0) && late.learnsOrderAt(1));
+    String table =
+        "vision_encoder.encoder.layer.0.attention.attention.relative_position_bias.relative_position_bias_table";
+    List<Float> plainLosses = new ArrayList<>();
+    try (Trainer trainer = Trainer.start(SvittEgo.initialize(TestModels.micro(), 1, Device.cpu()), plain, DATA,
+        out.resolve("plain"))) {
+      trainer.run(r -> plainLosses.add(r.loss()));
+    }
+    List<Float> lateLosses = new ArrayList<>();
+    List<Double> tableMoves = new ArrayList<>();
+    try (Trainer trainer = Trainer.start(SvittEgo.initialize(TestModels.micro(), 1, Device.cpu()), late, DATA,
+        out.resolve("late"))) {
+      float[] before = TestModels.param(trainer.model(), table).array().toFloatArray();
+      trainer.run(r -> {
+        lateLosses.add(r.loss());
+        float[] now = TestModels.param(trainer.model(), table).array().toFloatArray();
+        double move = 0;
+        for (int i = 0; i < now.length; i++) {
+          move = Math.max(move, Math.abs(now[i] - before[i]));
+        }
+        tableMoves.add(move);
+      });
+    }
+    System.out.printf("losses plain %s, order from step 1 %s; largest table move %s%n", plainLosses, lateLosses,
+        tableMoves);
+    assertEquals(plainLosses.get(0), lateLosses.get(0), 1e-4, "step 1 is plain EgoNCE");
+    assertTrue(tableMoves.get(0) <= 1e-3 * 1.01, "step 1 moves the tables by lr at most: " + tableMoves);
+    assertTrue(lateLosses.get(1) > plainLosses.get(1) + 1e-3, "step 2 adds reversed negatives: " + lateLosses);
+    assertTrue(tableMoves.get(1) > 5e-3, "step 2 moves the tables at 30 times the rate: " + tableMoves);
+  }
+
   /** Trains the micro model 150 steps, then: mean over the samples of cos(text, clip) − cos(text, clip reversed). */
   private static double orderMargin(int reversedNegatives, double positionRateScale, Path out) throws Exception {
     TrainingConfig config = new TrainingConfig.Builder().batchSize(8).steps(150).learningRate(1e-3)
