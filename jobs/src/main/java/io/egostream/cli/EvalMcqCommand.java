@@ -109,6 +109,11 @@ final class EvalMcqCommand implements Callable<Integer> {
       throw usage("Invalid value " + videos + " for option '--videos': not a folder (give the folder holding "
           + "<video_uid>.mp4 files, e.g. the videos/ folder gen-data wrote)");
     }
+    Path answersFolder = answers == null ? null : answers.toAbsolutePath().getParent();
+    if (answersFolder != null && !Files.isDirectory(answersFolder)) {
+      throw usage("Invalid value " + answers + " for option '--answers': its folder " + answersFolder
+          + " does not exist (create it first)");
+    }
     ModelVariant variant;
     try {
       variant = new ModelVariant(dense, keepRate, frames);
