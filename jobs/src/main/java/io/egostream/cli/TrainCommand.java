@@ -136,6 +136,11 @@ final class TrainCommand implements Callable<Integer> {
           + "bytes of a checkpoint; how the model under model/trained/ was made).")
   Path export;
 
+  @Option(names = "--export-frames", paramLabel = "T",
+      description = "Export the model to run at T frames a clip (relative position tables resampled in time) instead "
+          + "of the frames it was trained at; needs --export.")
+  Integer exportFrames;
+
   @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
       description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
   String device;
@@ -146,6 +151,10 @@ final class TrainCommand implements Callable<Integer> {
     if (validateEvery < 0 || valQuestions < 1) {
       throw new ParameterException(spec.commandLine(), "Invalid validation options: --validate-every must be 0 or "
           + "more (0 = off) and --val-questions at least 1, given " + validateEvery + " and " + valQuestions);
+    }
+    if (exportFrames != null && (export == null || exportFrames < 1)) {
+      throw new ParameterException(spec.commandLine(), "Invalid value " + exportFrames + " for --export-frames: "
+          + "it needs --export DIR and at least 1 frame");
     }
     Device dev = Devices.select(device);
     PrintWriter err = spec.commandLine().getErr();
@@ -179,11 +188,12 @@ final class TrainCommand implements Callable<Integer> {
     }
     Path last = Trainer.latestCheckpoint(out).orElseThrow();
     if (export != null) {
-      try (SvittEgo model = SvittEgo.load(last, dev)) {
+      try (SvittEgo model = SvittEgo.load(last, dev,
+          c -> exportFrames == null ? c : c.toBuilder().frames(exportFrames).build())) {
         model.saveTrained(export, DataType.FLOAT16);
+        spec.commandLine().getOut().println("done: " + last + " is the trained model folder, exported as float16 "
+            + "for " + model.config().frames() + " frames to " + export);
       }
-      spec.commandLine().getOut().println("done: " + last + " is the trained model folder, exported as float16 to "
-          + export);
     } else {
       spec.commandLine().getOut().println("done: " + last + " is the trained model folder");
     }

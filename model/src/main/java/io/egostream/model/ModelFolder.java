@@ -82,12 +82,19 @@ final class ModelFolder {
 
   /**
    * Adapts tensors written for another clip length: a relative position bias table built for T' frames is resampled
-   * along its time axis to T (nearest neighbour, as the released code's interpolate_pos_relative_bias_beit_3d does),
-   * keeping the three [CLS] rows. Anything else passes through for the strict shape check.
+   * along its time axis to T, keeping the three [CLS] rows. Anything else passes through for the strict shape check.
+   *
+   * <p>Frames sit at the middles of T equal parts of the clip, so a distance of dt frames at T is dt·T'/T frames at
+   * T'; the new row for dt interpolates linearly between the two source rows around it (clamped to the table's ends).
+   * The mapping is symmetric about dt = 0 on purpose: the difference between b(dt) and b(−dt) is what tells a clip
+   * from the same clip played backwards. The released code's nearest-neighbour resize of the table (index t·S/T) is
+   * not: doubling the frames it maps +1 to 0 but −1 to −1, halving them it maps 0 to −1. Read at 4 frames, a model
+   * trained last at 8 answered 60 % of the test split's intra-video questions with this mapping and 49 % with the
+   * released one (README, Training).
    */
   static void adaptFrames(Map<String, NDArray> tensors, SvittConfig config) {
     long spatial = (2L * config.gridSize() - 1) * (2L * config.gridSize() - 1);
-    long targetTime = 2L * config.frames() - 1;
+    int targetFrames = config.frames();
     for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
       NDArray table = e.getValue();
       if (!e.getKey().endsWith(".relative_position_bias_table") || table.getShape().dimension() != 2) {
@@ -95,18 +102,28 @@ final class ModelFolder {
       }
       long rows = table.getShape().get(0) - 3;
       long heads = table.getShape().get(1);
-      if (rows % spatial != 0 || rows / spatial == targetTime) {
+      if (rows % spatial != 0 || rows / spatial == 2L * targetFrames - 1 || (rows / spatial) % 2 == 0) {
         continue;
       }
-      long sourceTime = rows / spatial;
-      long[] pick = new long[Math.toIntExact(targetTime)];
-      for (int t = 0; t < pick.length; t++) {
-        pick[t] = t * sourceTime / targetTime;
+      int sourceFrames = Math.toIntExact((rows / spatial + 1) / 2);
+      int targetRows = 2 * targetFrames - 1;
+      long[] lower = new long[targetRows];
+      long[] upper = new long[targetRows];
+      float[] weight = new float[targetRows]; // of the upper row
+      for (int t = 0; t < targetRows; t++) {
+        double dt = (double) (t - (targetFrames - 1)) * sourceFrames / targetFrames;
+        double at = Math.max(0, Math.min(2 * sourceFrames - 2, dt + sourceFrames - 1)); // source row index
+        lower[t] = (long) Math.floor(at);
+        upper[t] = Math.min(lower[t] + 1, 2L * sourceFrames - 2);
+        weight[t] = (float) (at - lower[t]);
       }
       try (NDScope ignored = new NDScope()) {
-        NDArray time = table.get("0:{}", rows).reshape(sourceTime, spatial * heads);
-        NDArray resampled = Ops.rows(time, table.getManager().create(pick))
-            .reshape(new Shape(targetTime * spatial, heads))
+        NDManager m = table.getManager();
+        NDArray time = table.get("0:{}", rows).reshape(rows / spatial, spatial * heads);
+        NDArray w = m.create(weight, new Shape(targetRows, 1)).toType(time.getDataType(), false);
+        NDArray resampled = Ops.rows(time, m.create(lower)).mul(w.neg().add(1))
+            .add(Ops.rows(time, m.create(upper)).mul(w))
+            .reshape(new Shape(targetRows * spatial, heads))
             .concat(table.get("{}:", rows), 0);
         NDScope.unregister(resampled);
         e.setValue(resampled);

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -257,33 +258,46 @@ class ModelFolderTest {
   }
 
   @Test
-  void aBiasTableForAnotherClipLengthIsResampledAlongTime() {
-    SvittConfig four = TestModels.micro().toBuilder().frames(4).build(); // 7 time offsets
+  void aBiasTableForAnotherClipLengthIsResampledAlongTimeSymmetricallyAboutNoOffset() {
+    // Built for 2 frames (3 time offsets), read at 4 (7): offset dt at 4 frames is dt/2 at 2.
+    assertArrayEquals(new float[] {0, 0, 0.5f, 1, 1.5f, 2, 2}, resampledTimeRows(2, 4));
+    // Built for 8 (15 offsets), read at 4: dt at 4 is 2·dt at 8.
+    assertArrayEquals(new float[] {1, 3, 5, 7, 9, 11, 13}, resampledTimeRows(8, 4));
+  }
+
+  /**
+   * Resamples a table built for {@code from} frames whose time rows hold their own index (and [CLS] rows 100, 101,
+   * 102) to {@code to} frames; returns the value of each new time row, after checking shape and [CLS] rows.
+   */
+  private static float[] resampledTimeRows(int from, int to) {
     long spatial = 7 * 7;
     int heads = 2;
+    int sourceRows = 2 * from - 1;
     try (NDManager m = NDManager.newBaseManager()) {
-      // Built for 2 frames: 3 time offsets; row value = time offset index, [CLS] rows = 100, 101, 102.
-      float[] data = new float[(int) ((3 * spatial + 3) * heads)];
-      for (int row = 0; row < 3 * spatial + 3; row++) {
+      float[] data = new float[(int) ((sourceRows * spatial + 3) * heads)];
+      for (int row = 0; row < sourceRows * spatial + 3; row++) {
         for (int h = 0; h < heads; h++) {
-          data[row * heads + h] = row < 3 * spatial ? row / spatial : 100 + row - 3 * spatial;
+          data[row * heads + h] = row < sourceRows * spatial ? row / spatial : 100 + row - sourceRows * spatial;
         }
       }
       String key = "vision_encoder.encoder.layer.0.attention.attention.relative_position_bias"
           + ".relative_position_bias_table";
       Map<String, NDArray> tensors = new LinkedHashMap<>();
-      tensors.put(key, m.create(data, new Shape(3 * spatial + 3, heads)));
-      ModelFolder.adaptFrames(tensors, four);
+      tensors.put(key, m.create(data, new Shape(sourceRows * spatial + 3, heads)));
+      ModelFolder.adaptFrames(tensors, TestModels.micro().toBuilder().frames(to).build());
       NDArray table = tensors.get(key);
-      assertEquals(new Shape(7 * spatial + 3, heads), table.getShape());
+      int targetRows = 2 * to - 1;
+      assertEquals(new Shape(targetRows * spatial + 3, heads), table.getShape());
       float[] t = table.toFloatArray();
-      float[] perTime = new float[7];
-      for (int i = 0; i < 7; i++) {
+      assertArrayEquals(new float[] {100, 100, 101, 101, 102, 102}, Arrays.copyOfRange(t, t.length - 6, t.length));
+      float[] perTime = new float[targetRows];
+      for (int i = 0; i < targetRows; i++) {
         perTime[i] = t[(int) (i * spatial * heads)];
+        for (int j = 1; j < spatial * heads; j++) {
+          assertEquals(perTime[i], t[(int) (i * spatial * heads + j)], "a time row is resampled as a whole");
+        }
       }
-      // Nearest neighbour from 3 to 7 offsets: source index floor(i·3/7).
-      assertArrayEquals(new float[] {0, 0, 0, 1, 1, 2, 2}, perTime);
-      assertEquals(102f, t[t.length - 1]);
+      return perTime;
     }
   }
 }

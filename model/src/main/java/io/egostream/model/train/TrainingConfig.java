@@ -83,8 +83,8 @@ public record TrainingConfig(
    * loss plateau about twice as long as 2e-4; with PyTorch's β2 0.999, 2e-4 spiked near its peak (EgoNCE 5.5 to 10.2
    * in 13 steps) and lost what it had learned, which a faster-forgetting second moment prevents. Order learning from
    * step 0 (with the tables at 20 times the rate) kept the loss on its plateau for 550 steps and more; from step 1000
-   * it raised validation by 3 to 13 points over steps 1250 to 1750, but the order it learns at 4 frames does not
-   * survive the switch to 8 (README, Training).
+   * it raised validation by 3 to 13 points over steps 1250 to 1750, but the trained model uses the order of frames
+   * when run at 4 frames and not at 8 (README, Training).
    */
   public static TrainingConfig fromScratch() {
     return new Builder().learningRate(2e-4).adamBeta2(0.98).steps(2200).warmupSteps(300)
