@@ -47,6 +47,8 @@ class EgoStreamTest {
     assertEquals(2, run("init-model", "--preset", "tiny"));
     assertEquals(2, run("train", "--data", "d", "--out", "o", "--adam-beta2", "1"));
     assertTrue(command.err().contains("Invalid value 1.0 for adamBeta2: must be in (0, 1)"), command.err());
+    assertEquals(2, run("train", "--data", "d", "--out", "o", "--export-frames", "4"));
+    assertTrue(command.err().contains("--export-frames: it needs --export DIR"), command.err());
     assertEquals(2, run("eval-mcq", "--egomcq", "q.json", "--videos", dir.toString(), "--answers",
         dir.resolve("no-such-folder/answers.jsonl").toString()));
     assertTrue(command.err().contains("no-such-folder does not exist"), command.err());
