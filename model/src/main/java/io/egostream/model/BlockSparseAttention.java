@@ -56,7 +56,7 @@ final class BlockSparseAttention implements AttentionKernel {
         positions.index(m, 0, 1), bias); // (B, H, 1, L), (B, H, 1, d)
 
     long[] keyIndex = pattern.keyPositions(blockSize);
-    NDArray keyPositions = m.create(keyIndex, new Shape(nb, keysPerBlock)); // (nb, K)
+    NDArray keyPositions = HostArrays.of(m, keyIndex, new Shape(nb, keysPerBlock)); // (nb, K)
     NDArray qBlocks = padTokens(q.get(":, :, 1:"), padded - 1).reshape(batch, heads, nb, blockSize, dim);
     NDArray kGathered = gatherKeys(padTokens(k, padded), keyPositions, batch * heads) // (B, H, nb, K, d)
         .reshape(batch, heads, nb, keysPerBlock, dim);
@@ -64,7 +64,7 @@ final class BlockSparseAttention implements AttentionKernel {
         .reshape(batch, heads, nb, keysPerBlock, dim);
 
     NDArray scores = qBlocks.matMul(kGathered.transpose(0, 1, 2, 4, 3)) // (B, H, nb, bs, K)
-        .add(bias.lookup(m.create(sparseIndex(positions, keyIndex, nb),
+        .add(bias.lookup(HostArrays.of(m, sparseIndex(positions, keyIndex, nb),
             new Shape(positions.rows(), nb, blockSize, keysPerBlock))));
     if (maskPaddedKeys && padded > length) {
       scores = scores.add(paddingMask(m, keyPositions, length, nb, keysPerBlock));

@@ -120,9 +120,9 @@ final class ModelFolder {
       try (NDScope ignored = new NDScope()) {
         NDManager m = table.getManager();
         NDArray time = table.get("0:{}", rows).reshape(rows / spatial, spatial * heads);
-        NDArray w = m.create(weight, new Shape(targetRows, 1)).toType(time.getDataType(), false);
-        NDArray resampled = Ops.rows(time, m.create(lower)).mul(w.neg().add(1))
-            .add(Ops.rows(time, m.create(upper)).mul(w))
+        NDArray w = HostArrays.of(m, weight, new Shape(targetRows, 1)).toType(time.getDataType(), false);
+        NDArray resampled = Ops.rows(time, HostArrays.of(m, lower, new Shape(targetRows))).mul(w.neg().add(1))
+            .add(Ops.rows(time, HostArrays.of(m, upper, new Shape(targetRows))).mul(w))
             .reshape(new Shape(targetRows * spatial, heads))
             .concat(table.get("{}:", rows), 0);
         NDScope.unregister(resampled);

@@ -45,7 +45,7 @@ public final class StateDict {
     for (Param p : params.values()) {
       float[] data = new float[Math.toIntExact(p.shape().size())];
       p.init().fill(data, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + p.name().hashCode()), initializerRange);
-      p.set(manager.create(data, p.shape()));
+      p.set(HostArrays.of(manager, data, p.shape()));
     }
   }
 

@@ -369,7 +369,7 @@ public final class SvittEgo implements AutoCloseable {
         offset += frameSize;
       }
     }
-    return batch.create(data, new Shape(clips.size(), frames, 3, config.imageSize(), config.imageSize()));
+    return HostArrays.of(batch, data, new Shape(clips.size(), frames, 3, config.imageSize(), config.imageSize()));
   }
 
   /** Token ids (B, Lt) padded with [PAD], and the attention mask (B, Lt): 1 for tokens, 0 for padding. */
@@ -384,7 +384,7 @@ public final class SvittEgo implements AutoCloseable {
       java.util.Arrays.fill(mask, i * length, i * length + row.length, 1L);
     }
     Shape shape = new Shape(encodings.size(), length);
-    return new NDArray[] {batch.create(ids, shape), batch.create(mask, shape)};
+    return new NDArray[] {HostArrays.of(batch, ids, shape), HostArrays.of(batch, mask, shape)};
   }
 
   private static NDArray unit(NDArray x) {

@@ -59,7 +59,7 @@ final class TokenPositions {
         }
       }
     }
-    return manager.create(out, new Shape(rows.length, to - from, length));
+    return HostArrays.of(manager, out, new Shape(rows.length, to - from, length));
   }
 
   /** The positions after keeping, for each clip, the patches at {@code kept} (B, k), indices into this stage's patches. */

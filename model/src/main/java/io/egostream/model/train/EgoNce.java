@@ -3,6 +3,7 @@ package io.egostream.model.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.egostream.model.HostArrays;
 import io.egostream.model.SvittConfig;
 import java.util.Collections;
 import java.util.List;
@@ -127,6 +128,6 @@ public final class EgoNce {
         flat[i * n + j] = positives[i][j] ? 1f : 0f;
       }
     }
-    return manager.create(flat, new Shape(n, n));
+    return HostArrays.of(manager, flat, new Shape(n, n));
   }
 }

@@ -1,0 +1,63 @@
+package io.egostream.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class HostArraysTest {
+  /** 64 KB: allocated from the C heap, where a later buffer of the same size tends to take the freed memory. */
+  private static final int FLOATS = 16_384;
+
+  /**
+   * The training step's pattern: an array of Java data enters the graph inside a scope that closes before
+   * {@code backward}. With DJL's plain {@code create} the gradient was NaN here, read from a freed buffer.
+   */
+  @Test
+  void anArrayOfJavaDataStaysValidForTheBackwardPassAfterItsHandleCloses() throws InterruptedException {
+    float[] data = new float[FLOATS];
+    for (int i = 0; i < FLOATS; i++) {
+      data[i] = i % 7;
+    }
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray weight = m.ones(new Shape(FLOATS));
+      weight.setRequiresGradient(true);
+      try (GradientCollector tape = m.getEngine().newGradientCollector()) {
+        NDArray loss;
+        try (NDScope ignored = new NDScope()) {
+          loss = weight.mul(HostArrays.of(m, data, new Shape(FLOATS))).sum();
+          NDScope.unregister(loss);
+        }
+        List<ByteBuffer> reused = overwriteFreedBuffers();
+        tape.backward(loss);
+        reused.clear();
+      }
+      assertArrayEquals(data, weight.getGradient().toFloatArray());
+    }
+  }
+
+  /** Lets the collector free unreachable direct buffers, then fills new ones of the same size with NaN. */
+  private static List<ByteBuffer> overwriteFreedBuffers() throws InterruptedException {
+    List<ByteBuffer> buffers = new ArrayList<>();
+    for (int round = 0; round < 5; round++) {
+      System.gc();
+      Thread.sleep(20);
+      for (int i = 0; i < 8; i++) {
+        ByteBuffer b = ByteBuffer.allocateDirect(FLOATS * Float.BYTES).order(ByteOrder.nativeOrder());
+        while (b.hasRemaining()) {
+          b.putFloat(Float.NaN);
+        }
+        buffers.add(b);
+      }
+    }
+    return buffers;
+  }
+}
