@@ -7,6 +7,7 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.geom.Ellipse2D;
+import java.awt.geom.Point2D;
 import java.awt.geom.RoundRectangle2D;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
@@ -54,6 +55,10 @@ public final class Recording {
   }
 
   private static final double MOVE = 0.18;
+  private static final double HAND_RADIUS = 0.06; // of the frame's width
+
+  /** Where a hand works on an object: the middle of its right side, and the top that a bottle pours into. */
+  private record Reach(double sideX, double sideY, double topX, double topY) {}
 
   private final Scene scene;
   private final List<Action> actions;
@@ -201,19 +206,22 @@ public final class Recording {
         g.fillRect((int) (cx - s), (int) (cy - s / 2), (int) (2 * s), (int) s);
       }
     }
-    double[] hand = null;
-    for (int i = 0; i < states.length; i++) {
+    Reach reach = null;
+    for (int i : scene.nearestLast()) {
       boolean tilted = action != null && action.object() == i && action.verb() == Verb.POUR_OUT;
-      double[] at = drawThing(g, scene.things().get(i), states[i], w, h, tilted ? Math.sin(Math.PI * p) : 0);
+      Reach r = drawThing(g, scene.things().get(i), states[i], w, h, tilted ? Math.sin(Math.PI * p) : 0);
       if (action != null && action.object() == i && action.verb() != Verb.LOOK_AT) {
-        hand = at;
+        reach = r;
       }
     }
-    if (action != null && action.verb() == Verb.POUR_IN && hand != null) {
-      drawPouringBottle(g, hand, w, Math.sin(Math.PI * p));
+    if (action != null && action.verb() == Verb.POUR_IN && reach != null) {
+      drawPouringBottle(g, reach, w, Math.sin(Math.PI * p));
     }
     g.setTransform(screen);
-    drawHand(g, handPosition(hand, p, w, h), w, h);
+    // The hand grips the object's side, so the object stays in view while it is worked on.
+    Point2D grip = reach == null ? null
+        : camera.transform(new Point2D.Double(reach.sideX() + 0.6 * HAND_RADIUS * w, reach.sideY()), null);
+    drawHand(g, handPosition(grip, p, w, h), w, h);
   }
 
   private int actionAt(long ms) {
@@ -248,11 +256,11 @@ public final class Recording {
     return states;
   }
 
-  /** Draws one object; returns where a hand holding it would be (image coordinates before the camera). */
-  private static double[] drawThing(Graphics2D g, Scene.Thing thing, State s, int w, int h, double tilt) {
+  /** Draws one object; returns where a hand works on it (image coordinates before the camera). */
+  private static Reach drawThing(Graphics2D g, Scene.Thing thing, State s, int w, int h, double tilt) {
     double cx = s.x() * w;
     double baseY = 0.3 * h + s.y() * 0.7 * h;
-    double size = 0.12 * w * (0.8 + 0.4 * s.y());
+    double size = 0.16 * w * (0.8 + 0.4 * s.y()); // about two patches at the model's input
     double lift = s.lift() * 0.25 * h;
     double scale = 1 + 0.25 * s.lift(); // a lifted object comes closer to the camera
     g.setColor(new Color(0, 0, 0, 60));
@@ -264,6 +272,12 @@ public final class Recording {
     Color colour = thing.colour().color();
     double bw = size;
     double bh = size;
+    double halfWidth = switch (thing.kind()) { // of the body, in sizes
+      case CUP, JAR -> 0.5;
+      case BOWL, BOX -> 0.7;
+      case BOTTLE -> 0.25;
+      case LAMP -> 0.4;
+    };
     switch (thing.kind()) {
       case CUP -> {
         g.setColor(colour);
@@ -309,7 +323,8 @@ public final class Recording {
       default -> throw new IllegalStateException("No drawing for " + thing.kind());
     }
     g.setTransform(saved);
-    return new double[] {cx, baseY - lift - size * 0.5};
+    double middle = baseY - lift - size * 0.5 * scale;
+    return new Reach(cx + halfWidth * size * scale, middle, cx, baseY - lift - size * 0.5);
   }
 
   private static void drawFill(Graphics2D g, double fill, double x, double width, double height) {
@@ -328,10 +343,10 @@ public final class Recording {
     g.fill(new java.awt.geom.Rectangle2D.Double(x + open * size * 0.9, y - open * size * 0.5, width, height));
   }
 
-  private static void drawPouringBottle(Graphics2D g, double[] target, int w, double tilt) {
+  private static void drawPouringBottle(Graphics2D g, Reach target, int w, double tilt) {
     AffineTransform saved = g.getTransform();
     double size = 0.1 * w;
-    g.translate(target[0] - size * 0.6, target[1] - size * 1.4);
+    g.translate(target.topX() - size * 0.6, target.topY() - size * 1.4);
     g.rotate(1.2 * tilt);
     g.setColor(new Color(220, 220, 240));
     g.fill(new RoundRectangle2D.Double(-size * 0.2, -size, size * 0.4, size, size * 0.1, size * 0.1));
@@ -339,18 +354,19 @@ public final class Recording {
     if (tilt > 0.3) {
       g.setColor(new Color(70, 150, 230));
       g.setStroke(new BasicStroke((float) (size * 0.08)));
-      g.drawLine((int) (target[0] - size * 0.2), (int) (target[1] - size * 1.2), (int) target[0], (int) target[1]);
+      g.drawLine((int) (target.topX() - size * 0.2), (int) (target.topY() - size * 1.2), (int) target.topX(),
+          (int) target.topY());
     }
   }
 
   /** The hand rests low right; during an action it reaches the object, works, then stays until the action ends. */
-  private static double[] handPosition(double[] target, double p, int w, int h) {
+  private static double[] handPosition(Point2D target, double p, int w, int h) {
     double[] rest = {0.8 * w, 1.05 * h};
     if (target == null) {
       return rest;
     }
     double reach = Math.min(1, p / 0.2);
-    return new double[] {rest[0] + (target[0] - rest[0]) * reach, rest[1] + (target[1] - rest[1]) * reach};
+    return new double[] {rest[0] + (target.getX() - rest[0]) * reach, rest[1] + (target.getY() - rest[1]) * reach};
   }
 
   private void drawHand(Graphics2D g, double[] at, int w, int h) {
@@ -359,7 +375,7 @@ public final class Recording {
     g.setStroke(new BasicStroke((float) (0.07 * w), BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
     g.drawLine((int) at[0], (int) at[1], (int) (0.95 * w), (int) (1.2 * h));
     g.setColor(skin);
-    double r = 0.06 * w;
+    double r = HAND_RADIUS * w;
     g.fill(new Ellipse2D.Double(at[0] - r, at[1] - r * 0.8, 2 * r, 1.6 * r));
     g.setColor(new Color(40, 40, 40));
     g.fillRect((int) (0.02 * w), (int) (0.9 * h), (int) (0.15 * w), (int) (0.1 * h)); // the other hand's sleeve

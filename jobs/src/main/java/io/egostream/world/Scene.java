@@ -1,8 +1,10 @@
 package io.egostream.world;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /** What stays fixed in a recording: the objects on the table, clutter, lighting, and how the camera wobbles. */
 record Scene(List<Thing> things, List<Clutter> clutter, float wallHue, float tableHue, double swayPhase,
@@ -18,6 +20,12 @@ record Scene(List<Thing> things, List<Clutter> clutter, float wallHue, float tab
   /** A distractor that never takes part in an action. */
   record Clutter(double x, double y, double size, int grey, boolean round) {}
 
+  /** Indices of the objects, farthest first: the order to draw them in so that nearer ones are in front. */
+  int[] nearestLast() {
+    return IntStream.range(0, things.size()).boxed()
+        .sorted(Comparator.comparingDouble(i -> things.get(i).y())).mapToInt(Integer::intValue).toArray();
+  }
+
   static Scene random(SplittableRandom random, int objects) {
     List<Thing> things = new ArrayList<>();
     List<String> names = new ArrayList<>();
@@ -26,8 +34,9 @@ record Scene(List<Thing> things, List<Clutter> clutter, float wallHue, float tab
     while (things.size() < objects) {
       ObjectKind kind = kinds[random.nextInt(kinds.length)];
       Colour colour = colours[random.nextInt(colours.length)];
-      double x = 0.15 + 0.7 * (things.size() + random.nextDouble() * 0.6) / objects;
-      double y = 0.45 + 0.3 * random.nextDouble();
+      // Alternate rows, far and near, so that neighbours overlap little now that objects are two patches wide.
+      double x = 0.15 + 0.7 * (things.size() + 0.2 + random.nextDouble() * 0.6) / objects;
+      double y = (things.size() % 2 == 0 ? 0.4 : 0.65) + 0.15 * random.nextDouble();
       Thing thing = new Thing(kind, colour, x, y);
       if (!names.contains(thing.name())) {
         names.add(thing.name());
