@@ -141,6 +141,11 @@ final class TrainCommand implements Callable<Integer> {
           + "of the frames it was trained at; needs --export.")
   Integer exportFrames;
 
+  @Option(names = "--export-keep-rate", paramLabel = "Q",
+      description = "Export the model to keep the share Q of patch tokens at each pruning layer (q_v) instead of the "
+          + "keep rate it was trained at last; needs --export.")
+  Float exportKeepRate;
+
   @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
       description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
   String device;
@@ -155,6 +160,10 @@ final class TrainCommand implements Callable<Integer> {
     if (exportFrames != null && (export == null || exportFrames < 1)) {
       throw new ParameterException(spec.commandLine(), "Invalid value " + exportFrames + " for --export-frames: "
           + "it needs --export DIR and at least 1 frame");
+    }
+    if (exportKeepRate != null && (export == null || !(exportKeepRate > 0 && exportKeepRate <= 1))) {
+      throw new ParameterException(spec.commandLine(), "Invalid value " + exportKeepRate + " for --export-keep-rate: "
+          + "it needs --export DIR and a keep rate in (0, 1]");
     }
     Device dev = Devices.select(device);
     PrintWriter err = spec.commandLine().getErr();
@@ -188,11 +197,12 @@ final class TrainCommand implements Callable<Integer> {
     }
     Path last = Trainer.latestCheckpoint(out).orElseThrow();
     if (export != null) {
-      try (SvittEgo model = SvittEgo.load(last, dev,
-          c -> exportFrames == null ? c : c.toBuilder().frames(exportFrames).build())) {
+      try (SvittEgo model = SvittEgo.load(last, dev, c -> c.toBuilder()
+          .frames(exportFrames == null ? c.frames() : exportFrames)
+          .keepRate(exportKeepRate == null ? c.keepRate() : exportKeepRate).build())) {
         model.saveTrained(export, DataType.FLOAT16);
         spec.commandLine().getOut().println("done: " + last + " is the trained model folder, exported as float16 "
-            + "for " + model.config().frames() + " frames to " + export);
+            + "for " + model.config().frames() + " frames at q_v " + model.config().keepRate() + " to " + export);
       }
     } else {
       spec.commandLine().getOut().println("done: " + last + " is the trained model folder");

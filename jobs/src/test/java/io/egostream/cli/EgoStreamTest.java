@@ -49,6 +49,9 @@ class EgoStreamTest {
     assertTrue(command.err().contains("Invalid value 1.0 for adamBeta2: must be in (0, 1)"), command.err());
     assertEquals(2, run("train", "--data", "d", "--out", "o", "--export-frames", "4"));
     assertTrue(command.err().contains("--export-frames: it needs --export DIR"), command.err());
+    assertEquals(2, run("train", "--data", "d", "--out", "o", "--export", "e", "--export-keep-rate", "1.5"));
+    assertTrue(command.err().contains("--export-keep-rate: it needs --export DIR and a keep rate in (0, 1]"),
+        command.err());
     assertEquals(2, run("eval-mcq", "--egomcq", "q.json", "--videos", dir.toString(), "--answers",
         dir.resolve("no-such-folder/answers.jsonl").toString()));
     assertTrue(command.err().contains("no-such-folder does not exist"), command.err());

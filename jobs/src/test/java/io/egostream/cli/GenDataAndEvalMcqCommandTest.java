@@ -94,18 +94,18 @@ class GenDataAndEvalMcqCommandTest {
 
     Path exported = dir.resolve("exported");
     CommandRun again = new CommandRun();
-    String[] exportArgs = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
-        java.util.stream.Stream.of("--export", exported.toString(), "--export-frames", "4")).toArray(String[]::new);
+    String[] exportArgs = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of(
+        "--export", exported.toString(), "--export-frames", "4", "--export-keep-rate", "0.5")).toArray(String[]::new);
     assertEquals(0, again.run(exportArgs), again.err());
     assertTrue(again.err().contains("resuming from") && !again.err().contains("step 1/2"), again.err());
-    assertTrue(again.out().contains("exported as float16 for 4 frames to " + exported), again.out());
+    assertTrue(again.out().contains("exported as float16 for 4 frames at q_v 0.5 to " + exported), again.out());
     assertTrue(Files.size(exported.resolve("model.safetensors"))
         < 0.55 * Files.size(out.resolve("checkpoint-00000002/model.safetensors")));
     try (SvittEgo checkpoint = SvittEgo.load(out.resolve("checkpoint-00000002"), Device.cpu());
         SvittEgo half = SvittEgo.load(exported, Device.cpu())) {
       assertTrue(half.config().trained());
-      assertEquals(checkpoint.config().toBuilder().frames(4).build(), half.config(),
-          "trained at 2 frames, exported to run at 4");
+      assertEquals(checkpoint.config().toBuilder().frames(4).keepRate(0.5f).build(), half.config(),
+          "trained at 2 frames, exported to run at 4 and q_v 0.5");
       float[] a = checkpoint.embedTexts(List.of("#C C opens the box")).get(0).vector();
       float[] b = half.embedTexts(List.of("#C C opens the box")).get(0).vector();
       assertTrue(SvittEgo.cosine(a, b) > 0.999, "text embedding cosine " + SvittEgo.cosine(a, b));
