@@ -32,7 +32,7 @@ final class BertAttention {
    * @return output (B, Lq, D) and the first query's ([CLS]'s) attention probabilities (B, H, Lk)
    */
   Attended forward(NDArray x, NDArray context, NDArray keyMask) {
-    NDArray q = Ops.splitHeads(query.forward(x), heads).mul(scale); // (B, H, Lq, d)
+    NDArray q = Ops.splitHeads(query.forward(x), heads).mul(HostArrays.scalar(x.getManager(), scale)); // (B, H, Lq, d)
     NDArray k = Ops.splitHeads(key.forward(context), heads); // (B, H, Lk, d)
     NDArray v = Ops.splitHeads(value.forward(context), heads);
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // (B, H, Lq, Lk)

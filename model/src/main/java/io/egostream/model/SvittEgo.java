@@ -388,7 +388,7 @@ public final class SvittEgo implements AutoCloseable {
   }
 
   private static NDArray unit(NDArray x) {
-    return x.div(x.norm(new int[] {-1}, true).maximum(1e-12f));
+    return x.div(x.norm(new int[] {-1}, true).maximum(HostArrays.scalar(x.getManager(), 1e-12f)));
   }
 
   private static float[][] rowsOf(NDArray matrix) {

@@ -30,7 +30,7 @@ final class VideoSelfAttention {
 
   /** x (B, L, D) → output (B, L, D) and the [CLS] attention (B, H, L). */
   Attended forward(NDArray x, TokenPositions positions) {
-    NDArray q = Ops.splitHeads(query.forward(x), heads).mul(scale); // (B, H, L, d)
+    NDArray q = Ops.splitHeads(query.forward(x), heads).mul(HostArrays.scalar(x.getManager(), scale)); // (B, H, L, d)
     NDArray k = Ops.splitHeads(key.forward(x), heads);
     NDArray v = Ops.splitHeads(value.forward(x), heads);
     Attended a = kernel.attend(q, k, v, positions, relativeBias, layer);

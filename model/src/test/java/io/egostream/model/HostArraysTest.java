@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +37,7 @@ class HostArraysTest {
           loss = weight.mul(HostArrays.of(m, data, new Shape(FLOATS))).sum();
           NDScope.unregister(loss);
         }
-        List<ByteBuffer> reused = overwriteFreedBuffers();
+        List<ByteBuffer> reused = overwriteFreedBuffers(FLOATS * Float.BYTES);
         tape.backward(loss);
         reused.clear();
       }
@@ -44,14 +45,36 @@ class HostArraysTest {
     }
   }
 
-  /** Lets the collector free unreachable direct buffers, then fills new ones of the same size with NaN. */
-  private static List<ByteBuffer> overwriteFreedBuffers() throws InterruptedException {
+  /** The attention's and EgoNCE's pattern: a trained array scaled by a number (DJL's mul(Number) gave NaN here). */
+  @Test
+  void aScalarStaysValidForTheBackwardPassAfterItsHandleCloses() throws InterruptedException {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray weight = m.ones(new Shape(FLOATS));
+      weight.setRequiresGradient(true);
+      try (GradientCollector tape = m.getEngine().newGradientCollector()) {
+        NDArray loss;
+        try (NDScope ignored = new NDScope()) {
+          loss = weight.mul(HostArrays.scalar(m, 0.125f)).sum();
+          NDScope.unregister(loss);
+        }
+        List<ByteBuffer> reused = overwriteFreedBuffers(Float.BYTES);
+        tape.backward(loss);
+        reused.clear();
+      }
+      float[] expected = new float[FLOATS];
+      Arrays.fill(expected, 0.125f);
+      assertArrayEquals(expected, weight.getGradient().toFloatArray());
+    }
+  }
+
+  /** Lets the collector free unreachable direct buffers, then fills new ones of {@code bytes} with NaN. */
+  private static List<ByteBuffer> overwriteFreedBuffers(int bytes) throws InterruptedException {
     List<ByteBuffer> buffers = new ArrayList<>();
     for (int round = 0; round < 5; round++) {
       System.gc();
       Thread.sleep(20);
       for (int i = 0; i < 8; i++) {
-        ByteBuffer b = ByteBuffer.allocateDirect(FLOATS * Float.BYTES).order(ByteOrder.nativeOrder());
+        ByteBuffer b = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
         while (b.hasRemaining()) {
           b.putFloat(Float.NaN);
         }

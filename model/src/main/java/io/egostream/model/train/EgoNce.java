@@ -78,7 +78,8 @@ public final class EgoNce {
     }
     NDArray mask = maskArray(texts.getManager(), positives); // (B, B)
     NDArray sim = texts.matMul(clips.transpose()); // (B, B), rows = texts
-    NDArray textLogits = sim.div(temperature);
+    NDArray t = HostArrays.scalar(texts.getManager(), temperature);
+    NDArray textLogits = sim.div(t);
     NDArray textMask = mask;
     if (reversed != null) {
       long r = reversed.getShape().get(0);
@@ -88,11 +89,11 @@ public final class EgoNce {
       }
       NDArray allowed = mask.get(":, :" + r); // (B, R): reversed clip r competes where clip r is a positive
       NDArray bias = allowed.sub(1).mul(Float.MAX_VALUE); // 0 where allowed, −max elsewhere: exp gives exactly 0
-      textLogits = textLogits.concat(texts.matMul(reversed.transpose()).div(temperature).add(bias), 1); // (B, B+R)
+      textLogits = textLogits.concat(texts.matMul(reversed.transpose()).div(t).add(bias), 1); // (B, B+R)
       textMask = mask.concat(allowed.zerosLike(), 1);
     }
     NDArray textToClip = textLogits.softmax(1); // i_sm
-    NDArray clipToText = sim.transpose().div(temperature).softmax(1); // j_sm
+    NDArray clipToText = sim.transpose().div(t).softmax(1); // j_sm
     NDArray lossI = textToClip.mul(textMask).sum(new int[] {1}).log().mean();
     NDArray lossJ = clipToText.mul(mask.transpose()).sum(new int[] {1}).log().mean();
     return lossI.add(lossJ).neg();
