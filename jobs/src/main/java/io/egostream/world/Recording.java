@@ -63,12 +63,14 @@ public final class Recording {
   private final Scene scene;
   private final List<Action> actions;
   private final List<State[]> statesBefore; // per action, every object's state when it starts
+  private final int[] drawOrder; // objects farthest first; no action changes how far an object is
   private final long durationMs;
 
   private Recording(Scene scene, List<Action> actions, List<State[]> statesBefore, long durationMs) {
     this.scene = scene;
     this.actions = List.copyOf(actions);
     this.statesBefore = statesBefore;
+    this.drawOrder = scene.nearestLast();
     this.durationMs = durationMs;
   }
 
@@ -207,7 +209,7 @@ public final class Recording {
       }
     }
     Reach reach = null;
-    for (int i : scene.nearestLast()) {
+    for (int i : drawOrder) {
       boolean tilted = action != null && action.object() == i && action.verb() == Verb.POUR_OUT;
       Reach r = drawThing(g, scene.things().get(i), states[i], w, h, tilted ? Math.sin(Math.PI * p) : 0);
       if (action != null && action.object() == i && action.verb() != Verb.LOOK_AT) {

@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class HostArraysTest {
@@ -28,42 +29,38 @@ class HostArraysTest {
     for (int i = 0; i < FLOATS; i++) {
       data[i] = i % 7;
     }
-    try (NDManager m = NDManager.newBaseManager()) {
-      NDArray weight = m.ones(new Shape(FLOATS));
-      weight.setRequiresGradient(true);
-      try (GradientCollector tape = m.getEngine().newGradientCollector()) {
-        NDArray loss;
-        try (NDScope ignored = new NDScope()) {
-          loss = weight.mul(HostArrays.of(m, data, new Shape(FLOATS))).sum();
-          NDScope.unregister(loss);
-        }
-        List<ByteBuffer> reused = overwriteFreedBuffers(FLOATS * Float.BYTES);
-        tape.backward(loss);
-        reused.clear();
-      }
-      assertArrayEquals(data, weight.getGradient().toFloatArray());
-    }
+    assertArrayEquals(data,
+        gradientOfScaledWeights(m -> HostArrays.of(m, data, new Shape(FLOATS)), data.length * Float.BYTES));
   }
 
   /** The attention's and EgoNCE's pattern: a trained array scaled by a number (DJL's mul(Number) gave NaN here). */
   @Test
   void aScalarStaysValidForTheBackwardPassAfterItsHandleCloses() throws InterruptedException {
+    float[] expected = new float[FLOATS];
+    Arrays.fill(expected, 0.125f);
+    assertArrayEquals(expected, gradientOfScaledWeights(m -> HostArrays.scalar(m, 0.125f), Float.BYTES));
+  }
+
+  /**
+   * d/dw of sum(w · factor) for w = ones(FLOATS), with backward run after the scope that made {@code factor} has
+   * closed and freed buffers of {@code factorBytes} have been overwritten with NaN.
+   */
+  private static float[] gradientOfScaledWeights(Function<NDManager, NDArray> factor, int factorBytes)
+      throws InterruptedException {
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray weight = m.ones(new Shape(FLOATS));
       weight.setRequiresGradient(true);
       try (GradientCollector tape = m.getEngine().newGradientCollector()) {
         NDArray loss;
         try (NDScope ignored = new NDScope()) {
-          loss = weight.mul(HostArrays.scalar(m, 0.125f)).sum();
+          loss = weight.mul(factor.apply(m)).sum();
           NDScope.unregister(loss);
         }
-        List<ByteBuffer> reused = overwriteFreedBuffers(Float.BYTES);
+        List<ByteBuffer> reused = overwriteFreedBuffers(factorBytes);
         tape.backward(loss);
         reused.clear();
       }
-      float[] expected = new float[FLOATS];
-      Arrays.fill(expected, 0.125f);
-      assertArrayEquals(expected, weight.getGradient().toFloatArray());
+      return weight.getGradient().toFloatArray();
     }
   }
 
