@@ -27,6 +27,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -180,7 +181,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
       }
       List<String> names = topics.stream().map(NewTopic::name).toList();
-      Map<String, TopicDescription> descriptions = await(admin.describeTopics(names).allTopicNames());
+      Map<String, TopicDescription> descriptions = describe(admin, names);
       Map<String, Integer> partitions = new LinkedHashMap<>();
       names.forEach(name -> partitions.put(name, descriptions.get(name).partitions().size()));
       return partitions;
@@ -367,6 +368,25 @@ public final class EmbeddedKafka implements AutoCloseable {
     } catch (TimeoutException e) {
       throw new IllegalStateException("Kafka on " + HOST + " did not answer within " + ADMIN_TIMEOUT.toSeconds()
           + " s", e);
+    }
+  }
+
+  /**
+   * The topics' descriptions. A created topic reaches the broker's metadata cache a moment after the controller
+   * accepts it, and until then describing it fails with "does not host this topic-partition"; that is retried until
+   * the admin timeout.
+   */
+  private static Map<String, TopicDescription> describe(Admin admin, List<String> names) throws ExecutionException {
+    long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        return await(admin.describeTopics(names).allTopicNames());
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Utils.sleep(50);
+      }
     }
   }
 
