@@ -57,8 +57,11 @@ public final class Recording {
   private static final double MOVE = 0.18;
   private static final double HAND_RADIUS = 0.06; // of the frame's width
 
-  /** Where a hand works on an object: the middle of its right side, and the top that a bottle pours into. */
-  private record Reach(double sideX, double sideY, double topX, double topY) {}
+  /**
+   * Where a hand works on an object (the middle of its right side) and where poured water lands (the middle of its
+   * body at rest size).
+   */
+  private record Reach(double sideX, double sideY, double pourX, double pourY) {}
 
   private final Scene scene;
   private final List<Action> actions;
@@ -348,7 +351,7 @@ public final class Recording {
   private static void drawPouringBottle(Graphics2D g, Reach target, int w, double tilt) {
     AffineTransform saved = g.getTransform();
     double size = 0.1 * w;
-    g.translate(target.topX() - size * 0.6, target.topY() - size * 1.4);
+    g.translate(target.pourX() - size * 0.6, target.pourY() - size * 1.4);
     g.rotate(1.2 * tilt);
     g.setColor(new Color(220, 220, 240));
     g.fill(new RoundRectangle2D.Double(-size * 0.2, -size, size * 0.4, size, size * 0.1, size * 0.1));
@@ -356,8 +359,8 @@ public final class Recording {
     if (tilt > 0.3) {
       g.setColor(new Color(70, 150, 230));
       g.setStroke(new BasicStroke((float) (size * 0.08)));
-      g.drawLine((int) (target.topX() - size * 0.2), (int) (target.topY() - size * 1.2), (int) target.topX(),
-          (int) target.topY());
+      g.drawLine((int) (target.pourX() - size * 0.2), (int) (target.pourY() - size * 1.2), (int) target.pourX(),
+          (int) target.pourY());
     }
   }
 
