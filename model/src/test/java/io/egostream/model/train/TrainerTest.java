@@ -25,10 +25,13 @@ class TrainerTest {
    */
   @Test
   void lossGoesDownWithoutLeaking(@TempDir Path out) throws Exception {
-    // Constant rate after a short warm-up: the first ~20 steps sit near the uniform level while the text [CLS]
-    // learns to depend on the words (see SyntheticClips), so a decaying rate would stop the run as it takes off.
+    // A short warm-up, then a cosine decay only to a tenth: the first steps sit near the uniform level while the
+    // text [CLS] learns to depend on the words (see SyntheticClips), so the rate must still be high when the run
+    // takes off; and it must be lower at the end, where a constant 1e-3 let a spike land in the last five steps on
+    // an AVX-512 machine (from 1.2 at step 42 to a last-5 mean of 2.96; the run is chaotic, so it depends on the
+    // CPU's rounding).
     TrainingConfig config = new TrainingConfig.Builder().batchSize(8).steps(50).learningRate(1e-3)
-        .minLearningRate(1e-3).warmupSteps(5)
+        .minLearningRate(1e-4).warmupSteps(5)
         .checkpointEvery(1000).seed(1).build();
     List<Float> losses = new ArrayList<>();
     List<Integer> liveArrays = new ArrayList<>();
