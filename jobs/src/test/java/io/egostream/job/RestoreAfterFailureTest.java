@@ -15,10 +15,8 @@ import io.egostream.proto.v1.StandingQuery;
 import io.egostream.simulate.WearableSimulator;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -29,11 +27,7 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -96,7 +90,7 @@ class RestoreAfterFailureTest {
       JobClient job = env.executeAsync("egostream-restore-test");
 
       // Kill a TaskManager as soon as some clips are committed: the job is then mid-way.
-      awaitFirstCommittedClip(kafka, Duration.ofMinutes(2));
+      TestKafka.awaitFirstCommitted(kafka, EgoStreamTopics.EMBEDDINGS, Duration.ofMinutes(2));
       assertFalse(job.getJobStatus().get().isGloballyTerminalState(), "the job must still run when it is killed");
       cluster.terminateTaskManager(0).get();
       cluster.startTaskManager();
@@ -131,28 +125,6 @@ class RestoreAfterFailureTest {
       assertEquals(new HashSet<>(standingHits).size(), standingHits.size(), "no standing answer twice");
       assertTrue(standingHits.stream().allMatch(h -> h.startsWith("wearable-00@") && distinct.contains(h)));
       assertTrue(standingHits.size() >= 5, "the standing query fired: " + standingHits.size());
-    }
-  }
-
-  /**
-   * Returns as soon as a clip embedding is committed. One consumer, assigned rather than in a group, polls every few
-   * milliseconds: a fresh group consumer per check took long enough to join that on a fast machine the whole job
-   * could finish in between, leaving nothing to kill.
-   */
-  private static void awaitFirstCommittedClip(EmbeddedKafka kafka, Duration timeout) {
-    Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(EgoStreamTopics.EMBEDDINGS).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long deadline = System.currentTimeMillis() + timeout.toMillis();
-      while (consumer.poll(Duration.ofMillis(10)).isEmpty()) {
-        assertTrue(System.currentTimeMillis() < deadline, "no clip committed within " + timeout);
-      }
     }
   }
 

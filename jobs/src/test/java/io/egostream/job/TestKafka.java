@@ -1,5 +1,7 @@
 package io.egostream.job;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.egostream.kafka.EgoStreamTopics;
 import io.egostream.kafka.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -32,14 +35,9 @@ final class TestKafka {
 
   /** Everything committed to {@code topic} so far, read until polls stay empty for {@code quiet}. */
   static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafka kafka, String topic, Duration quiet) {
-    Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + topic + "-" + System.nanoTime());
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        readCommittedConsumer(kafka, "test-" + topic + "-" + System.nanoTime())) {
       consumer.subscribe(List.of(topic));
       long quietUntil = System.currentTimeMillis() + quiet.toMillis();
       while (System.currentTimeMillis() < quietUntil) {
@@ -51,5 +49,33 @@ final class TestKafka {
       }
     }
     return records;
+  }
+
+  /**
+   * Returns as soon as anything is committed to {@code topic}. One consumer, assigned its partitions rather than in a
+   * group, polls every few milliseconds: a fresh group consumer per check takes long enough to join that a fast job
+   * can finish in between.
+   */
+  static void awaitFirstCommitted(EmbeddedKafka kafka, String topic, Duration timeout) {
+    try (KafkaConsumer<byte[], byte[]> consumer = readCommittedConsumer(kafka, null)) {
+      consumer.assign(consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList());
+      long deadline = System.currentTimeMillis() + timeout.toMillis();
+      while (consumer.poll(Duration.ofMillis(10)).isEmpty()) {
+        assertTrue(System.currentTimeMillis() < deadline, "nothing committed to " + topic + " within " + timeout);
+      }
+    }
+  }
+
+  /** A read_committed consumer from the earliest offset; {@code groupId} null for one assigned its partitions. */
+  private static KafkaConsumer<byte[], byte[]> readCommittedConsumer(EmbeddedKafka kafka, String groupId) {
+    Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    if (groupId != null) {
+      config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    }
+    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 }
