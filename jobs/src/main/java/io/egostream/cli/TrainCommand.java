@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
     description = {
         "Train SViTT-Ego with EgoNCE on EgoClip-style data (e.g. gen-data's egoclip_train.csv and videos/).",
         "From scratch: 4 frames at q_v 0.7, then 8 frames at q_v 0.6 (the paper's curriculum), learning the order of "
-            + "frames from step 1000. With --init: fine-tune.",
+            + "frames from step 500. With --init: fine-tune.",
         "Checkpoints (model folders) go to OUT/checkpoint-NNNNNNNN; an interrupted run resumes from the newest."
     })
 final class TrainCommand implements Callable<Integer> {
@@ -98,12 +98,12 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--reversed-negatives", paramLabel = "R",
       description = "The first R clips of each batch also go through the video encoder played backwards, as "
-          + "negatives for their own narrations (default: the preset run's, 4 from scratch, 0 fine-tuning).")
+          + "negatives for their own narrations (default: the preset run's, 16 from scratch, 0 fine-tuning).")
   Integer reversedNegatives;
 
   @Option(names = "--order-from-step", paramLabel = "N",
       description = "The step from which --reversed-negatives and --position-lr-scale apply (default: the preset "
-          + "run's, 1000 from scratch, 0 fine-tuning).")
+          + "run's, 500 from scratch, 0 fine-tuning).")
   Integer orderFromStep;
 
   @Option(names = "--scene-negatives", negatable = true, defaultValue = "true", fallbackValue = "true",

@@ -2,20 +2,22 @@ package io.egostream.world;
 
 /** Kinds of objects on the table, each with its noun and the actions that make sense for it. */
 public enum ObjectKind {
-  CUP("cup", true, false, false),
-  BOWL("bowl", true, false, false),
-  BOX("box", false, true, false),
-  JAR("jar", true, true, false),
-  BOTTLE("bottle", false, false, false),
-  LAMP("lamp", false, false, true);
+  CUP("cup", 0.5, true, false, false),
+  BOWL("bowl", 0.7, true, false, false),
+  BOX("box", 0.7, false, true, false),
+  JAR("jar", 0.5, true, true, false),
+  BOTTLE("bottle", 0.25, false, false, false),
+  LAMP("lamp", 0.4, false, false, true);
 
   private final String noun;
+  private final double halfWidth;
   private final boolean fillable;
   private final boolean hasLid;
   private final boolean switchable;
 
-  ObjectKind(String noun, boolean fillable, boolean hasLid, boolean switchable) {
+  ObjectKind(String noun, double halfWidth, boolean fillable, boolean hasLid, boolean switchable) {
     this.noun = noun;
+    this.halfWidth = halfWidth;
     this.fillable = fillable;
     this.hasLid = hasLid;
     this.switchable = switchable;
@@ -23,6 +25,11 @@ public enum ObjectKind {
 
   public String noun() {
     return noun;
+  }
+
+  /** Half the body's width, in object sizes ({@link Scene#size}): where a hand grips its side. */
+  double halfWidth() {
+    return halfWidth;
   }
 
   boolean fillable() {

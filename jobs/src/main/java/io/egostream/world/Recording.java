@@ -54,7 +54,7 @@ public final class Recording {
     }
   }
 
-  private static final double MOVE = 0.18;
+  private static final double MOVE = 0.15;
   private static final double HAND_RADIUS = 0.06; // of the frame's width
 
   /**
@@ -120,10 +120,10 @@ public final class Recording {
       if (kind.hasLid()) {
         valid.add(new int[] {(s.open() > 0.5 ? Verb.CLOSE : Verb.OPEN).ordinal(), i});
       }
-      if (kind.movable() && s.x() > 0.3) {
+      if (kind.movable() && canSlide(scene, state, i, s.x() - MOVE)) {
         valid.add(new int[] {Verb.MOVE_LEFT.ordinal(), i});
       }
-      if (kind.movable() && s.x() < 0.7) {
+      if (kind.movable() && canSlide(scene, state, i, s.x() + MOVE)) {
         valid.add(new int[] {Verb.MOVE_RIGHT.ordinal(), i});
       }
       if (kind.fillable() && reachable) {
@@ -137,6 +137,27 @@ public final class Recording {
       }
     }
     return valid.get(random.nextInt(valid.size()));
+  }
+
+  /**
+   * Whether object {@code i} can slide to {@code x}: it stays in view and passes no object of its row closer than
+   * {@link Scene#GAP}, so what is moved is never hidden by, nor mistaken for, its neighbour.
+   */
+  private static boolean canSlide(Scene scene, State[] state, int i, double x) {
+    Scene.Thing thing = scene.things().get(i);
+    double left = Math.min(state[i].x(), x) - thing.halfWidth();
+    double right = Math.max(state[i].x(), x) + thing.halfWidth();
+    if (left < Scene.VIEW_LEFT || right > Scene.VIEW_RIGHT) {
+      return false;
+    }
+    for (int j = 0; j < state.length; j++) {
+      Scene.Thing other = scene.things().get(j);
+      if (j != i && other.far() == thing.far() && state[j].x() + other.halfWidth() + Scene.GAP > left
+          && state[j].x() - other.halfWidth() - Scene.GAP < right) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public List<Action> actions() {
@@ -185,7 +206,7 @@ public final class Recording {
       panX = (0.5 - states[action.object()].x()) * w * 0.6 * Math.sin(Math.PI * Math.min(1, p * 1.5));
     }
     AffineTransform camera = new AffineTransform();
-    camera.translate(w / 2.0 + 0.04 * w * Math.sin(2.1 * t + scene.swayPhase()) + panX,
+    camera.translate(w / 2.0 + Scene.SWAY * w * Math.sin(2.1 * t + scene.swayPhase()) + panX,
         h / 2.0 + 0.03 * h * Math.sin(1.3 * t));
     camera.rotate(0.04 * Math.sin(0.9 * t + scene.swayPhase()));
     camera.translate(-w / 2.0, -h / 2.0);
@@ -265,9 +286,11 @@ public final class Recording {
   private static Reach drawThing(Graphics2D g, Scene.Thing thing, State s, int w, int h, double tilt) {
     double cx = s.x() * w;
     double baseY = 0.3 * h + s.y() * 0.7 * h;
-    double size = 0.16 * w * (0.8 + 0.4 * s.y()); // about two patches at the model's input
-    double lift = s.lift() * 0.25 * h;
+    double size = Scene.size(s.y()) * w;
     double scale = 1 + 0.25 * s.lift(); // a lifted object comes closer to the camera
+    // It rises a quarter of the frame, less where that would take the tallest carried object (a bottle, 1.6 sizes)
+    // out of the top of the frame, but at least about a patch.
+    double lift = s.lift() * Math.max(0.12 * h, Math.min(0.25 * h, baseY - 1.25 * 1.6 * size - 0.02 * h));
     g.setColor(new Color(0, 0, 0, 60));
     g.fill(new Ellipse2D.Double(cx - size * 0.6, baseY - size * 0.12, size * 1.2, size * 0.24));
     AffineTransform saved = g.getTransform();
@@ -277,12 +300,6 @@ public final class Recording {
     Color colour = thing.colour().color();
     double bw = size;
     double bh = size;
-    double halfWidth = switch (thing.kind()) { // of the body, in sizes
-      case CUP, JAR -> 0.5;
-      case BOWL, BOX -> 0.7;
-      case BOTTLE -> 0.25;
-      case LAMP -> 0.4;
-    };
     switch (thing.kind()) {
       case CUP -> {
         g.setColor(colour);
@@ -329,7 +346,7 @@ public final class Recording {
     }
     g.setTransform(saved);
     double middle = baseY - lift - size * 0.5 * scale;
-    return new Reach(cx + halfWidth * size * scale, middle, cx, baseY - lift - size * 0.5);
+    return new Reach(cx + thing.kind().halfWidth() * size * scale, middle, cx, baseY - lift - size * 0.5);
   }
 
   private static void drawFill(Graphics2D g, double fill, double x, double width, double height) {

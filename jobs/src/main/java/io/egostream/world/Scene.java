@@ -10,10 +10,41 @@ import java.util.stream.IntStream;
 record Scene(List<Thing> things, List<Clutter> clutter, float wallHue, float tableHue, double swayPhase,
     double swaySpeed, float skinTone) {
 
+  /**
+   * How far the wearer's head sways sideways, as a share of the frame's width. Objects keep this far from the edges
+   * of the view.
+   */
+  static final double SWAY = 0.04;
+
+  /**
+   * The table's visible width: the centre square of a 4:3 frame, all that a square-input model sees after its centre
+   * crop (x from 1/8 to 7/8 of the width), less the sway. Objects and what is done to them stay inside it.
+   */
+  static final double VIEW_LEFT = 0.125 + SWAY;
+  static final double VIEW_RIGHT = 0.875 - SWAY;
+
+  /** The least bare table between two objects of a row, so that each keeps its own outline. */
+  static final double GAP = 0.03;
+
+  /** An object's drawing scale at depth y, as a share of the frame's width: about two patches, nearer is larger. */
+  static double size(double y) {
+    return 0.16 * (0.8 + 0.4 * y);
+  }
+
   /** An object: kind, colour and where it starts, in table coordinates (x, y in [0, 1], y = 1 nearest the wearer). */
   record Thing(ObjectKind kind, Colour colour, double x, double y) {
     String name() {
       return colour.word() + " " + kind.noun();
+    }
+
+    /** Half its body's width, as a share of the frame's width. */
+    double halfWidth() {
+      return kind.halfWidth() * size(y);
+    }
+
+    /** In the far row rather than the near one. */
+    boolean far() {
+      return y < 0.5;
     }
   }
 
@@ -31,14 +62,22 @@ record Scene(List<Thing> things, List<Clutter> clutter, float wallHue, float tab
     List<String> names = new ArrayList<>();
     ObjectKind[] kinds = ObjectKind.values();
     Colour[] colours = Colour.values();
+    // Two rows far enough apart that nothing near hides anything far (at most a near bottle's neck reaches a far
+    // object's foot; closer rows hid what was moved behind the next object), and each row's objects get equal slots
+    // of the visible width, so they keep their distance.
+    int[] perRow = {(objects + 1) / 2, objects / 2};
     while (things.size() < objects) {
+      int row = things.size() % 2;
+      int slot = things.size() / 2;
       ObjectKind kind = kinds[random.nextInt(kinds.length)];
       Colour colour = colours[random.nextInt(colours.length)];
-      // Alternate rows, far and near, so that neighbours overlap little now that objects are two patches wide.
-      double x = 0.15 + 0.7 * (things.size() + 0.2 + random.nextDouble() * 0.6) / objects;
-      double y = (things.size() % 2 == 0 ? 0.4 : 0.65) + 0.15 * random.nextDouble();
-      Thing thing = new Thing(kind, colour, x, y);
-      if (!names.contains(thing.name())) {
+      double y = row == 0 ? 0.2 + 0.1 * random.nextDouble() : 0.8 + 0.12 * random.nextDouble();
+      double slotWidth = (VIEW_RIGHT - VIEW_LEFT) / perRow[row];
+      double half = kind.halfWidth() * size(y);
+      double room = slotWidth - 2 * half - GAP; // how far its centre can vary in the slot
+      Thing thing = new Thing(kind, colour, VIEW_LEFT + slot * slotWidth + GAP / 2 + half
+          + Math.max(0, room) * random.nextDouble(), y);
+      if (room >= 0 && !names.contains(thing.name())) { // too wide for the slot: draw another (a bottle always fits)
         names.add(thing.name());
         things.add(thing);
       }

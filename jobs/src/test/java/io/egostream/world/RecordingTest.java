@@ -13,7 +13,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RecordingTest {
-  private static final Set<Verb> MOTIONS = EnumSet.of(Verb.PICK_UP, Verb.PUT_DOWN, Verb.MOVE_LEFT, Verb.MOVE_RIGHT);
+  private static final Set<Verb> KEEP_COLOUR_AND_SIZE =
+      EnumSet.of(Verb.PICK_UP, Verb.MOVE_LEFT, Verb.MOVE_RIGHT, Verb.OPEN, Verb.CLOSE, Verb.LOOK_AT);
 
   @Test
   void theSameSeedGivesTheSamePixels() {
@@ -25,28 +26,43 @@ class RecordingTest {
   }
 
   /**
-   * The hand grips an object's side rather than covering it, so a model can see what is moved. Counted as the
-   * object's colour in the middle of the action against just before it (motions only: they keep its colour). With
-   * the hand drawn over the object, the median was 0.53.
+   * What is done to an object happens where a model sees it: in the centre square of the frame (all a square-input
+   * model keeps after its centre crop), not hidden behind another object, the hand at its side rather than over it.
+   * Counted as the object's colour inside that square at the start, middle and end of the action against the whole
+   * frame just before it, for the verbs that keep its colour and size (not pouring, switching or putting down), on
+   * objects whose colour no other object on the table has. When rows were closer and moves could end behind a
+   * neighbour or at the frame's edge, moves' 10th percentile was 0.29 (0.87 now).
    */
   @Test
-  void theObjectWorkedOnStaysInView() {
-    List<Double> visible = new ArrayList<>();
-    for (long seed = 0; seed < 20; seed++) {
+  void theObjectWorkedOnStaysInTheModelsView() {
+    List<Double> moves = new ArrayList<>();
+    List<Double> others = new ArrayList<>();
+    for (long seed = 0; seed < 40; seed++) {
       Recording r = Recording.generate(seed, 4, 12);
       for (Recording.Action action : r.actions()) {
-        if (MOTIONS.contains(action.verb())) {
-          Color colour = colourOf(r.objectNames().get(action.object()));
-          int before = count(r.frame(action.startMs() - 1, 160, 120), colour);
-          int middle = count(r.frame((action.startMs() + action.endMs()) / 2, 160, 120), colour);
-          visible.add(middle / (double) before);
+        Color colour = colourOf(r.objectNames().get(action.object()));
+        if (!KEEP_COLOUR_AND_SIZE.contains(action.verb()) || action.noun().equals("lamp")
+            || r.objectNames().stream().filter(n -> colourOf(n).equals(colour)).count() > 1) {
+          continue;
         }
+        int before = count(r.frame(action.startMs() - 1, 160, 120), colour, 0, 160);
+        double seen = Double.MAX_VALUE;
+        for (double at : new double[] {0.05, 0.5, 0.95}) {
+          long ms = action.startMs() + Math.round(at * (action.endMs() - action.startMs()));
+          seen = Math.min(seen, count(r.frame(ms, 160, 120), colour, 20, 140) / (double) before);
+        }
+        (action.verb() == Verb.MOVE_LEFT || action.verb() == Verb.MOVE_RIGHT ? moves : others).add(seen);
       }
     }
-    Collections.sort(visible);
-    assertTrue(visible.size() > 100, "motions seen: " + visible.size());
-    assertTrue(visible.get(visible.size() / 2) > 0.85, "median share in view: " + visible.get(visible.size() / 2));
-    assertTrue(visible.get(visible.size() / 10) > 0.5, "10th percentile in view: " + visible.get(visible.size() / 10));
+    Collections.sort(moves);
+    Collections.sort(others);
+    assertTrue(moves.size() >= 30 && others.size() >= 100,
+        "moves seen: " + moves.size() + ", others: " + others.size());
+    assertTrue(moves.get(moves.size() / 2) > 0.85, "moves, median share in view: " + moves.get(moves.size() / 2));
+    assertTrue(moves.get(moves.size() / 10) > 0.7, "moves, 10th percentile in view: " + moves.get(moves.size() / 10));
+    assertTrue(others.get(others.size() / 2) > 0.9, "others, median share in view: " + others.get(others.size() / 2));
+    assertTrue(others.get(others.size() / 10) > 0.6,
+        "others, 10th percentile in view: " + others.get(others.size() / 10));
   }
 
   private static Color colourOf(String objectName) {
@@ -59,13 +75,17 @@ class RecordingTest {
     throw new AssertionError("no colour named in " + objectName);
   }
 
-  private static int count(RgbFrame frame, Color colour) {
+  /** Pixels of exactly {@code colour} in columns [{@code fromX}, {@code toX}). */
+  private static int count(RgbFrame frame, Color colour, int fromX, int toX) {
     byte[] rgb = frame.rgb();
     int n = 0;
-    for (int i = 0; i < rgb.length; i += 3) {
-      if ((rgb[i] & 255) == colour.getRed() && (rgb[i + 1] & 255) == colour.getGreen()
-          && (rgb[i + 2] & 255) == colour.getBlue()) {
-        n++;
+    for (int y = 0; y < frame.height(); y++) {
+      for (int x = fromX; x < toX; x++) {
+        int i = (y * frame.width() + x) * 3;
+        if ((rgb[i] & 255) == colour.getRed() && (rgb[i + 1] & 255) == colour.getGreen()
+            && (rgb[i + 2] & 255) == colour.getBlue()) {
+          n++;
+        }
       }
     }
     return n;

@@ -75,21 +75,21 @@ public record TrainingConfig(
   }
 
   /**
-   * A tiny model from random weights, sized to train in about 90 minutes on two CPU cores (92 measured): the
+   * A tiny model from random weights, sized to train in about 90 minutes on two CPU cores (about 65 measured): the
    * temporal sparse expansion curriculum (4 frames at q_v 0.7, then 8 frames at q_v 0.6 for the last 250 steps, which
-   * cost 1.7 times as much each), lr 2e-4 after 300 warm-up steps, Adam β2 0.98, and from step 1000 order learning: 4
+   * cost 1.7 times as much each), lr 2e-4 after 300 warm-up steps, Adam β2 0.98, and from step 500 order learning: 16
    * reversed negatives a batch, the position tables at 100 times the rate. Measured: with a 10-step warm-up, 3e-4
    * collapses the tiny model's embeddings (all clips, all narrations, one vector each); 1e-4 learns but sits on its
    * loss plateau about twice as long as 2e-4; with PyTorch's β2 0.999, 2e-4 spiked near its peak (EgoNCE 5.5 to 10.2
    * in 13 steps) and lost what it had learned, which a faster-forgetting second moment prevents. Order learning from
-   * step 0 (with the tables at 20 times the rate) kept the loss on its plateau for 550 steps and more; from step 1000
-   * it raised validation by 3 to 13 points over steps 1250 to 1750, but the trained model uses the order of frames
-   * when run at 4 frames and not at 8 (README, Training).
+   * step 0 (with the tables at 20 times the rate) kept the loss on its plateau for 550 steps and more. On gen-data's
+   * world as drawn now, from step 1000 with 4 or 8 reversed negatives the model learned no order; from step 500 with 4
+   * it learned it for pick up and put down only, and with 16 for more verbs (README, Training).
    */
   public static TrainingConfig fromScratch() {
     return new Builder().learningRate(2e-4).adamBeta2(0.98).steps(2200).warmupSteps(300)
         .stages(List.of(new CurriculumStage(0, 4, 0.7f), new CurriculumStage(1950, 8, 0.6f)))
-        .reversedNegatives(4).positionRateScale(100).orderFromStep(1000).build();
+        .reversedNegatives(16).positionRateScale(100).orderFromStep(500).build();
   }
 
   /** Fine-tuning an existing model folder: SViTT's lr 3e-5, the model's own frames and keep rate. */
