@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
     description = {
         "Train SViTT-Ego with EgoNCE on EgoClip-style data (e.g. gen-data's egoclip_train.csv and videos/).",
         "From scratch: 4 frames at q_v 0.7, then 8 frames at q_v 0.6 (the paper's curriculum), learning the order of "
-            + "frames from step 500. With --init: fine-tune.",
+            + "frames from step 636. With --init: fine-tune.",
         "Checkpoints (model folders) go to OUT/checkpoint-NNNNNNNN; an interrupted run resumes from the newest."
     })
 final class TrainCommand implements Callable<Integer> {
@@ -77,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--init", paramLabel = "DIR", description = "Fine-tune this model folder instead.")
   Path init;
 
-  @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: the preset run's, 2200).")
+  @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: the preset run's, 2800).")
   Integer steps;
 
   @Option(names = "--batch-size", paramLabel = "B", description = "Clips a step (default: the preset run's).")
@@ -103,8 +103,13 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--order-from-step", paramLabel = "N",
       description = "The step from which --reversed-negatives and --position-lr-scale apply (default: the preset "
-          + "run's, 500 from scratch, 0 fine-tuning).")
+          + "run's, 636 from scratch, 0 fine-tuning).")
   Integer orderFromStep;
+
+  @Option(names = "--dense-every", paramLabel = "K",
+      description = "Every K-th step runs the same weights dense (full attention, no token pruning), so that the "
+          + "model answers as well dense as sparse; 1 trains a dense model (default: 0, never).")
+  Integer denseEvery;
 
   @Option(names = "--scene-negatives", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "EgoVLP's scene-aware negatives: each anchor brings a clip of its video close in time into the "
@@ -309,6 +314,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (orderFromStep != null) {
       b.orderFromStep(orderFromStep);
+    }
+    if (denseEvery != null) {
+      b.denseEvery(denseEvery);
     }
     if (temperature != null) {
       b.temperature(temperature);

@@ -296,6 +296,21 @@ public final class SvittEgo implements AutoCloseable {
   }
 
   /**
+   * This model's weights run dense ({@link SvittConfig#dense()}): the view shares every parameter array, so a
+   * training step through it trains this model. Closing the view leaves the weights open; close it before this model,
+   * and rebuild it after {@link #withClipShape} (the new model has new arrays).
+   */
+  public SvittEgo denseView() {
+    SvittEgo view = new SvittEgo(config.dense(), tokenizer.vocabulary(), manager.getDevice(), modelId);
+    Map<String, NDArray> shared = new LinkedHashMap<>();
+    for (Param p : stateDict.params()) {
+      shared.put(p.name(), p.array());
+    }
+    view.stateDict.load(shared, false);
+    return view;
+  }
+
+  /**
    * Arrays alive in the model's manager and its sub-managers. Constant across calls unless something leaks: a hook
    * for leak tests (training without an NDScope per step leaks every intermediate, see STACK.md).
    */

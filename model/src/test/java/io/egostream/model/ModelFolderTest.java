@@ -247,6 +247,36 @@ class ModelFolderTest {
     assertTrue(bad.getMessage().contains("keep_rate"), bad.getMessage());
   }
 
+  /** Dense training steps run through the view: it must be the same weights, live, and leave them open. */
+  @Test
+  void aDenseViewRunsTheSameWeightsDense() throws IOException {
+    List<Clip> clip = List.of(TestModels.randomClip(2, 64, 64, 3));
+    try (SvittEgo model = SvittEgo.initialize(TestModels.micro(), 7, Device.cpu())) {
+      model.save(dir);
+      float[] sparse = model.embedClips(clip).get(0).vector();
+      float[] viewed;
+      try (SvittEgo dense = SvittEgo.load(dir, Device.cpu(), SvittConfig::dense);
+          SvittEgo view = model.denseView()) {
+        assertEquals(TestModels.micro().dense(), view.config());
+        viewed = view.embedClips(clip).get(0).vector();
+        assertArrayEquals(dense.embedClips(clip).get(0).vector(), viewed, 1e-5f);
+        flipVisionProjection(model);
+        float[] flipped = view.embedClips(clip).get(0).vector();
+        for (int i = 0; i < viewed.length; i++) {
+          assertEquals(-viewed[i], flipped[i], 1e-5f, "the view must see the model's weights as they change");
+        }
+      }
+      flipVisionProjection(model);
+      assertArrayEquals(sparse, model.embedClips(clip).get(0).vector(), 1e-5f, "closing the view closed weights");
+    }
+  }
+
+  /** Negates the projection to the joint space, in place: every clip embedding changes sign. */
+  private static void flipVisionProjection(SvittEgo model) {
+    TestModels.param(model, "vision_proj.weight").array().muli(-1);
+    TestModels.param(model, "vision_proj.bias").array().muli(-1);
+  }
+
   @Test
   void aShortConfigTakesTheRestFromItsPreset() throws IOException {
     Files.writeString(dir.resolve(ModelFolder.CONFIG), "{\"name\": \"base\", \"trained\": true, \"frames\": 8}");

@@ -30,7 +30,8 @@ final class Checkpoint {
    * with: a checkpoint that lacks one resumes as the run it was.
    */
   private static final Map<String, Object> ADDED_SETTINGS =
-      Map.of("adamBeta2", 0.999, "positionRateScale", 1.0, "reversedNegatives", 0, "orderFromStep", 0);
+      Map.of("adamBeta2", 0.999, "positionRateScale", 1.0, "reversedNegatives", 0, "orderFromStep", 0,
+          "denseEvery", 0);
 
   /** What {@code trainer-state.json} holds. */
   record State(int step, long optimizerUpdates, TrainingConfig training) {}

@@ -36,6 +36,8 @@ public final class Trainer implements AutoCloseable {
   private final DataOrder order;
   private final LearningRateSchedule schedule;
   private SvittEgo model;
+  /** {@code model}'s weights run dense, for {@link TrainingConfig#runsDenseAt} steps; built at the first one. */
+  private SvittEgo dense;
   private AdamW optimizer;
   private int step;
   /**
@@ -145,6 +147,7 @@ public final class Trainer implements AutoCloseable {
 
   @Override
   public void close() {
+    closeDenseView();
     optimizer.close();
     model.close();
   }
@@ -160,7 +163,11 @@ public final class Trainer implements AutoCloseable {
       batch.add(data.sample(i, model.config().frames()));
     }
     boolean order = config.learnsOrderAt(index);
-    float loss = forwardBackward(model, batch, order ? config.reversedNegatives() : 0, (float) config.temperature());
+    if (config.runsDenseAt(index) && dense == null) {
+      dense = model.denseView();
+    }
+    SvittEgo runAs = config.runsDenseAt(index) ? dense : model;
+    float loss = forwardBackward(runAs, batch, order ? config.reversedNegatives() : 0, (float) config.temperature());
     double gradientNorm = optimizer.clipGradientNorm(MAX_GRADIENT_NORM);
     if (!Float.isFinite(loss) || !Double.isFinite(gradientNorm)) {
       // One overflowing batch is skipped, as mixed-precision trainers do; a run of them means divergence.
@@ -179,10 +186,18 @@ public final class Trainer implements AutoCloseable {
 
   private void switchStage(CurriculumStage stage) {
     SvittEgo next = model.withClipShape(stage.frames(), stage.keepRate());
+    closeDenseView();
     optimizer.close();
     model.close();
     model = next;
     optimizer = newOptimizer(model, config);
+  }
+
+  private void closeDenseView() {
+    if (dense != null) {
+      dense.close();
+      dense = null;
+    }
   }
 
   /**

@@ -24,6 +24,9 @@ import java.util.List;
  * @param orderFromStep the step (0-based) from which {@code reversedNegatives} and {@code positionRateScale} apply:
  *     a model that has not yet learned what is in a clip has nothing to put in order, and from random weights the
  *     two kept EgoNCE on its plateau (0, the default, is the whole run)
+ * @param denseEvery every this many steps, one (the last of each group) runs the same weights dense: full attention
+ *     and no token pruning, so that the model answers as well dense as sparse (1 trains a dense model; 0, the
+ *     default, never)
  * @param weightDecay AdamW's decoupled decay, on {@link AdamW#decays decayed} parameters only
  * @param warmupSteps steps of linear warm-up
  * @param stages the curriculum, by ascending {@code fromStep}, the first from step 0; empty keeps the model's own
@@ -42,6 +45,7 @@ public record TrainingConfig(
     double adamBeta2,
     double positionRateScale,
     int orderFromStep,
+    int denseEvery,
     double weightDecay,
     int warmupSteps,
     List<CurriculumStage> stages,
@@ -63,6 +67,7 @@ public record TrainingConfig(
     check(adamBeta2 > 0 && adamBeta2 < 1, "adamBeta2", adamBeta2, "must be in (0, 1)");
     check(positionRateScale > 0, "positionRateScale", positionRateScale, "must be positive");
     check(orderFromStep >= 0, "orderFromStep", orderFromStep, "must be at least 0");
+    check(denseEvery >= 0, "denseEvery", denseEvery, "must be at least 0 (0 never runs dense)");
     check(weightDecay >= 0 && weightDecay < 1, "weightDecay", weightDecay, "must be in [0, 1)");
     check(warmupSteps >= 0 && warmupSteps < steps, "warmupSteps", warmupSteps, "must be in [0, steps)");
     check(checkpointEvery >= 1, "checkpointEvery", checkpointEvery, "must be at least 1");
@@ -75,21 +80,23 @@ public record TrainingConfig(
   }
 
   /**
-   * A tiny model from random weights, sized to train in about 90 minutes on two CPU cores (about 65 measured): the
-   * temporal sparse expansion curriculum (4 frames at q_v 0.7, then 8 frames at q_v 0.6 for the last 250 steps, which
-   * cost 1.7 times as much each), lr 2e-4 after 300 warm-up steps, Adam β2 0.98, and from step 500 order learning: 16
-   * reversed negatives a batch, the position tables at 100 times the rate. Measured: with a 10-step warm-up, 3e-4
-   * collapses the tiny model's embeddings (all clips, all narrations, one vector each); 1e-4 learns but sits on its
-   * loss plateau about twice as long as 2e-4; with PyTorch's β2 0.999, 2e-4 spiked near its peak (EgoNCE 5.5 to 10.2
-   * in 13 steps) and lost what it had learned, which a faster-forgetting second moment prevents. Order learning from
-   * step 0 (with the tables at 20 times the rate) kept the loss on its plateau for 550 steps and more. On gen-data's
-   * world as drawn now, from step 1000 with 4 or 8 reversed negatives the model learned no order; from step 500 with 4
-   * it learned it for pick up and put down only, and with 16 for more verbs (README, Training).
+   * A tiny model from random weights, sized to train in about 90 minutes on two CPU cores (about 85 measured): the
+   * temporal sparse expansion curriculum (4 frames at q_v 0.7, then 8 frames at q_v 0.6 for the last 318 steps, which
+   * cost 1.7 times as much each), lr 2e-4 after 381 warm-up steps, Adam β2 0.98, and from step 636 order learning: 16
+   * reversed negatives a batch, the position tables at 100 times the rate. These are the 2 200-step run (warm-up
+   * 300, 8 frames from step 1 950, order from step 500) scaled to 2 800 steps, which scored 1.2 points higher
+   * inter-video and 9 intra-video (README, Training). Measured: with a 10-step warm-up, 3e-4 collapses the tiny
+   * model's embeddings (all clips, all narrations, one vector each); 1e-4 learns but sits on its loss plateau about
+   * twice as long as 2e-4; with PyTorch's β2 0.999, 2e-4 spiked near its peak (EgoNCE 5.5 to 10.2 in 13 steps) and
+   * lost what it had learned, which a faster-forgetting second moment prevents. Order learning from step 0 (with the
+   * tables at 20 times the rate) kept the loss on its plateau for 550 steps and more. On gen-data's world as drawn
+   * now, from step 1000 with 4 or 8 reversed negatives the model learned no order; from step 500 with 4 it learned it
+   * for pick up and put down only, and with 16 for more verbs.
    */
   public static TrainingConfig fromScratch() {
-    return new Builder().learningRate(2e-4).adamBeta2(0.98).steps(2200).warmupSteps(300)
-        .stages(List.of(new CurriculumStage(0, 4, 0.7f), new CurriculumStage(1950, 8, 0.6f)))
-        .reversedNegatives(16).positionRateScale(100).orderFromStep(500).build();
+    return new Builder().learningRate(2e-4).adamBeta2(0.98).steps(2800).warmupSteps(381)
+        .stages(List.of(new CurriculumStage(0, 4, 0.7f), new CurriculumStage(2482, 8, 0.6f)))
+        .reversedNegatives(16).positionRateScale(100).orderFromStep(636).build();
   }
 
   /** Fine-tuning an existing model folder: SViTT's lr 3e-5, the model's own frames and keep rate. */
@@ -100,6 +107,11 @@ public record TrainingConfig(
   /** Whether step {@code step} (0-based) learns order: reversed negatives and the position tables' own rate. */
   public boolean learnsOrderAt(int step) {
     return step >= orderFromStep;
+  }
+
+  /** Whether step {@code step} (0-based) runs the weights dense. */
+  public boolean runsDenseAt(int step) {
+    return denseEvery > 0 && (step + 1) % denseEvery == 0;
   }
 
   public LearningRateSchedule schedule() {
@@ -134,6 +146,7 @@ public record TrainingConfig(
     private double adamBeta2 = 0.999;
     private double positionRateScale = 1;
     private int orderFromStep = 0;
+    private int denseEvery = 0;
     private double weightDecay = 0.02;
     private int warmupSteps = 0;
     private List<CurriculumStage> stages = new ArrayList<>();
@@ -153,6 +166,7 @@ public record TrainingConfig(
       adamBeta2 = c.adamBeta2;
       positionRateScale = c.positionRateScale;
       orderFromStep = c.orderFromStep;
+      denseEvery = c.denseEvery;
       weightDecay = c.weightDecay;
       warmupSteps = c.warmupSteps;
       stages = c.stages;
@@ -170,6 +184,7 @@ public record TrainingConfig(
     public Builder adamBeta2(double v) { adamBeta2 = v; return this; }
     public Builder positionRateScale(double v) { positionRateScale = v; return this; }
     public Builder orderFromStep(int v) { orderFromStep = v; return this; }
+    public Builder denseEvery(int v) { denseEvery = v; return this; }
     public Builder weightDecay(double v) { weightDecay = v; return this; }
     public Builder warmupSteps(int v) { warmupSteps = v; return this; }
     public Builder stages(List<CurriculumStage> v) { stages = v; return this; }
@@ -178,8 +193,8 @@ public record TrainingConfig(
 
     public TrainingConfig build() {
       return new TrainingConfig(batchSize, sceneNegatives, reversedNegatives, temperature, steps, learningRate,
-          minLearningRate, adamBeta2, positionRateScale, orderFromStep, weightDecay, warmupSteps, stages, seed,
-          checkpointEvery);
+          minLearningRate, adamBeta2, positionRateScale, orderFromStep, denseEvery, weightDecay, warmupSteps, stages,
+          seed, checkpointEvery);
     }
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDScope;
 import io.egostream.model.Param;
+import io.egostream.model.SvittConfig;
 import io.egostream.model.SvittEgo;
 import io.egostream.model.TestModels;
 import java.nio.file.Path;
@@ -160,6 +161,35 @@ class TrainerTest {
     assertTrue(tableMoves.get(0) <= 1e-3 * 1.01, "step 1 moves the tables by lr at most: " + tableMoves);
     assertTrue(lateLosses.get(1) > plainLosses.get(1) + 1e-3, "step 2 adds reversed negatives: " + lateLosses);
     assertTrue(tableMoves.get(1) > 5e-3, "step 2 moves the tables at 30 times the rate: " + tableMoves);
+  }
+
+  /**
+   * Dense steps run the same weights dense: with {@code denseEvery} 1 the run is step for step the run of a model
+   * built dense; with 2, step 1 is the sparse run's and step 2 is not.
+   */
+  @Test
+  void denseStepsRunTheSameWeightsDense(@TempDir Path out) throws Exception {
+    TrainingConfig sparse = new TrainingConfig.Builder().batchSize(8).steps(2).learningRate(1e-3)
+        .minLearningRate(1e-3).checkpointEvery(1000).seed(1).build();
+    List<Float> sparseLosses = losses(TestModels.micro(), sparse, out.resolve("sparse"));
+    List<Float> denseModel = losses(TestModels.micro().dense(), sparse, out.resolve("dense-model"));
+    List<Float> allDense = losses(TestModels.micro(), sparse.toBuilder().denseEvery(1).build(), out.resolve("all"));
+    List<Float> alternate = losses(TestModels.micro(), sparse.toBuilder().denseEvery(2).build(), out.resolve("alt"));
+    System.out.printf("losses sparse %s, dense model %s, dense every step %s, every 2nd %s%n", sparseLosses,
+        denseModel, allDense, alternate);
+    assertTrue(Math.abs(sparseLosses.get(0) - denseModel.get(0)) > 1e-4, "dense must differ: " + denseModel);
+    assertEquals(denseModel.get(0), allDense.get(0), 1e-5);
+    assertEquals(denseModel.get(1), allDense.get(1), 1e-5);
+    assertEquals(sparseLosses.get(0), alternate.get(0), 1e-5);
+    assertTrue(Math.abs(sparseLosses.get(1) - alternate.get(1)) > 1e-4, "step 2 runs dense: " + alternate);
+  }
+
+  private static List<Float> losses(SvittConfig model, TrainingConfig config, Path out) throws Exception {
+    List<Float> losses = new ArrayList<>();
+    try (Trainer trainer = Trainer.start(SvittEgo.initialize(model, 1, Device.cpu()), config, DATA, out)) {
+      trainer.run(r -> losses.add(r.loss()));
+    }
+    return losses;
   }
 
   /** Trains the micro model 150 steps, then: mean over the samples of cos(text, clip) − cos(text, clip reversed). */
