@@ -111,6 +111,10 @@ final class TrainCommand implements Callable<Integer> {
           + "model answers as well dense as sparse; 1 trains a dense model (default: 0, never).")
   Integer denseEvery;
 
+  @Option(names = "--dense-from-step", paramLabel = "N",
+      description = "The step from which --dense-every applies (default: the preset run's, 0).")
+  Integer denseFromStep;
+
   @Option(names = "--scene-negatives", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "EgoVLP's scene-aware negatives: each anchor brings a clip of its video close in time into the "
           + "batch (on by default; --no-scene-negatives draws every sample at random).")
@@ -283,7 +287,7 @@ final class TrainCommand implements Callable<Integer> {
 
   /**
    * The preset run, changed by the options. A different --steps scales the warm-up, the curriculum's stage switches
-   * and the start of order learning with it, so a shorter run keeps the same shape.
+   * and the starts of order learning and dense steps with it, so a shorter run keeps the same shape.
    */
   private TrainingConfig config() {
     TrainingConfig preset = init != null ? TrainingConfig.fineTune() : TrainingConfig.fromScratch();
@@ -295,7 +299,8 @@ final class TrainCommand implements Callable<Integer> {
       for (CurriculumStage stage : preset.stages()) {
         stages.add(new CurriculumStage((int) Math.round(stage.fromStep() * scale), stage.frames(), stage.keepRate()));
       }
-      b.stages(stages).orderFromStep((int) Math.round(preset.orderFromStep() * scale));
+      b.stages(stages).orderFromStep((int) Math.round(preset.orderFromStep() * scale))
+          .denseFromStep((int) Math.round(preset.denseFromStep() * scale));
     }
     if (batchSize != null) {
       b.batchSize(batchSize);
@@ -317,6 +322,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (denseEvery != null) {
       b.denseEvery(denseEvery);
+    }
+    if (denseFromStep != null) {
+      b.denseFromStep(denseFromStep);
     }
     if (temperature != null) {
       b.temperature(temperature);

@@ -71,7 +71,7 @@ class GenDataAndEvalMcqCommandTest {
     String[] args = {"train", "--data", data.toString(), "--out", out.toString(), "--init", model.toString(),
         "--steps", "2", "--batch-size", "4", "--learning-rate", "5e-4", "--adam-beta2", "0.95",
         "--position-lr-scale", "5", "--reversed-negatives", "2", "--order-from-step", "1", "--dense-every", "2",
-        "--checkpoint-every", "1", "--validate-every", "1", "--val-questions", "3"};
+        "--dense-from-step", "1", "--checkpoint-every", "1", "--validate-every", "1", "--val-questions", "3"};
     assertEquals(0, run.run(args), run.err());
     assertTrue(run.err().contains("step 2/2"), run.err());
     JsonNode recorded = JSON.readTree(out.resolve("checkpoint-00000002/trainer-state.json").toFile()).get("training");
@@ -81,6 +81,7 @@ class GenDataAndEvalMcqCommandTest {
     assertEquals(2, recorded.get("reversedNegatives").asInt());
     assertEquals(1, recorded.get("orderFromStep").asInt());
     assertEquals(2, recorded.get("denseEvery").asInt());
+    assertEquals(1, recorded.get("denseFromStep").asInt());
     assertTrue(run.err().contains("validation at step 2: "), run.err());
     List<String> validations = Files.readAllLines(out.resolve("validation.jsonl"));
     assertEquals(2, validations.size(), validations.toString());

@@ -31,7 +31,7 @@ final class Checkpoint {
    */
   private static final Map<String, Object> ADDED_SETTINGS =
       Map.of("adamBeta2", 0.999, "positionRateScale", 1.0, "reversedNegatives", 0, "orderFromStep", 0,
-          "denseEvery", 0);
+          "denseEvery", 0, "denseFromStep", 0);
 
   /** What {@code trainer-state.json} holds. */
   record State(int step, long optimizerUpdates, TrainingConfig training) {}

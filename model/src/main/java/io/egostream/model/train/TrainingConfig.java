@@ -24,9 +24,10 @@ import java.util.List;
  * @param orderFromStep the step (0-based) from which {@code reversedNegatives} and {@code positionRateScale} apply:
  *     a model that has not yet learned what is in a clip has nothing to put in order, and from random weights the
  *     two kept EgoNCE on its plateau (0, the default, is the whole run)
- * @param denseEvery every this many steps, one (the last of each group) runs the same weights dense: full attention
- *     and no token pruning, so that the model answers as well dense as sparse (1 trains a dense model; 0, the
- *     default, never)
+ * @param denseEvery from {@code denseFromStep} on, every this many steps, one (the last of each group) runs the same
+ *     weights dense: full attention and no token pruning, so that the model answers as well dense as sparse (1 trains
+ *     a dense model; 0, the default, never)
+ * @param denseFromStep the step (0-based) from which {@code denseEvery} applies (0, the default, is the whole run)
  * @param weightDecay AdamW's decoupled decay, on {@link AdamW#decays decayed} parameters only
  * @param warmupSteps steps of linear warm-up
  * @param stages the curriculum, by ascending {@code fromStep}, the first from step 0; empty keeps the model's own
@@ -46,6 +47,7 @@ public record TrainingConfig(
     double positionRateScale,
     int orderFromStep,
     int denseEvery,
+    int denseFromStep,
     double weightDecay,
     int warmupSteps,
     List<CurriculumStage> stages,
@@ -68,6 +70,7 @@ public record TrainingConfig(
     check(positionRateScale > 0, "positionRateScale", positionRateScale, "must be positive");
     check(orderFromStep >= 0, "orderFromStep", orderFromStep, "must be at least 0");
     check(denseEvery >= 0, "denseEvery", denseEvery, "must be at least 0 (0 never runs dense)");
+    check(denseFromStep >= 0, "denseFromStep", denseFromStep, "must be at least 0");
     check(weightDecay >= 0 && weightDecay < 1, "weightDecay", weightDecay, "must be in [0, 1)");
     check(warmupSteps >= 0 && warmupSteps < steps, "warmupSteps", warmupSteps, "must be in [0, steps)");
     check(checkpointEvery >= 1, "checkpointEvery", checkpointEvery, "must be at least 1");
@@ -111,7 +114,7 @@ public record TrainingConfig(
 
   /** Whether step {@code step} (0-based) runs the weights dense. */
   public boolean runsDenseAt(int step) {
-    return denseEvery > 0 && (step + 1) % denseEvery == 0;
+    return denseEvery > 0 && step >= denseFromStep && (step - denseFromStep + 1) % denseEvery == 0;
   }
 
   public LearningRateSchedule schedule() {
@@ -147,6 +150,7 @@ public record TrainingConfig(
     private double positionRateScale = 1;
     private int orderFromStep = 0;
     private int denseEvery = 0;
+    private int denseFromStep = 0;
     private double weightDecay = 0.02;
     private int warmupSteps = 0;
     private List<CurriculumStage> stages = new ArrayList<>();
@@ -167,6 +171,7 @@ public record TrainingConfig(
       positionRateScale = c.positionRateScale;
       orderFromStep = c.orderFromStep;
       denseEvery = c.denseEvery;
+      denseFromStep = c.denseFromStep;
       weightDecay = c.weightDecay;
       warmupSteps = c.warmupSteps;
       stages = c.stages;
@@ -185,6 +190,7 @@ public record TrainingConfig(
     public Builder positionRateScale(double v) { positionRateScale = v; return this; }
     public Builder orderFromStep(int v) { orderFromStep = v; return this; }
     public Builder denseEvery(int v) { denseEvery = v; return this; }
+    public Builder denseFromStep(int v) { denseFromStep = v; return this; }
     public Builder weightDecay(double v) { weightDecay = v; return this; }
     public Builder warmupSteps(int v) { warmupSteps = v; return this; }
     public Builder stages(List<CurriculumStage> v) { stages = v; return this; }
@@ -193,8 +199,8 @@ public record TrainingConfig(
 
     public TrainingConfig build() {
       return new TrainingConfig(batchSize, sceneNegatives, reversedNegatives, temperature, steps, learningRate,
-          minLearningRate, adamBeta2, positionRateScale, orderFromStep, denseEvery, weightDecay, warmupSteps, stages,
-          seed, checkpointEvery);
+          minLearningRate, adamBeta2, positionRateScale, orderFromStep, denseEvery, denseFromStep, weightDecay,
+          warmupSteps, stages, seed, checkpointEvery);
     }
   }
 }

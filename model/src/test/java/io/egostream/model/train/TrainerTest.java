@@ -165,7 +165,7 @@ class TrainerTest {
 
   /**
    * Dense steps run the same weights dense: with {@code denseEvery} 1 the run is step for step the run of a model
-   * built dense; with 2, step 1 is the sparse run's and step 2 is not.
+   * built dense; with 2, or with 1 from step 1 on, step 1 is the sparse run's and step 2 is not.
    */
   @Test
   void denseStepsRunTheSameWeightsDense(@TempDir Path out) throws Exception {
@@ -182,6 +182,11 @@ class TrainerTest {
     assertEquals(denseModel.get(1), allDense.get(1), 1e-5);
     assertEquals(sparseLosses.get(0), alternate.get(0), 1e-5);
     assertTrue(Math.abs(sparseLosses.get(1) - alternate.get(1)) > 1e-4, "step 2 runs dense: " + alternate);
+    TrainingConfig late = sparse.toBuilder().denseEvery(1).denseFromStep(1).build();
+    assertTrue(!late.runsDenseAt(0) && late.runsDenseAt(1));
+    List<Float> lateDense = losses(TestModels.micro(), late, out.resolve("late"));
+    assertEquals(sparseLosses.get(0), lateDense.get(0), 1e-5);
+    assertTrue(Math.abs(sparseLosses.get(1) - lateDense.get(1)) > 1e-4, "step 2 runs dense: " + lateDense);
   }
 
   private static List<Float> losses(SvittConfig model, TrainingConfig config, Path out) throws Exception {
