@@ -108,11 +108,13 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--dense-every", paramLabel = "K",
       description = "Every K-th step runs the same weights dense (full attention, no token pruning), so that the "
-          + "model answers as well dense as sparse; 1 trains a dense model (default: 0, never).")
+          + "model answers as well dense as sparse; 1 trains a dense model (default: the preset run's, 2 from scratch, 0 "
+          + "fine-tuning: never).")
   Integer denseEvery;
 
   @Option(names = "--dense-from-step", paramLabel = "N",
-      description = "The step from which --dense-every applies (default: the preset run's, 0).")
+      description = "The step from which --dense-every applies (default: the preset run's, 2000 from scratch, 0 "
+          + "fine-tuning).")
   Integer denseFromStep;
 
   @Option(names = "--scene-negatives", negatable = true, defaultValue = "true", fallbackValue = "true",
