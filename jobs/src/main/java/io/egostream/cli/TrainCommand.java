@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
     description = {
         "Train SViTT-Ego with EgoNCE on EgoClip-style data (e.g. gen-data's egoclip_train.csv and videos/).",
         "From scratch: 4 frames at q_v 0.7, then 8 frames at q_v 0.6 (the paper's curriculum), learning the order of "
-            + "frames from step 636. With --init: fine-tune.",
+            + "frames from step 636 and running every other step dense from step 2000. With --init: fine-tune.",
         "Checkpoints (model folders) go to OUT/checkpoint-NNNNNNNN; an interrupted run resumes from the newest."
     })
 final class TrainCommand implements Callable<Integer> {
@@ -108,8 +108,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--dense-every", paramLabel = "K",
       description = "Every K-th step runs the same weights dense (full attention, no token pruning), so that the "
-          + "model answers as well dense as sparse; 1 trains a dense model (default: the preset run's, 2 from scratch, 0 "
-          + "fine-tuning: never).")
+          + "model answers as well dense as sparse; 1 trains a dense model (default: the preset run's, 2 from "
+          + "scratch, 0 fine-tuning: never).")
   Integer denseEvery;
 
   @Option(names = "--dense-from-step", paramLabel = "N",
