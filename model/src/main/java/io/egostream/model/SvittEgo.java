@@ -306,8 +306,13 @@ public final class SvittEgo implements AutoCloseable {
     for (Param p : stateDict.params()) {
       shared.put(p.name(), p.array());
     }
-    view.stateDict.load(shared, false);
-    return view;
+    try {
+      view.stateDict.load(shared, false);
+      return view;
+    } catch (RuntimeException e) {
+      view.close();
+      throw e;
+    }
   }
 
   /**

@@ -163,10 +163,13 @@ public final class Trainer implements AutoCloseable {
       batch.add(data.sample(i, model.config().frames()));
     }
     boolean order = config.learnsOrderAt(index);
-    if (config.runsDenseAt(index) && dense == null) {
-      dense = model.denseView();
+    SvittEgo runAs = model;
+    if (config.runsDenseAt(index)) {
+      if (dense == null) {
+        dense = model.denseView();
+      }
+      runAs = dense;
     }
-    SvittEgo runAs = config.runsDenseAt(index) ? dense : model;
     float loss = forwardBackward(runAs, batch, order ? config.reversedNegatives() : 0, (float) config.temperature());
     double gradientNorm = optimizer.clipGradientNorm(MAX_GRADIENT_NORM);
     if (!Float.isFinite(loss) || !Double.isFinite(gradientNorm)) {
