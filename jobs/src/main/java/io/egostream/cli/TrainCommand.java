@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
     description = {
         "Train SViTT-Ego with EgoNCE on EgoClip-style data (e.g. gen-data's egoclip_train.csv and videos/).",
         "From scratch: 4 frames at q_v 0.7, then 8 frames at q_v 0.6 (the paper's curriculum), learning the order of "
-            + "frames from step 636 and running every other step dense from step 2000. With --init: fine-tune.",
+            + "frames from step 636 and running every other step dense from step 2150. With --init: fine-tune.",
         "Checkpoints (model folders) go to OUT/checkpoint-NNNNNNNN; an interrupted run resumes from the newest."
     })
 final class TrainCommand implements Callable<Integer> {
@@ -77,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--init", paramLabel = "DIR", description = "Fine-tune this model folder instead.")
   Path init;
 
-  @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: the preset run's, 2800).")
+  @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: the preset run's, 2950).")
   Integer steps;
 
   @Option(names = "--batch-size", paramLabel = "B", description = "Clips a step (default: the preset run's).")
@@ -113,7 +113,7 @@ final class TrainCommand implements Callable<Integer> {
   Integer denseEvery;
 
   @Option(names = "--dense-from-step", paramLabel = "N",
-      description = "The step from which --dense-every applies (default: the preset run's, 2000 from scratch, 0 "
+      description = "The step from which --dense-every applies (default: the preset run's, 2150 from scratch, 0 "
           + "fine-tuning).")
   Integer denseFromStep;
 

@@ -83,24 +83,24 @@ public record TrainingConfig(
   }
 
   /**
-   * A tiny model from random weights, sized to train in about 90 minutes on two CPU cores (about 90 measured): the
-   * temporal sparse expansion curriculum (4 frames at q_v 0.7, then 8 frames at q_v 0.6 for the last 318 steps, which
-   * cost 1.7 times as much each), lr 2e-4 after 381 warm-up steps, Adam β2 0.98, and from step 636 order learning: 16
-   * reversed negatives a batch, the position tables at 100 times the rate; from step 2000 every other step runs dense,
-   * so that the model answers within 2 points dense as sparse. The rest is the 2 200-step run (warm-up 300, 8 frames
-   * from step 1 950, order from step 500) scaled to 2 800 steps, which scored 1.2 points higher inter-video and 9
-   * intra-video (README, Training). Measured: with a 10-step warm-up, 3e-4 collapses the tiny
-   * model's embeddings (all clips, all narrations, one vector each); 1e-4 learns but sits on its loss plateau about
-   * twice as long as 2e-4; with PyTorch's β2 0.999, 2e-4 spiked near its peak (EgoNCE 5.5 to 10.2 in 13 steps) and
-   * lost what it had learned, which a faster-forgetting second moment prevents. Order learning from step 0 (with the
-   * tables at 20 times the rate) kept the loss on its plateau for 550 steps and more. On gen-data's world as drawn
-   * now, from step 1000 with 4 or 8 reversed negatives the model learned no order; from step 500 with 4 it learned it
-   * for pick up and put down only, and with 16 for more verbs.
+   * A tiny model from random weights, sized to train in about 90 minutes on two CPU cores (81 measured): the temporal
+   * sparse expansion curriculum (4 frames at q_v 0.7, then 8 frames at q_v 0.6 for the last 120 steps, which cost twice
+   * as much each), lr 2e-4 after 381 warm-up steps, Adam β2 0.98, and from step 636 order learning: 16 reversed
+   * negatives a batch, the position tables at 100 times the rate; from step 2150 every other step runs dense, so that
+   * the model answers within 2 points dense as sparse. The shipped model runs at 4 frames, so the 8-frame stage is kept
+   * short and its time spent on 4-frame steps: against 2 800 steps with 318 at 8 frames (dense from step 2000), 1.6
+   * points more inter-video and 2.6 intra-video on the validation split, one run each (README, Training). With a
+   * 10-step warm-up, 3e-4 collapses the tiny model's embeddings (all clips, all narrations, one vector each); 1e-4
+   * learns but sits on its loss plateau about twice as long as 2e-4; with PyTorch's β2 0.999, 2e-4 spiked near its peak
+   * (EgoNCE 5.5 to 10.2 in 13 steps) and lost what it had learned, which a faster-forgetting second moment prevents.
+   * Order learning from step 0 (with the tables at 20 times the rate) kept the loss on its plateau for 550 steps and
+   * more. On gen-data's world as drawn now, from step 1000 with 4 or 8 reversed negatives the model learned no order;
+   * from step 500 with 4 it learned it for pick up and put down only, and with 16 for more verbs.
    */
   public static TrainingConfig fromScratch() {
-    return new Builder().learningRate(2e-4).adamBeta2(0.98).steps(2800).warmupSteps(381)
-        .stages(List.of(new CurriculumStage(0, 4, 0.7f), new CurriculumStage(2482, 8, 0.6f)))
-        .reversedNegatives(16).positionRateScale(100).orderFromStep(636).denseEvery(2).denseFromStep(2000).build();
+    return new Builder().learningRate(2e-4).adamBeta2(0.98).steps(2950).warmupSteps(381)
+        .stages(List.of(new CurriculumStage(0, 4, 0.7f), new CurriculumStage(2830, 8, 0.6f)))
+        .reversedNegatives(16).positionRateScale(100).orderFromStep(636).denseEvery(2).denseFromStep(2150).build();
   }
 
   /** Fine-tuning an existing model folder: SViTT's lr 3e-5, the model's own frames and keep rate. */
