@@ -69,7 +69,8 @@ public final class KafkaConnectors {
 
   /** Answers to {@link EgoStreamOptions#ANSWERS_TOPIC}, exactly once. */
   public static KafkaSink<AnswerRecord> answers(ReadableConfig conf) {
-    return exactlyOnce(conf, "answers", new AnswerSerializer(conf.get(ANSWERS_TOPIC)));
+    return exactlyOnce(conf, "answers", new AnswerSerializer(conf.get(ANSWERS_TOPIC),
+        EgoStreamTopics.MAX_RECORD_BYTES));
   }
 
   /** Clip embeddings to {@link EgoStreamOptions#EMBEDDINGS_TOPIC}, exactly once. */
@@ -79,7 +80,8 @@ public final class KafkaConnectors {
 
   /** Dead letters to {@link EgoStreamOptions#DEAD_LETTER_TOPIC}, exactly once. */
   public static KafkaSink<DeadLetterRecord> deadLetters(ReadableConfig conf) {
-    return exactlyOnce(conf, "deadletter", new DeadLetterSerializer(conf.get(DEAD_LETTER_TOPIC)));
+    return exactlyOnce(conf, "deadletter", new DeadLetterSerializer(conf.get(DEAD_LETTER_TOPIC),
+        EgoStreamTopics.MAX_RECORD_BYTES));
   }
 
   private static <T> KafkaSink<T> exactlyOnce(ReadableConfig conf, String name,

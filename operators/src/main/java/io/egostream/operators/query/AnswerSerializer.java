@@ -1,5 +1,7 @@
 package io.egostream.operators.query;
 
+import com.google.protobuf.CodedOutputStream;
+import io.egostream.operators.kafka.OutputBounds;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.ClipHit;
 import io.egostream.proto.v1.Answer;
@@ -14,23 +16,37 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Writes answers to {@code ego.answers} as {@link Answer} protobufs, keyed by query id (UTF-8) as the contract says,
  * with the answer's wall-clock time as the record timestamp.
+ *
+ * <p>An answer repeats its query id twice (key and field), and the ERROR answer to a rejected query repeats an id of
+ * any length; so an answer that would exceed the sink's limit is cut: the id to {@link OutputBounds#MAX_CUT_KEY_BYTES}
+ * (key and field alike), then hits from the worst end until it fits, and flagged {@code truncated}. Reasons are cut to
+ * {@link OutputBounds#MAX_REASON_BYTES} always.
  */
 public final class AnswerSerializer implements KafkaRecordSerializationSchema<AnswerRecord> {
   private static final long serialVersionUID = 1L;
 
   private final String topic;
+  private final int budget;
 
-  public AnswerSerializer(String topic) {
+  /** @param maxRecordBytes the sink producer's {@code max.request.size}: no record written is larger */
+  public AnswerSerializer(String topic, int maxRecordBytes) {
     this.topic = Objects.requireNonNull(topic, "topic");
+    this.budget = OutputBounds.budget(maxRecordBytes);
   }
 
-  /** The wire form of {@code r}; null strings become empty ones (protobuf has no null). */
+  /**
+   * The wire form of {@code r}, reason cut to {@link OutputBounds#MAX_REASON_BYTES}; null strings become empty ones
+   * (protobuf has no null). May exceed the sink's limit: {@link #serialize} cuts it further when it does.
+   */
   public static Answer toProto(AnswerRecord r) {
+    String reason = orEmpty(r.reason);
+    String shortReason = OutputBounds.utf8Prefix(reason, OutputBounds.MAX_REASON_BYTES);
     Answer.Builder b = Answer.newBuilder()
         .setQueryId(orEmpty(r.queryId))
         .setKind(kind(r.kind))
         .setStatus(status(r.status))
-        .setReason(orEmpty(r.reason))
+        .setReason(shortReason)
+        .setTruncated(!shortReason.equals(reason))
         .setLatencyMs(r.latencyMs)
         .setAnswerTimeMs(r.answerTimeMs);
     if (r.mcqScores != null || r.mcqSources != null) {
@@ -62,8 +78,29 @@ public final class AnswerSerializer implements KafkaRecordSerializationSchema<An
 
   @Override
   public ProducerRecord<byte[], byte[]> serialize(AnswerRecord r, KafkaSinkContext context, Long timestamp) {
-    byte[] key = orEmpty(r.queryId).getBytes(StandardCharsets.UTF_8);
-    return new ProducerRecord<>(topic, null, r.answerTimeMs, key, toProto(r).toByteArray());
+    Answer answer = toProto(r);
+    byte[] key = answer.getQueryId().getBytes(StandardCharsets.UTF_8);
+    if (key.length + answer.getSerializedSize() > budget) {
+      answer = cut(answer, budget);
+      key = answer.getQueryId().getBytes(StandardCharsets.UTF_8);
+    }
+    return new ProducerRecord<>(topic, null, r.answerTimeMs, key, answer.toByteArray());
+  }
+
+  /** {@code answer} with its id cut, then as many of its best hits as fit in {@code budget} with the key. */
+  private static Answer cut(Answer answer, int budget) {
+    String id = OutputBounds.utf8Prefix(answer.getQueryId(), OutputBounds.MAX_CUT_KEY_BYTES);
+    Answer.Builder b = answer.toBuilder().setQueryId(id).setTruncated(true).clearHits();
+    int room = budget - id.getBytes(StandardCharsets.UTF_8).length - b.build().getSerializedSize();
+    for (Hit hit : answer.getHitsList()) {
+      int size = CodedOutputStream.computeMessageSize(Answer.HITS_FIELD_NUMBER, hit);
+      if (size > room) {
+        break; // hits are best first: keep the best that fit
+      }
+      b.addHits(hit);
+      room -= size;
+    }
+    return b.build();
   }
 
   private static Answer.Kind kind(AnswerRecord.Kind kind) {

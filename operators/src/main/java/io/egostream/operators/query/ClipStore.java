@@ -6,6 +6,7 @@ import io.egostream.operators.records.ClipHit;
 import io.egostream.operators.records.EmbeddedClip;
 import io.egostream.operators.records.EmbeddedQuery;
 import io.egostream.operators.records.QueryRecord;
+import io.egostream.operators.records.Reasons;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -200,9 +201,9 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
     long now = ctx.currentProcessingTime();
     ctx.output(ANSWERS, known
         ? answer(cancel, AnswerRecord.Kind.CANCEL, AnswerRecord.Status.OK, null, cancel.ingestTimeMs, now)
-        : answer(cancel, AnswerRecord.Kind.CANCEL, AnswerRecord.Status.ERROR, "no standing query with id \""
-            + cancel.queryId + "\" is registered: it was never registered, was already cancelled, or was rejected "
-            + "as invalid (a cancel must carry the query_id of the standing query)", cancel.ingestTimeMs, now));
+        : answer(cancel, AnswerRecord.Kind.CANCEL, AnswerRecord.Status.ERROR, "no standing query with id "
+            + Reasons.quote(cancel.queryId) + " is registered: it was never registered, was already cancelled, "
+            + "expired, or was rejected as invalid (a cancel must carry the query_id of the standing query)", cancel.ingestTimeMs, now));
   }
 
   // ---- helpers ----

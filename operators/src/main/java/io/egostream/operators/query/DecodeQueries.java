@@ -5,6 +5,7 @@ import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.DeadLetterRecord;
 import io.egostream.operators.records.QueryRecord;
 import io.egostream.operators.records.RawRecord;
+import io.egostream.operators.records.Reasons;
 import io.egostream.proto.v1.ClipRange;
 import io.egostream.proto.v1.McqQuery;
 import io.egostream.proto.v1.MomentQuery;
@@ -118,12 +119,12 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
     }
     // From here on the sender's own id addresses the error answer.
     if (record.key == null) {
-      throw new Rejected(id, kind, "missing record key: it must equal query_id " + quote(id));
+      throw new Rejected(id, kind, "missing record key: it must equal query_id " + Reasons.quote(id));
     }
     // Byte comparison: the key is UTF-8 by contract, and a key that is not valid UTF-8 must not match by accident.
     if (!Arrays.equals(record.key, id.getBytes(StandardCharsets.UTF_8))) {
-      throw new Rejected(id, kind, "record key " + quote(new String(record.key, StandardCharsets.UTF_8))
-          + " does not equal query_id " + quote(id) + " (key every query by its id)");
+      throw new Rejected(id, kind, "record key " + Reasons.quote(new String(record.key, StandardCharsets.UTF_8))
+          + " does not equal query_id " + Reasons.quote(id) + " (key every query by its id)");
     }
 
     QueryRecord q = new QueryRecord();
@@ -246,11 +247,6 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
   /** The record key as a query id (the contract keys queries by id); null when there is no key. */
   private static String keyAsId(RawRecord record) {
     return record.key == null || record.key.length == 0 ? null : new String(record.key, StandardCharsets.UTF_8);
-  }
-
-  /** Quoted, and cut short: a reason is for a person and must stay small whatever the record holds. */
-  private static String quote(String s) {
-    return "\"" + (s.length() > 64 ? s.substring(0, 64) + "…" : s) + "\"";
   }
 
   /** Why a query is rejected, and whom to tell; control flow only, so without a stack trace. */

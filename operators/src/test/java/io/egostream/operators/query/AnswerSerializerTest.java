@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.egostream.operators.kafka.OutputBounds;
+import io.egostream.operators.kafka.SinkLimit;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.ClipHit;
 import io.egostream.operators.records.EmbeddedQuery;
@@ -31,7 +33,7 @@ class AnswerSerializerTest {
         1_000);
     r.hits = new ClipHit[] {new ClipHit("a", "s1", 0, 4_000, 0.9f, 5), new ClipHit("b", "s2", 4_000, 8_000, 0.5f, 5)};
 
-    ProducerRecord<byte[], byte[]> record = new AnswerSerializer("ego.answers").serialize(r, null, null);
+    ProducerRecord<byte[], byte[]> record = new AnswerSerializer("ego.answers", SinkLimit.MAX_RECORD_BYTES).serialize(r, null, null);
     assertEquals("ego.answers", record.topic());
     assertArrayEquals("q-7".getBytes(StandardCharsets.UTF_8), record.key());
     assertEquals(1_000L, record.timestamp());
@@ -49,6 +51,7 @@ class AnswerSerializerTest {
     assertEquals(8_000, answer.getHits(1).getEndMs());
     assertEquals(0.5f, answer.getHits(1).getScore());
     assertFalse(answer.hasMcq());
+    assertFalse(answer.getTruncated());
   }
 
   @Test
@@ -66,6 +69,40 @@ class AnswerSerializerTest {
     assertEquals(List.of(ChoiceSource.EXACT_RANGE, ChoiceSource.STORED_CLIP, ChoiceSource.EXACT_RANGE,
         ChoiceSource.MISSING, ChoiceSource.EXACT_RANGE), answer.getMcq().getSourcesList());
     assertEquals(0, answer.getHitsCount());
+  }
+
+  /** A 9 MB query id, in the key and the value: as written in full, the answer is ~18 MB. */
+  @Test
+  void anAnswerToAHugeQueryIdFitsTheSinkLimit() throws Exception {
+    String id = "q".repeat(9_000_000);
+    AnswerRecord r = new AnswerRecord(id, AnswerRecord.Kind.MOMENT, AnswerRecord.Status.ERROR,
+        "invalid query: query_id is too long", 0, 1_000);
+    ProducerRecord<byte[], byte[]> record = new AnswerSerializer("ego.answers", SinkLimit.MAX_RECORD_BYTES).serialize(r, null, null);
+
+    SinkLimit.assertFits(record);
+    Answer answer = Answer.parseFrom(record.value());
+    assertEquals(Answer.Status.ERROR, answer.getStatus());
+    assertEquals("invalid query: query_id is too long", answer.getReason());
+    assertTrue(answer.getTruncated());
+    assertEquals("q".repeat(OutputBounds.MAX_CUT_KEY_BYTES - 3) + "…", answer.getQueryId(), "a prefix of the id");
+    assertArrayEquals(answer.getQueryId().getBytes(StandardCharsets.UTF_8), record.key(), "the key is that prefix");
+  }
+
+  @Test
+  void hitsThatDoNotFitAreCutFromTheWorstEnd() throws Exception {
+    AnswerRecord r = new AnswerRecord("q", AnswerRecord.Kind.MOMENT, AnswerRecord.Status.OK, null, 0, 1_000);
+    r.hits = new ClipHit[1_000];
+    for (int i = 0; i < r.hits.length; i++) {
+      r.hits[i] = new ClipHit("d".repeat(100), "s", i, i + 1, 1f - i / 1_000f, 0);
+    }
+    int limit = 64 * 1024; // 1 000 hits of ~120 bytes do not fit
+    ProducerRecord<byte[], byte[]> record = new AnswerSerializer("ego.answers", limit).serialize(r, null, null);
+    assertTrue(record.key().length + record.value().length <= limit - OutputBounds.KAFKA_OVERHEAD_BYTES);
+    Answer answer = Answer.parseFrom(record.value());
+    assertTrue(answer.getTruncated());
+    assertEquals("q", answer.getQueryId(), "a short id is not cut");
+    assertTrue(answer.getHitsCount() > 400 && answer.getHitsCount() < 1_000, answer.getHitsCount() + " hits");
+    assertEquals(0, answer.getHits(0).getStartMs(), "the best hits are kept");
   }
 
   @Test
