@@ -94,7 +94,7 @@ public final class EgoStreamJob {
             .withIdleness(settings.idleness()), "queries")
         .uid("queries-source");
     SingleOutputStreamOperator<QueryRecord> parsed = rawQueries
-        .process(new DecodeQueries())
+        .process(new DecodeQueries(settings.queryLimits()))
         .uid("decode-queries").name("decode queries");
     int lanes = settings.lanes();
     // Keyed by query id, so a cancel stays behind its standing query in one lane.
@@ -149,7 +149,7 @@ public final class EgoStreamJob {
     SingleOutputStreamOperator<PartialHits> partials = windows
         .keyBy(clip -> clip.deviceId, Types.STRING)
         .connect(texts.broadcast(ClipStore.STANDING_QUERIES))
-        .process(new ClipStore(settings.store()))
+        .process(new ClipStore(settings.store(), settings.queryLimits()))
         .uid("clip-store").name("clip store: moment and standing queries");
     partials
         .keyBy(partial -> partial.queryId, Types.STRING)

@@ -1,6 +1,7 @@
 package io.egostream.job;
 
 import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.operators.query.QueryLimits;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -114,12 +115,65 @@ public final class EgoStreamOptions {
       .withDescription("Exactly-once checkpoint interval; results become visible to read_committed consumers at "
           + "each checkpoint.");
 
+  // ---- Limits on what one query may ask (QueryLimits): a query over one is dead-lettered and answered ERROR ----
+
+  public static final ConfigOption<Integer> QUERY_ID_MAX_BYTES = ConfigOptions.key(QueryLimits.QUERY_ID_MAX_BYTES)
+      .intType().defaultValue(QueryLimits.DEFAULT_QUERY_ID_MAX_BYTES)
+      .withDescription("Longest query_id in UTF-8 bytes; every answer and pending query carries it.");
+
+  public static final ConfigOption<Integer> TEXT_MAX_BYTES = ConfigOptions.key(QueryLimits.TEXT_MAX_BYTES)
+      .intType().defaultValue(QueryLimits.DEFAULT_TEXT_MAX_BYTES)
+      .withDescription("Longest narration or text of a query in UTF-8 bytes (the model reads 32 tokens).");
+
+  public static final ConfigOption<Integer> QUERY_MAX_DEVICES = ConfigOptions.key(QueryLimits.DEVICES_MAX)
+      .intType().defaultValue(QueryLimits.DEFAULT_DEVICES_MAX)
+      .withDescription("Most device_ids a moment or standing query may list (an empty list means all devices).");
+
+  public static final ConfigOption<Integer> DEVICE_ID_MAX_BYTES = ConfigOptions.key(QueryLimits.DEVICE_ID_MAX_BYTES)
+      .intType().defaultValue(QueryLimits.DEFAULT_DEVICE_ID_MAX_BYTES)
+      .withDescription("Longest device id a query may name, in UTF-8 bytes.");
+
+  public static final ConfigOption<Long> RANGE_MAX_FUTURE_MS = ConfigOptions.key(QueryLimits.RANGE_MAX_FUTURE_MS)
+      .longType().defaultValue(QueryLimits.DEFAULT_RANGE_MAX_FUTURE_MS)
+      .withDescription("How far past the job's clock an MCQ choice may end (its query waits until then).");
+
+  public static final ConfigOption<Long> RANGE_MAX_LENGTH_MS = ConfigOptions.key(QueryLimits.RANGE_MAX_LENGTH_MS)
+      .longType().defaultValue(QueryLimits.DEFAULT_RANGE_MAX_LENGTH_MS)
+      .withDescription("Longest MCQ choice range (end_ms - start_ms).");
+
+  public static final ConfigOption<Long> MCQ_MAX_TIMEOUT_MS = ConfigOptions.key(QueryLimits.MCQ_MAX_TIMEOUT_MS)
+      .longType().defaultValue(QueryLimits.DEFAULT_MCQ_MAX_TIMEOUT_MS)
+      .withDescription("Largest timeout_ms an MCQ may ask for; at least mcq.timeout.ms.");
+
+  public static final ConfigOption<Integer> STANDING_MAX_QUERIES = ConfigOptions.key(QueryLimits.STANDING_MAX)
+      .intType().defaultValue(QueryLimits.DEFAULT_STANDING_MAX)
+      .withDescription("Most standing queries registered at once; each is held by every clip store instance and "
+          + "scored against every new clip.");
+
+  public static final ConfigOption<Integer> STANDING_MAX_PER_TEXT = ConfigOptions.key(QueryLimits.STANDING_MAX_PER_TEXT)
+      .intType().defaultValue(QueryLimits.DEFAULT_STANDING_MAX_PER_TEXT)
+      .withDescription("Most standing queries registered at once with the same text (trimmed, white space and case "
+          + "ignored).");
+
+  public static final ConfigOption<Long> STANDING_MAX_LIFETIME_MS =
+      ConfigOptions.key(QueryLimits.STANDING_MAX_LIFETIME_MS)
+          .longType().defaultValue(QueryLimits.DEFAULT_STANDING_MAX_LIFETIME_MS)
+          .withDescription("Wall-clock time after which a standing query expires (answered TIMED_OUT); resend it to "
+              + "keep watching.");
+
+  public static final ConfigOption<Float> STANDING_MIN_THRESHOLD = ConfigOptions.key(QueryLimits.STANDING_MIN_THRESHOLD)
+      .floatType().defaultValue(QueryLimits.DEFAULT_STANDING_MIN_THRESHOLD)
+      .withDescription("Lowest threshold a standing query may set; a negative one fires on most clips (-1 on all).");
+
   /** Every option, in the README's order. */
   public static List<ConfigOption<?>> all() {
     return List.of(BOOTSTRAP_SERVERS, GROUP_ID, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT_MS, FRAMES_TOPIC,
         QUERIES_TOPIC, EMBEDDINGS_TOPIC, ANSWERS_TOPIC, DEAD_LETTER_TOPIC, CLIP_LENGTH_MS, CLIP_STRIDE_MS,
         CLIP_MIN_FRAMES, FRAME_RETENTION_MS, OUT_OF_ORDERNESS_MS, IDLENESS_MS, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
         INFERENCE_LANES, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, MCQ_TIMEOUT_MS, MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR, MODEL_PRESET, MODEL_SEED,
-        CHECKPOINT_INTERVAL_MS);
+        CHECKPOINT_INTERVAL_MS,
+        QUERY_ID_MAX_BYTES, TEXT_MAX_BYTES, QUERY_MAX_DEVICES, DEVICE_ID_MAX_BYTES, RANGE_MAX_FUTURE_MS,
+        RANGE_MAX_LENGTH_MS, MCQ_MAX_TIMEOUT_MS, STANDING_MAX_QUERIES, STANDING_MAX_PER_TEXT, STANDING_MAX_LIFETIME_MS,
+        STANDING_MIN_THRESHOLD);
   }
 }

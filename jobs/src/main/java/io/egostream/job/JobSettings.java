@@ -7,6 +7,7 @@ import io.egostream.operators.inference.ModelSource;
 import io.egostream.operators.ingest.ClipSettings;
 import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.mcq.McqSettings;
+import io.egostream.operators.query.QueryLimits;
 import io.egostream.operators.query.StoreSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import org.apache.flink.configuration.ReadableConfig;
  * and validated there, so a bad option fails at submission with its name, not later inside a task.
  *
  * @param lanes inference batching lanes (see {@link io.egostream.operators.inference.EmbedClips#lane})
+ * @param queryLimits what one query may ask (see {@link QueryLimits})
  */
 public record JobSettings(
     DecodeSettings decode,
@@ -28,7 +30,8 @@ public record JobSettings(
     StoreSettings store,
     long mergeTimeoutMs,
     McqSettings mcq,
-    ModelSource model) {
+    ModelSource model,
+    QueryLimits queryLimits) {
 
   /** Reads and validates the options; {@code parallelism} decides the default number of lanes. */
   public static JobSettings from(ReadableConfig conf, int parallelism) {
@@ -43,6 +46,15 @@ public record JobSettings(
       throw new IllegalArgumentException("Invalid value " + conf.get(MODEL_DIR) + " for " + MODEL_DIR.key() + ": "
           + e.getMessage(), e);
     }
+    QueryLimits queryLimits = new QueryLimits(conf.get(QUERY_ID_MAX_BYTES), conf.get(TEXT_MAX_BYTES),
+        conf.get(QUERY_MAX_DEVICES), conf.get(DEVICE_ID_MAX_BYTES), conf.get(RANGE_MAX_FUTURE_MS),
+        conf.get(RANGE_MAX_LENGTH_MS), conf.get(MCQ_MAX_TIMEOUT_MS), conf.get(STANDING_MAX_QUERIES),
+        conf.get(STANDING_MAX_PER_TEXT), conf.get(STANDING_MAX_LIFETIME_MS), conf.get(STANDING_MIN_THRESHOLD));
+    if (conf.get(MCQ_TIMEOUT_MS) > queryLimits.mcqMaxTimeoutMs()) {
+      throw new IllegalArgumentException("Invalid value " + conf.get(MCQ_TIMEOUT_MS) + " for " + MCQ_TIMEOUT_MS.key()
+          + ": must be at most " + MCQ_MAX_TIMEOUT_MS.key() + " (" + queryLimits.mcqMaxTimeoutMs() + "; raise that "
+          + "too)");
+    }
     int lanes = conf.get(INFERENCE_LANES) > 0 ? conf.get(INFERENCE_LANES) : Math.max(1, 2 * parallelism);
     return new JobSettings(
         DecodeSettings.defaults(),
@@ -55,6 +67,7 @@ public record JobSettings(
         new StoreSettings(conf.get(STORE_RETENTION_MS), StoreSettings.DEFAULT_EVICTION_INTERVAL_MS),
         conf.get(MERGE_TIMEOUT_MS),
         new McqSettings(conf.get(MCQ_TIMEOUT_MS), conf.get(MCQ_SAFETY_TIMEOUT_MS), conf.get(STORE_RETENTION_MS)),
-        model);
+        model,
+        queryLimits);
   }
 }

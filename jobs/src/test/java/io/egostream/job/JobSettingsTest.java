@@ -2,14 +2,21 @@ package io.egostream.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittEgo;
+import io.egostream.operators.query.QueryLimits;
+import java.lang.reflect.Field;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 
-/** Which model the job runs: a folder if given, else an untrained preset if asked for, else the shipped one. */
+/**
+ * Which model the job runs: a folder if given, else an untrained preset if asked for, else the shipped one; and the
+ * query limits, read from their options and checked.
+ */
 class JobSettingsTest {
 
   @Test
@@ -31,5 +38,39 @@ class JobSettingsTest {
 
     conf.set(EgoStreamOptions.MODEL_DIR, ShippedModel.folder().toString());
     assertTrue(JobSettings.from(conf, 1).model().config().trained());
+  }
+
+  @Test
+  void queryLimitsAreReadFromTheirOptionsAndCheckedWithTheOptionsName() {
+    Configuration conf = new Configuration();
+    conf.set(EgoStreamOptions.MODEL_PRESET, "tiny");
+    assertEquals(QueryLimits.defaults(), JobSettings.from(conf, 1).queryLimits());
+
+    conf.setString("limits.standing.max-queries", "7");
+    conf.setString("limits.standing.min-threshold", "-0.25");
+    QueryLimits limits = JobSettings.from(conf, 1).queryLimits();
+    assertEquals(7, limits.standingMax());
+    assertEquals(-0.25f, limits.standingMinThreshold());
+
+    conf.setString("limits.text.max-bytes", "0");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1));
+    assertEquals("Invalid value 0 for limits.text.max-bytes: must be at least 1 (UTF-8 bytes of a query's text)",
+        e.getMessage());
+    conf.setString("limits.text.max-bytes", "1024");
+
+    conf.set(EgoStreamOptions.MCQ_TIMEOUT_MS, 20_000L);
+    conf.set(EgoStreamOptions.MCQ_MAX_TIMEOUT_MS, 10_000L);
+    e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1));
+    assertEquals("Invalid value 20000 for mcq.timeout.ms: must be at most limits.mcq.max-timeout.ms (10000; raise "
+        + "that too)", e.getMessage());
+  }
+
+  @Test
+  void everyDeclaredOptionIsInAll() throws Exception {
+    for (Field field : EgoStreamOptions.class.getFields()) {
+      if (field.getType() == ConfigOption.class) {
+        assertTrue(EgoStreamOptions.all().contains(field.get(null)), field.getName() + " is missing from all()");
+      }
+    }
   }
 }

@@ -62,6 +62,8 @@ class QueriesEndToEndTest {
       conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 300L);
       conf.set(EgoStreamOptions.MCQ_TIMEOUT_MS, 3_000L);
       conf.set(EgoStreamOptions.MCQ_SAFETY_TIMEOUT_MS, 3_000L);
+      // The untrained model scores at random: a threshold of -1 makes the standing query fire on every clip.
+      conf.set(EgoStreamOptions.STANDING_MIN_THRESHOLD, -1f);
       conf.set(EgoStreamOptions.MODEL_PRESET, "tiny"); // the untrained model the independent checks below rebuild
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
       EgoStreamJob.configureCheckpoints(env, conf);

@@ -84,6 +84,8 @@ class RestoreAfterFailureTest {
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
       env.setParallelism(2);
       conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 200L);
+      // The untrained model scores at random: a threshold of -1 makes the standing query fire on every clip.
+      conf.set(EgoStreamOptions.STANDING_MIN_THRESHOLD, -1f);
       EgoStreamJob.configureCheckpoints(env, conf);
       JobSettings settings = JobSettings.from(conf, 2);
       EgoStreamJob.buildOnKafka(env, conf, settings, true);

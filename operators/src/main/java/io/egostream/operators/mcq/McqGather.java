@@ -31,10 +31,11 @@ import org.apache.flink.util.Collector;
  * or gives it up (at {@link McqSettings#giveUpAtMs}), and a given-up choice comes back from the stored-clip lookup,
  * found or missing. So the wait needs no event-time deadline, which would be wrong here: the watermark overtakes
  * choice clips queued for batched inference, and during a backlog it runs far ahead of them. A wall-clock safety
- * timer, {@link McqSettings#safetyTimeoutMs()} after the give-up time, answers with what has arrived if an outcome
- * was lost (a clip the model rejected); choices without an outcome then count as missing. Status: OK when every choice was scored, PARTIAL when some were,
- * TIMED_OUT when none were, ERROR (at once) for a query whose choices are malformed or that has no embedding. Every
- * answer clears the query's state and deletes both of its timers.
+ * timer, {@link McqSettings#safetyTimeoutMs()} after the give-up time ({@link McqSettings#answerByMs}), answers
+ * with what has arrived if an outcome was lost (a clip the model rejected); choices without an outcome then count as
+ * missing. Status: OK when every choice was scored, PARTIAL when some were, TIMED_OUT when none were, ERROR (at once)
+ * for a query whose choices are malformed or that has no embedding. Every answer clears the query's state and deletes
+ * its timer.
  *
  * <p>Outcomes may overtake their query (they travel a different path), so an outcome for a query not seen yet is kept
  * and waits for it, under a safety timer of its own ({@link McqSettings#safetyTimeoutMs()} of wall-clock time); if the
@@ -120,7 +121,7 @@ public class McqGather extends KeyedCoProcessFunction<String, EmbeddedQuery, Cho
       answer(ctx, out, null);
       return;
     }
-    replaceSafetyTimer(ctx, Math.max(settings.giveUpAtMs(query) + settings.safetyTimeoutMs(), now));
+    replaceSafetyTimer(ctx, Math.max(settings.answerByMs(query), now));
   }
 
   @Override
@@ -157,7 +158,7 @@ public class McqGather extends KeyedCoProcessFunction<String, EmbeddedQuery, Cho
         + ctx.timerService().currentWatermark() + ")");
   }
 
-  /** Scores what has arrived, emits the answer, clears the state and both timers. */
+  /** Scores what has arrived, emits the answer, clears the state and the timer. */
   private void answer(Context ctx, Collector<AnswerRecord> out, String timeoutReason) throws Exception {
     EmbeddedQuery embedded = pendingQuery.value();
     QueryRecord query = embedded.query;

@@ -56,6 +56,14 @@ public record McqSettings(long defaultTimeoutMs, long safetyTimeoutMs, long stor
     return saturatedAdd(saturatedAdd(from, timeoutMs(query)), safetyTimeoutMs);
   }
 
+  /**
+   * Wall-clock time of {@link McqGather}'s safety timer: {@link #giveUpAtMs} plus one more safety timeout, saturating
+   * at {@link Long#MAX_VALUE} (a wrapped sum would lie in the past and answer at once).
+   */
+  public long answerByMs(QueryRecord query) {
+    return saturatedAdd(giveUpAtMs(query), safetyTimeoutMs);
+  }
+
   private static long saturatedAdd(long a, long b) {
     long sum = a + b;
     // Overflow only when both have the same sign and the sum's sign differs (b is always positive here).

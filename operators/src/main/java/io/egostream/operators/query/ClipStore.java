@@ -10,6 +10,7 @@ import io.egostream.operators.records.Reasons;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
@@ -50,14 +51,24 @@ import org.apache.flink.util.OutputTag;
  * answer (kind STANDING, one hit) on {@link #ANSWERS} at once. A standing query re-sent with the same id replaces the
  * old one (a producer retry must not be an error). Only clips arriving after the query are watched.
  *
+ * <p><b>Limits on standing queries</b> ({@link QueryLimits}), counted in the broadcast state so that every instance
+ * reaches the same verdict: a new id beyond {@link QueryLimits#standingMax()} registered queries, or beyond
+ * {@link QueryLimits#standingMaxPerText()} with the same normalised text, is not registered and is answered ERROR
+ * (kind STANDING) naming the option. A standing query expires {@link QueryLimits#standingMaxLifetimeMs()} of wall-clock
+ * time after the job's ingest of it: from then on it fires no more, and it is removed, answered TIMED_OUT (kind
+ * STANDING), when the next query of any kind arrives (broadcast state can only change there; the incoming query's
+ * ingest time is the clock, so that every instance removes the same ones).
+ *
  * <p><b>Cancels</b> remove the standing query on every instance; the instance with subtask index 0 alone answers
  * (kind CANCEL: OK, or ERROR when no standing query has that id), so there is one answer per cancel. Every instance
  * reaches the same verdict because a standing query and its cancel travel the same path (same Kafka partition, same
- * {@link EmbedTexts} lane) and a broadcast keeps each sender's order.
+ * {@link EmbedTexts} lane) and a broadcast keeps each sender's order. Errors and expiries are answered by subtask 0
+ * alone, likewise.
  *
  * <p>Scores compare a text only with clips of the model that embedded it ({@code modelId}): after a model change the
  * old clips age out unscored rather than being compared across embedding spaces. Metrics: {@code clipsStored},
- * {@code clipsEvicted}, {@code standingMatches}, {@code momentQueries}.
+ * {@code clipsEvicted}, {@code standingMatches}, {@code momentQueries}, {@code standingRejected},
+ * {@code standingExpired}.
  */
 public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedClip, EmbeddedQuery, PartialHits> {
   private static final long serialVersionUID = 1L;
@@ -71,6 +82,7 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
       new OutputTag<>("clip-store-answers", TypeInformation.of(AnswerRecord.class));
 
   private final StoreSettings settings;
+  private final QueryLimits limits;
 
   /** Kept: {@code applyToKeyedState} needs the descriptor the state was declared with. */
   private transient MapStateDescriptor<Long, StoredClip> clipsDescriptor;
@@ -82,9 +94,12 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
   private transient Counter clipsEvicted;
   private transient Counter standingMatches;
   private transient Counter momentQueries;
+  private transient Counter standingRejected;
+  private transient Counter standingExpired;
 
-  public ClipStore(StoreSettings settings) {
+  public ClipStore(StoreSettings settings, QueryLimits limits) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.limits = Objects.requireNonNull(limits, "limits");
   }
 
   @Override
@@ -97,6 +112,8 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
     clipsEvicted = getRuntimeContext().getMetricGroup().counter("clipsEvicted");
     standingMatches = getRuntimeContext().getMetricGroup().counter("standingMatches");
     momentQueries = getRuntimeContext().getMetricGroup().counter("momentQueries");
+    standingRejected = getRuntimeContext().getMetricGroup().counter("standingRejected");
+    standingExpired = getRuntimeContext().getMetricGroup().counter("standingExpired");
   }
 
   // ---- clips ----
@@ -112,7 +129,8 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
     ReadOnlyBroadcastState<String, EmbeddedQuery> standing = ctx.getBroadcastState(STANDING_QUERIES);
     for (Map.Entry<String, EmbeddedQuery> entry : standing.immutableEntries()) {
       EmbeddedQuery query = entry.getValue();
-      if (!watches(query.query, clip.deviceId) || !Objects.equals(query.modelId, clip.modelId)) {
+      if (!watches(query.query, clip.deviceId) || !Objects.equals(query.modelId, clip.modelId)
+          || expired(query.query, now)) {
         continue;
       }
       float score = SvittEgo.cosine(query.textEmbedding, clip.embedding);
@@ -149,9 +167,10 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
 
   @Override
   public void processBroadcastElement(EmbeddedQuery query, Context ctx, Collector<PartialHits> out) throws Exception {
+    removeExpired(query.query.ingestTimeMs, ctx);
     switch (query.query.kind) {
       case QueryRecord.MOMENT -> moment(query, ctx, out);
-      case QueryRecord.STANDING -> ctx.getBroadcastState(STANDING_QUERIES).put(query.query.queryId, query);
+      case QueryRecord.STANDING -> register(query, ctx);
       case QueryRecord.CANCEL -> cancel(query.query, ctx);
       default -> { } // MCQ: answered by the MCQ operators, from frames rather than stored clips
     }
@@ -189,6 +208,60 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
     momentQueries.inc();
   }
 
+  /** Registers a standing query unless it is a new id over a limit, which subtask 0 answers ERROR. */
+  private void register(EmbeddedQuery query, Context ctx) throws Exception {
+    BroadcastState<String, EmbeddedQuery> standing = ctx.getBroadcastState(STANDING_QUERIES);
+    QueryRecord q = query.query;
+    if (!standing.contains(q.queryId)) { // a re-sent id replaces its query and takes no new place
+      String text = normalised(q.text);
+      int registered = 0;
+      int sameText = 0;
+      for (Map.Entry<String, EmbeddedQuery> entry : standing.immutableEntries()) {
+        registered++;
+        if (normalised(entry.getValue().query.text).equals(text)) {
+          sameText++;
+        }
+      }
+      String overLimit = registered >= limits.standingMax()
+          ? registered + " are registered, the most " + QueryLimits.STANDING_MAX + " (" + limits.standingMax() + ")"
+          : sameText >= limits.standingMaxPerText()
+              ? sameText + " with the same text are registered, the most " + QueryLimits.STANDING_MAX_PER_TEXT + " ("
+                  + limits.standingMaxPerText() + ")"
+              : null;
+      if (overLimit != null) {
+        standingRejected.inc();
+        if (subtaskIndex == 0) {
+          ctx.output(ANSWERS, answer(q, AnswerRecord.Kind.STANDING, AnswerRecord.Status.ERROR,
+              "standing query not registered: " + overLimit + " allows (cancel one, or raise the option)",
+              q.ingestTimeMs, ctx.currentProcessingTime()));
+        }
+        return;
+      }
+    }
+    standing.put(q.queryId, query);
+  }
+
+  /** Removes the standing queries expired by {@code clock} (an incoming query's ingest time); subtask 0 answers. */
+  private void removeExpired(long clock, Context ctx) throws Exception {
+    BroadcastState<String, EmbeddedQuery> standing = ctx.getBroadcastState(STANDING_QUERIES);
+    List<QueryRecord> expired = new ArrayList<>();
+    for (Map.Entry<String, EmbeddedQuery> entry : standing.immutableEntries()) {
+      if (expired(entry.getValue().query, clock)) {
+        expired.add(entry.getValue().query);
+      }
+    }
+    for (QueryRecord q : expired) {
+      standing.remove(q.queryId);
+      standingExpired.inc();
+      if (subtaskIndex == 0) {
+        ctx.output(ANSWERS, answer(q, AnswerRecord.Kind.STANDING, AnswerRecord.Status.TIMED_OUT,
+            "standing query expired: registered longer than " + QueryLimits.STANDING_MAX_LIFETIME_MS + " ("
+                + limits.standingMaxLifetimeMs() + " ms) allows; send it again to keep watching",
+            q.ingestTimeMs + limits.standingMaxLifetimeMs(), ctx.currentProcessingTime()));
+      }
+    }
+  }
+
   private void cancel(QueryRecord cancel, Context ctx) throws Exception {
     BroadcastState<String, EmbeddedQuery> standing = ctx.getBroadcastState(STANDING_QUERIES);
     boolean known = standing.contains(cancel.queryId);
@@ -203,7 +276,8 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
         ? answer(cancel, AnswerRecord.Kind.CANCEL, AnswerRecord.Status.OK, null, cancel.ingestTimeMs, now)
         : answer(cancel, AnswerRecord.Kind.CANCEL, AnswerRecord.Status.ERROR, "no standing query with id "
             + Reasons.quote(cancel.queryId) + " is registered: it was never registered, was already cancelled, "
-            + "expired, or was rejected as invalid (a cancel must carry the query_id of the standing query)", cancel.ingestTimeMs, now));
+            + "expired, or was rejected as invalid (a cancel must carry the query_id of the standing query)",
+            cancel.ingestTimeMs, now));
   }
 
   // ---- helpers ----
@@ -219,6 +293,17 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
       }
     }
     return false;
+  }
+
+  /** Whether the standing query {@code query} has outlived its lifetime by wall-clock time {@code now}. */
+  private boolean expired(QueryRecord query, long now) {
+    // No overflow: ingest times are wall-clock times and the lifetime is at most a year.
+    return now >= query.ingestTimeMs + limits.standingMaxLifetimeMs();
+  }
+
+  /** A text as the uncased tokenizer sees it, near enough: trimmed, white space runs as one space, lower case. */
+  static String normalised(String text) {
+    return text == null ? "" : text.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
   }
 
   /** Whether the clip overlaps the query's [fromMs, toMs), either side unbounded when 0. */

@@ -1,5 +1,6 @@
 package io.egostream.operators.query;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.DeadLetterRecord;
@@ -14,6 +15,7 @@ import io.egostream.proto.v1.StandingQuery;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
@@ -37,7 +39,11 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>Defaults and limits applied here, so later operators see complete queries: a moment query's {@code top_k} of 0
  * becomes {@value #DEFAULT_TOP_K}, and one above {@value #MAX_TOP_K} is cut to {@value #MAX_TOP_K} (every parallel
- * clip store sends that many hits to the merge).
+ * clip store sends that many hits to the merge). The {@link QueryLimits} of a single query (lengths of ids and texts,
+ * device lists, MCQ ranges and timeouts, the standing threshold's floor) are checked here, before the text is
+ * embedded; a query over one is rejected like any other bad query, the reason naming the option's key. Time ranges
+ * are checked against the job's clock (processing time) only where they hold state: an MCQ choice ending far ahead
+ * would keep its query and choice requests waiting until then; a moment query's range only filters stored clips.
  *
  * <p>Metrics: {@code queriesDecoded}, {@code deadLetters}.
  */
@@ -59,8 +65,14 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
   /** Choices of an MCQ query (EgoMCQ's five). */
   public static final int MCQ_CHOICES = 5;
 
+  private final QueryLimits limits;
+
   private transient Counter queriesDecoded;
   private transient Counter deadLetters;
+
+  public DecodeQueries(QueryLimits limits) {
+    this.limits = Objects.requireNonNull(limits, "limits");
+  }
 
   @Override
   public void open(OpenContext openContext) {
@@ -73,7 +85,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
     long now = ctx.timerService().currentProcessingTime();
     QueryRecord query;
     try {
-      query = decode(record);
+      query = decode(record, now);
     } catch (Rejected e) {
       reject(record, e.queryId, e.kind, e.getMessage(), now, ctx);
       return;
@@ -98,7 +110,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
     }
   }
 
-  private QueryRecord decode(RawRecord record) throws Rejected {
+  private QueryRecord decode(RawRecord record, long now) throws Rejected {
     String keyId = keyAsId(record);
     if (record.value == null) {
       throw new Rejected(keyId, AnswerRecord.Kind.UNSPECIFIED, "tombstone: the record has no value (expected a Query)");
@@ -118,6 +130,10 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       throw new Rejected(keyId, kind, "missing query_id (set a unique id; the answer carries it)");
     }
     // From here on the sender's own id addresses the error answer.
+    if (proto.getQueryIdBytes().size() > limits.queryIdMaxBytes()) {
+      throw new Rejected(id, kind, "query_id is " + proto.getQueryIdBytes().size() + " bytes, more than "
+          + QueryLimits.QUERY_ID_MAX_BYTES + " (" + limits.queryIdMaxBytes() + ") (use a shorter id, e.g. a UUID)");
+    }
     if (record.key == null) {
       throw new Rejected(id, kind, "missing record key: it must equal query_id " + Reasons.quote(id));
     }
@@ -132,7 +148,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
     q.sentTimeMs = proto.getSentTimeMs();
     q.ingestTimeMs = record.ingestTimeMs;
     switch (proto.getKindCase()) {
-      case MCQ -> mcq(proto.getMcq(), q);
+      case MCQ -> mcq(proto.getMcq(), q, now);
       case MOMENT -> moment(proto.getMoment(), q);
       case STANDING -> standing(proto.getStanding(), q);
       case CANCEL -> q.kind = QueryRecord.CANCEL;
@@ -141,16 +157,21 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
     return q;
   }
 
-  private static void mcq(McqQuery mcq, QueryRecord q) throws Rejected {
+  private void mcq(McqQuery mcq, QueryRecord q, long now) throws Rejected {
     q.kind = QueryRecord.MCQ;
     if (mcq.getNarration().isBlank()) {
       throw invalid(q, "mcq: empty narration (the sentence the right clip shows, e.g. \"#C C opens the drawer\")");
     }
+    checkText("mcq: narration", mcq.getNarrationBytes(), q);
     if (mcq.getChoicesCount() != MCQ_CHOICES) {
       throw invalid(q, "mcq: " + mcq.getChoicesCount() + " choices, expected exactly " + MCQ_CHOICES);
     }
     if (mcq.getTimeoutMs() < 0) {
       throw invalid(q, "mcq: timeout_ms " + mcq.getTimeoutMs() + " is negative (0 takes the job's default)");
+    }
+    if (mcq.getTimeoutMs() > limits.mcqMaxTimeoutMs()) {
+      throw invalid(q, "mcq: timeout_ms " + mcq.getTimeoutMs() + " is more than " + QueryLimits.MCQ_MAX_TIMEOUT_MS
+          + " (" + limits.mcqMaxTimeoutMs() + ")");
     }
     q.text = mcq.getNarration();
     q.timeoutMs = mcq.getTimeoutMs();
@@ -162,6 +183,10 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       if (c.getDeviceId().isEmpty()) {
         throw invalid(q, "mcq: choice " + i + " has no device_id");
       }
+      if (c.getDeviceIdBytes().size() > limits.deviceIdMaxBytes()) {
+        throw invalid(q, "mcq: choice " + i + " device_id is " + c.getDeviceIdBytes().size() + " bytes, more than "
+            + QueryLimits.DEVICE_ID_MAX_BYTES + " (" + limits.deviceIdMaxBytes() + ")");
+      }
       if (c.getStartMs() < 0) {
         throw invalid(q, "mcq: choice " + i + " start_ms " + c.getStartMs() + " is negative");
       }
@@ -169,19 +194,32 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
         throw invalid(q, "mcq: choice " + i + " range [" + c.getStartMs() + ", " + c.getEndMs() + ") is empty: "
             + "end_ms must be after start_ms");
       }
+      // No overflow: 0 <= start < end.
+      if (c.getEndMs() - c.getStartMs() > limits.rangeMaxLengthMs()) {
+        throw invalid(q, "mcq: choice " + i + " range [" + c.getStartMs() + ", " + c.getEndMs() + ") is "
+            + (c.getEndMs() - c.getStartMs()) + " ms long, more than " + QueryLimits.RANGE_MAX_LENGTH_MS + " ("
+            + limits.rangeMaxLengthMs() + ")");
+      }
+      // now is a wall-clock time, far below Long.MAX_VALUE minus a limit of at most a year.
+      if (c.getEndMs() > now + limits.rangeMaxFutureMs()) {
+        throw invalid(q, "mcq: choice " + i + " ends at " + c.getEndMs() + ", more than "
+            + QueryLimits.RANGE_MAX_FUTURE_MS + " (" + limits.rangeMaxFutureMs() + ") after the job's clock (" + now
+            + "): capture times are wall-clock ms since the epoch");
+      }
       q.choiceDevices[i] = c.getDeviceId();
       q.choiceStartsMs[i] = c.getStartMs();
       q.choiceEndsMs[i] = c.getEndMs();
     }
   }
 
-  private static void moment(MomentQuery moment, QueryRecord q) throws Rejected {
+  private void moment(MomentQuery moment, QueryRecord q) throws Rejected {
     q.kind = QueryRecord.MOMENT;
     if (moment.getText().isBlank()) {
       throw invalid(q, "moment: empty text (describe the moment to find, e.g. \"#C C opens the drawer\")");
     }
+    checkText("moment: text", moment.getTextBytes(), q);
     q.text = moment.getText();
-    q.deviceIds = devices("moment", moment.getDeviceIdsList(), q);
+    q.deviceIds = devices("moment", moment.getDeviceIdsList(), moment.getDeviceIdsList().asByteStringList(), q);
     if (moment.getFromMs() < 0 || moment.getToMs() < 0) {
       throw invalid(q, "moment: from_ms " + moment.getFromMs() + " / to_ms " + moment.getToMs()
           + " must not be negative (0 leaves that side unbounded)");
@@ -199,28 +237,51 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
     q.topK = topK == 0 ? DEFAULT_TOP_K : Math.min(topK, MAX_TOP_K);
   }
 
-  private static void standing(StandingQuery standing, QueryRecord q) throws Rejected {
+  private void standing(StandingQuery standing, QueryRecord q) throws Rejected {
     q.kind = QueryRecord.STANDING;
     if (standing.getText().isBlank()) {
       throw invalid(q, "standing: empty text (describe the moment to watch for)");
     }
+    checkText("standing: text", standing.getTextBytes(), q);
     float threshold = standing.getThreshold();
     // Written so that NaN fails too.
     if (!(threshold >= -1 && threshold <= 1)) {
       throw invalid(q, "standing: threshold " + threshold + " is not a cosine similarity in [-1, 1]");
     }
+    if (threshold < limits.standingMinThreshold()) {
+      throw invalid(q, "standing: threshold " + threshold + " is below " + QueryLimits.STANDING_MIN_THRESHOLD + " ("
+          + limits.standingMinThreshold() + "): it would fire on most clips (raise it)");
+    }
     q.text = standing.getText();
     q.threshold = threshold;
-    q.deviceIds = devices("standing", standing.getDeviceIdsList(), q);
+    q.deviceIds = devices("standing", standing.getDeviceIdsList(), standing.getDeviceIdsList().asByteStringList(),
+        q);
   }
 
-  private static String[] devices(String kind, List<String> ids, QueryRecord q) throws Rejected {
+  /** The query's device list, checked; {@code utf8} is the same list as its wire bytes. */
+  private String[] devices(String kind, List<String> ids, List<ByteString> utf8, QueryRecord q) throws Rejected {
+    if (ids.size() > limits.devicesMax()) {
+      throw invalid(q, kind + ": " + ids.size() + " device_ids, more than " + QueryLimits.DEVICES_MAX + " ("
+          + limits.devicesMax() + ") (leave the list empty to mean all devices)");
+    }
     for (int i = 0; i < ids.size(); i++) {
       if (ids.get(i).isEmpty()) {
         throw invalid(q, kind + ": device_ids[" + i + "] is empty (leave the list empty to mean all devices)");
       }
+      if (utf8.get(i).size() > limits.deviceIdMaxBytes()) {
+        throw invalid(q, kind + ": device_ids[" + i + "] is " + utf8.get(i).size() + " bytes, more than "
+            + QueryLimits.DEVICE_ID_MAX_BYTES + " (" + limits.deviceIdMaxBytes() + ")");
+      }
     }
     return ids.toArray(new String[0]);
+  }
+
+  /** Rejects a text longer than {@link QueryLimits#textMaxBytes()}; {@code what} names it in the reason. */
+  private void checkText(String what, ByteString utf8, QueryRecord q) throws Rejected {
+    if (utf8.size() > limits.textMaxBytes()) {
+      throw invalid(q, what + " is " + utf8.size() + " bytes, more than " + QueryLimits.TEXT_MAX_BYTES + " ("
+          + limits.textMaxBytes() + ") (the model reads only the first few dozen tokens: shorten it)");
+    }
   }
 
   private static AnswerRecord.Kind kindOf(Query proto) {

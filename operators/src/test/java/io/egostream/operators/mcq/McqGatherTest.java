@@ -123,6 +123,23 @@ class McqGatherTest {
     assertStateEmpty();
   }
 
+  /** A timeout near Long.MAX_VALUE once wrapped the answer time around to the past: TIMED_OUT at once. */
+  @Test
+  void aHugeTimeoutDoesNotOverflowIntoAnAnswerAtOnce() throws Exception {
+    EmbeddedQuery query = query("q1", 0);
+    query.query.timeoutMs = Long.MAX_VALUE - T0;
+    harness.processElement1(query, T0);
+    harness.setProcessingTime(T0 + 24 * 3_600_000L);
+    assertEquals(List.of(), harness.extractOutputValues(), "still waiting for its choices");
+    assertEquals(1, harness.numProcessingTimeTimers());
+
+    for (int i = 0; i < 5; i++) {
+      harness.processElement2(exact("q1", i, McqTestData.unit(i)), T0);
+    }
+    assertEquals(Status.OK, onlyAnswer().status);
+    assertStateEmpty();
+  }
+
   @Test
   void outcomesThatOvertakeTheirQueryWaitForIt() throws Exception {
     for (int i = 0; i < 5; i++) {

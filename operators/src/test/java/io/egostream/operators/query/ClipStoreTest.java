@@ -195,6 +195,79 @@ class ClipStoreTest {
     }
   }
 
+  // ---- limits on standing queries ----
+
+  @Test
+  void standingQueriesBeyondTheJobsCapAreAnsweredErrorByOneInstance() throws Exception {
+    QueryLimits limits = standingLimits(3, 100, QueryLimits.DEFAULT_STANDING_MAX_LIFETIME_MS);
+    try (var store0 = store(StoreSettings.defaults(), limits, 2, 0);
+        var store1 = store(StoreSettings.defaults(), limits, 2, 1)) {
+      for (var store : List.of(store0, store1)) {
+        for (String id : List.of("s1", "s2", "s3", "s4", "s1")) {
+          store.processBroadcastElement(standingWithText(id, "text of " + id), 1);
+        }
+      }
+      AnswerRecord error = single(answers(store0));
+      assertEquals("s4", error.queryId);
+      assertEquals(AnswerRecord.Kind.STANDING, error.kind);
+      assertEquals(AnswerRecord.Status.ERROR, error.status);
+      assertEquals("standing query not registered: 3 are registered, the most " + QueryLimits.STANDING_MAX
+          + " (3) allows (cancel one, or raise the option)", error.reason);
+      assertEquals(List.of(), answers(store1), "subtask 0 answers for all; a re-sent id only replaces its query");
+      assertEquals(3, standingCount(store0));
+      assertEquals(3, standingCount(store1));
+
+      for (var store : List.of(store0, store1)) {
+        store.processBroadcastElement(cancel("s2"), 2);
+        store.processBroadcastElement(standingWithText("s4", "text of s4"), 3);
+      }
+      assertEquals(List.of(AnswerRecord.Status.OK), answers(store0).stream().map(a -> a.status).toList(),
+          "the cancel's confirmation, and no error: there is room again");
+      assertEquals(3, standingCount(store1));
+    }
+  }
+
+  @Test
+  void standingQueriesWithTheSameNormalisedTextAreCapped() throws Exception {
+    try (var store = store(StoreSettings.defaults(), standingLimits(100, 2, 3_600_000), 1, 0)) {
+      store.processBroadcastElement(standingWithText("s1", "Someone waves"), 1);
+      store.processBroadcastElement(standingWithText("s2", "  someone   WAVES "), 1);
+      store.processBroadcastElement(standingWithText("s3", "someone waves"), 1);
+      store.processBroadcastElement(standingWithText("s4", "someone opens a door"), 1);
+      AnswerRecord error = single(answers(store));
+      assertEquals("s3", error.queryId);
+      assertEquals(AnswerRecord.Status.ERROR, error.status);
+      assertEquals("standing query not registered: 2 with the same text are registered, the most "
+          + QueryLimits.STANDING_MAX_PER_TEXT + " (2) allows (cancel one, or raise the option)", error.reason);
+      assertEquals(3, standingCount(store));
+    }
+  }
+
+  @Test
+  void aStandingQueryStopsFiringAtItsMaxLifetimeAndIsRemovedAndAnsweredAtTheNextQuery() throws Exception {
+    try (var store = store(StoreSettings.defaults(), standingLimits(1, 100, 10_000), 1, 0)) {
+      store.processBroadcastElement(standing("s", 0.5f), 1); // ingested at 1 000: expires at 11 000
+      store.setProcessingTime(10_999);
+      store.processElement(clip("a", 0, 0.9, 10_999), 2);
+      assertEquals("s", single(answers(store)).queryId);
+      store.setProcessingTime(11_000);
+      store.processElement(clip("a", 2_000, 0.9, 11_000), 3);
+      assertEquals(List.of(), answers(store), "expired: fires no more");
+
+      EmbeddedQuery next = standing("s-next", 0.5f);
+      next.query.ingestTimeMs = 11_000;
+      store.processBroadcastElement(next, 4);
+      AnswerRecord expired = single(answers(store));
+      assertEquals("s", expired.queryId);
+      assertEquals(AnswerRecord.Kind.STANDING, expired.kind);
+      assertEquals(AnswerRecord.Status.TIMED_OUT, expired.status);
+      assertEquals("standing query expired: registered longer than " + QueryLimits.STANDING_MAX_LIFETIME_MS
+          + " (10000 ms) allows; send it again to keep watching", expired.reason);
+      assertEquals(1, standingCount(store), "s is gone, so s-next fits the cap of 1");
+      assertTrue(store.getBroadcastState(ClipStore.STANDING_QUERIES).contains("s-next"));
+    }
+  }
+
   @Test
   void storedClipsStandingQueriesAndEvictionTimersSurviveSnapshotAndRestore() throws Exception {
     StoreSettings settings = new StoreSettings(10_000, 1_000);
@@ -252,8 +325,13 @@ class ClipStoreTest {
 
   private static KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> store(
       StoreSettings settings, int parallelism, int subtask) throws Exception {
+    return store(settings, QueryLimits.defaults(), parallelism, subtask);
+  }
+
+  private static KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> store(
+      StoreSettings settings, QueryLimits limits, int parallelism, int subtask) throws Exception {
     var harness = new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings), List.of(ClipStore.STANDING_QUERIES)),
+        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings, limits), List.of(ClipStore.STANDING_QUERIES)),
         (EmbeddedClip c) -> c.deviceId, Types.STRING, MAX_PARALLELISM, parallelism, subtask);
     harness.open();
     return harness;
@@ -262,8 +340,32 @@ class ClipStoreTest {
   private static KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> unopenedStore(
       StoreSettings settings) throws Exception {
     return new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings), List.of(ClipStore.STANDING_QUERIES)),
+        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings, QueryLimits.defaults()),
+            List.of(ClipStore.STANDING_QUERIES)),
         (EmbeddedClip c) -> c.deviceId, Types.STRING, MAX_PARALLELISM, 1, 0);
+  }
+
+  /** The default limits but for the standing queries' count, count per text and lifetime. */
+  private static QueryLimits standingLimits(int max, int maxPerText, long maxLifetimeMs) {
+    QueryLimits d = QueryLimits.defaults();
+    return new QueryLimits(d.queryIdMaxBytes(), d.textMaxBytes(), d.devicesMax(), d.deviceIdMaxBytes(),
+        d.rangeMaxFutureMs(), d.rangeMaxLengthMs(), d.mcqMaxTimeoutMs(), max, maxPerText, maxLifetimeMs,
+        d.standingMinThreshold());
+  }
+
+  private static EmbeddedQuery standingWithText(String id, String text) {
+    EmbeddedQuery query = standing(id, 0.5f);
+    query.query.text = text;
+    return query;
+  }
+
+  private static int standingCount(
+      KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> store) throws Exception {
+    int n = 0;
+    for (var ignored : store.getBroadcastState(ClipStore.STANDING_QUERIES).entries()) {
+      n++;
+    }
+    return n;
   }
 
   private static KeyedOneInputStreamOperatorTestHarness<String, PartialHits, AnswerRecord> merge(long timeoutMs)
