@@ -302,7 +302,7 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
   }
 
   /** A text as the uncased tokenizer sees it, near enough: trimmed, white space runs as one space, lower case. */
-  static String normalised(String text) {
+  private static String normalised(String text) {
     return text == null ? "" : text.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
   }
 
