@@ -2,6 +2,7 @@ package io.egostream.operators.query;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.ProtocolStringList;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.DeadLetterRecord;
 import io.egostream.operators.records.QueryRecord;
@@ -219,7 +220,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
     }
     checkText("moment: text", moment.getTextBytes(), q);
     q.text = moment.getText();
-    q.deviceIds = devices("moment", moment.getDeviceIdsList(), moment.getDeviceIdsList().asByteStringList(), q);
+    q.deviceIds = devices("moment", moment.getDeviceIdsList(), q);
     if (moment.getFromMs() < 0 || moment.getToMs() < 0) {
       throw invalid(q, "moment: from_ms " + moment.getFromMs() + " / to_ms " + moment.getToMs()
           + " must not be negative (0 leaves that side unbounded)");
@@ -254,12 +255,11 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
     }
     q.text = standing.getText();
     q.threshold = threshold;
-    q.deviceIds = devices("standing", standing.getDeviceIdsList(), standing.getDeviceIdsList().asByteStringList(),
-        q);
+    q.deviceIds = devices("standing", standing.getDeviceIdsList(), q);
   }
 
-  /** The query's device list, checked; {@code utf8} is the same list as its wire bytes. */
-  private String[] devices(String kind, List<String> ids, List<ByteString> utf8, QueryRecord q) throws Rejected {
+  private String[] devices(String kind, ProtocolStringList ids, QueryRecord q) throws Rejected {
+    List<ByteString> utf8 = ids.asByteStringList();
     if (ids.size() > limits.devicesMax()) {
       throw invalid(q, kind + ": " + ids.size() + " device_ids, more than " + QueryLimits.DEVICES_MAX + " ("
           + limits.devicesMax() + ") (leave the list empty to mean all devices)");

@@ -33,7 +33,8 @@ class AnswerSerializerTest {
         1_000);
     r.hits = new ClipHit[] {new ClipHit("a", "s1", 0, 4_000, 0.9f, 5), new ClipHit("b", "s2", 4_000, 8_000, 0.5f, 5)};
 
-    ProducerRecord<byte[], byte[]> record = new AnswerSerializer("ego.answers", SinkLimit.MAX_RECORD_BYTES).serialize(r, null, null);
+    ProducerRecord<byte[], byte[]> record =
+        new AnswerSerializer("ego.answers", SinkLimit.MAX_RECORD_BYTES).serialize(r, null, null);
     assertEquals("ego.answers", record.topic());
     assertArrayEquals("q-7".getBytes(StandardCharsets.UTF_8), record.key());
     assertEquals(1_000L, record.timestamp());
@@ -77,7 +78,8 @@ class AnswerSerializerTest {
     String id = "q".repeat(9_000_000);
     AnswerRecord r = new AnswerRecord(id, AnswerRecord.Kind.MOMENT, AnswerRecord.Status.ERROR,
         "invalid query: query_id is too long", 0, 1_000);
-    ProducerRecord<byte[], byte[]> record = new AnswerSerializer("ego.answers", SinkLimit.MAX_RECORD_BYTES).serialize(r, null, null);
+    ProducerRecord<byte[], byte[]> record =
+        new AnswerSerializer("ego.answers", SinkLimit.MAX_RECORD_BYTES).serialize(r, null, null);
 
     SinkLimit.assertFits(record);
     Answer answer = Answer.parseFrom(record.value());
