@@ -1,6 +1,7 @@
 package io.egostream.job;
 
 import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.operators.ingest.DecodeSettings;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -114,12 +115,41 @@ public final class EgoStreamOptions {
       .withDescription("Exactly-once checkpoint interval; results become visible to read_committed consumers at "
           + "each checkpoint.");
 
+  // What one frame record may carry (DecodeSettings); a frame over a limit dead-letters its record, naming the key.
+
+  public static final ConfigOption<Long> FRAMES_MAX_FUTURE_SKEW_MS =
+      ConfigOptions.key(DecodeSettings.MAX_FUTURE_SKEW_KEY)
+          .longType().defaultValue(DecodeSettings.DEFAULT_MAX_FUTURE_SKEW_MS)
+          .withDescription("How far a capture time may be ahead of the job's clock; keep it well under the broker's "
+              + "log.message.timestamp.after.max.ms (1 h), which refuses output records stamped further ahead.");
+
+  public static final ConfigOption<Long> FRAMES_MAX_AGE_MS = ConfigOptions.key(DecodeSettings.MAX_AGE_KEY)
+      .longType().defaultValue(DecodeSettings.DEFAULT_MAX_AGE_MS)
+      .withDescription("How far a capture time may be behind the job's clock.");
+
+  public static final ConfigOption<Integer> FRAMES_MAX_PIXELS =
+      ConfigOptions.key(DecodeSettings.MAX_FRAME_PIXELS_KEY)
+          .intType().defaultValue(DecodeSettings.DEFAULT_MAX_FRAME_PIXELS)
+          .withDescription("Largest width × height of a frame, checked before decoding; a batch of clips holds "
+              + "3 bytes a pixel of heap per frame while it is embedded.");
+
+  public static final ConfigOption<Integer> FRAMES_MAX_JPEG_BYTES =
+      ConfigOptions.key(DecodeSettings.MAX_JPEG_BYTES_KEY)
+          .intType().defaultValue(DecodeSettings.DEFAULT_MAX_JPEG_BYTES)
+          .withDescription("Largest JPEG of one frame, in bytes.");
+
+  public static final ConfigOption<Integer> FRAMES_MAX_PER_RECORD =
+      ConfigOptions.key(DecodeSettings.MAX_FRAMES_PER_RECORD_KEY)
+          .intType().defaultValue(DecodeSettings.DEFAULT_MAX_FRAMES_PER_RECORD)
+          .withDescription("Most frames one FrameBatch record may carry.");
+
   /** Every option, in the README's order. */
   public static List<ConfigOption<?>> all() {
     return List.of(BOOTSTRAP_SERVERS, GROUP_ID, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT_MS, FRAMES_TOPIC,
         QUERIES_TOPIC, EMBEDDINGS_TOPIC, ANSWERS_TOPIC, DEAD_LETTER_TOPIC, CLIP_LENGTH_MS, CLIP_STRIDE_MS,
         CLIP_MIN_FRAMES, FRAME_RETENTION_MS, OUT_OF_ORDERNESS_MS, IDLENESS_MS, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
         INFERENCE_LANES, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, MCQ_TIMEOUT_MS, MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR, MODEL_PRESET, MODEL_SEED,
-        CHECKPOINT_INTERVAL_MS);
+        CHECKPOINT_INTERVAL_MS,
+        FRAMES_MAX_FUTURE_SKEW_MS, FRAMES_MAX_AGE_MS, FRAMES_MAX_PIXELS, FRAMES_MAX_JPEG_BYTES, FRAMES_MAX_PER_RECORD);
   }
 }

@@ -22,10 +22,11 @@ import org.apache.flink.streaming.api.TimerService;
  * <p>Everything lives in keyed state (the items, their count, the pending timer's time), so a half-full batch is part
  * of every checkpoint and comes back on restore, its timer with it. A batch leaves the state before it is handed
  * over, on every path: so an item is in no checkpoint taken after its batch was processed, and one that broke its
- * batch cannot come back with a restore (run batches with {@link BatchRunner}, which isolates such an item). Use it from a {@code KeyedProcessFunction}:
- * create it in {@code open()}, call {@link #add} from {@code processElement} and {@link #onTimer} from
- * {@code onTimer}. One buffer per function: a function's processing-time timers are shared, and two buffers whose
- * timers fell on the same millisecond would share one timer.
+ * batch cannot come back with a restore (run batches with {@link BatchRunner}, which isolates such an item).
+ *
+ * <p>Use it from a {@code KeyedProcessFunction}: create it in {@code open()}, call {@link #add} from
+ * {@code processElement} and {@link #onTimer} from {@code onTimer}. One buffer per function: a function's
+ * processing-time timers are shared, and two buffers whose timers fell on the same millisecond would share one timer.
  *
  * @param <T> what is batched
  */

@@ -40,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * compares it only with clips of the same model. A text the model's tokenizer reads no token from (control
  * characters only, say) is answered ERROR on {@link #ERROR_ANSWERS} at once and never enters the buffer, so it is in
  * no checkpoint; a text the model itself fails on is found by {@link BatchRunner}, which runs a failed batch again
- * text by text, and is answered ERROR too. Nothing a query holds fails the task. Time: as in {@link EmbedClips}, records flushed by the timer carry
- * no stream timestamp; nothing downstream needs one.
+ * text by text, and is answered ERROR too. Nothing a query holds fails the task.
+ *
+ * <p>Time: as in {@link EmbedClips}, records flushed by the timer carry no stream timestamp; nothing downstream needs
+ * one.
  *
  * <p>The model is loaded once per task in {@link #open} and closed in {@link #close}. Metrics: {@code batchSize},
  * {@code inferenceLatencyMs}, {@code batchesRetried} and {@code textsFailed} ({@link BatchRunner}'s),
