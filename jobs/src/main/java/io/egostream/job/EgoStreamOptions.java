@@ -138,6 +138,12 @@ public final class EgoStreamOptions {
           .intType().defaultValue(DecodeSettings.DEFAULT_MAX_JPEG_BYTES)
           .withDescription("Largest JPEG of one frame, in bytes.");
 
+  public static final ConfigOption<Integer> FRAMES_MAX_JPEG_SCANS =
+      ConfigOptions.key(DecodeSettings.MAX_JPEG_SCANS_KEY)
+          .intType().defaultValue(DecodeSettings.DEFAULT_MAX_JPEG_SCANS)
+          .withDescription("Most scans a frame's JPEG may have (each scan of a progressive JPEG is a pass over the "
+              + "whole image), checked before decoding.");
+
   public static final ConfigOption<Integer> FRAMES_MAX_PER_RECORD =
       ConfigOptions.key(DecodeSettings.MAX_FRAMES_PER_RECORD_KEY)
           .intType().defaultValue(DecodeSettings.DEFAULT_MAX_FRAMES_PER_RECORD)
@@ -150,6 +156,7 @@ public final class EgoStreamOptions {
         CLIP_MIN_FRAMES, FRAME_RETENTION_MS, OUT_OF_ORDERNESS_MS, IDLENESS_MS, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
         INFERENCE_LANES, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, MCQ_TIMEOUT_MS, MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR, MODEL_PRESET, MODEL_SEED,
         CHECKPOINT_INTERVAL_MS,
-        FRAMES_MAX_FUTURE_SKEW_MS, FRAMES_MAX_AGE_MS, FRAMES_MAX_PIXELS, FRAMES_MAX_JPEG_BYTES, FRAMES_MAX_PER_RECORD);
+        FRAMES_MAX_FUTURE_SKEW_MS, FRAMES_MAX_AGE_MS, FRAMES_MAX_PIXELS, FRAMES_MAX_JPEG_BYTES, FRAMES_MAX_JPEG_SCANS,
+        FRAMES_MAX_PER_RECORD);
   }
 }

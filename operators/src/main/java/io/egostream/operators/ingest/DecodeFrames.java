@@ -42,7 +42,8 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>Sizes are checked before anything is allocated for them, so no record can exhaust the TaskManager's memory: the
  * frame count first, then each JPEG's byte length, then the size its header declares (a few bytes can declare a
- * 60000×60000 image); only a frame within all limits is decoded. A limit's reason names its option key.
+ * 60000×60000 image), then its number of scans (each a pass over the image); only a frame within all limits is
+ * decoded. A limit's reason names its option key.
  *
  * <p>Metrics: {@code framesDecoded}, {@code deadLetters}.
  */
@@ -204,6 +205,11 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     if (jpeg.length < 2 || (jpeg[jpeg.length - 2] & 0xFF) != 0xFF || (jpeg[jpeg.length - 1] & 0xFF) != 0xD9) {
       throw new Rejected("frame " + i + ": JPEG is truncated (it does not end with the end-of-image marker FF D9)");
     }
+    int scans = scans(jpeg);
+    if (scans > settings.maxJpegScans()) {
+      throw new Rejected("frame " + i + ": JPEG has " + scans + " scans, over " + DecodeSettings.MAX_JPEG_SCANS_KEY
+          + " (" + settings.maxJpegScans() + ")");
+    }
     RgbFrame decoded;
     try {
       decoded = Jpeg.decode(jpeg);
@@ -232,6 +238,46 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     } finally {
       reader.dispose();
     }
+  }
+
+  /**
+   * How many scans (SOS segments) the JPEG has, found by walking its marker segments without decoding; stops at the
+   * first byte that is not where a marker should be (the decoder then reports what is wrong).
+   */
+  private static int scans(byte[] jpeg) {
+    int scans = 0;
+    int i = 2; // after SOI
+    while (i + 1 < jpeg.length && (jpeg[i] & 0xFF) == 0xFF) {
+      int marker = jpeg[i + 1] & 0xFF;
+      if (marker == 0xFF) { // fill byte
+        i++;
+        continue;
+      }
+      if (marker == 0xD9) { // EOI
+        break;
+      }
+      if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { // no length: TEM, RSTn
+        i += 2;
+        continue;
+      }
+      if (i + 3 >= jpeg.length) {
+        break;
+      }
+      i += 2 + ((jpeg[i + 2] & 0xFF) << 8 | (jpeg[i + 3] & 0xFF));
+      if (marker == 0xDA) { // SOS: entropy-coded data follows, up to the next marker (FF 00 is a stuffed FF)
+        scans++;
+        while (i + 1 < jpeg.length && !isMarker(jpeg[i], jpeg[i + 1])) {
+          i++;
+        }
+      }
+    }
+    return scans;
+  }
+
+  /** Whether two bytes inside entropy-coded data start a marker: FF, then neither a stuffed 00 nor a restart. */
+  private static boolean isMarker(byte first, byte second) {
+    int next = second & 0xFF;
+    return (first & 0xFF) == 0xFF && next != 0x00 && !(next >= 0xD0 && next <= 0xD7);
   }
 
   /** "1 day", "7 days", "90 minutes", "1500 ms": durations in reasons, for people. */

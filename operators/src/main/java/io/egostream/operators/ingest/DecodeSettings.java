@@ -13,15 +13,18 @@ import java.io.Serializable;
  * @param maxFramePixels largest width × height accepted; checked against the JPEG header before decoding, so a frame
  *     claiming 60000×60000 pixels is rejected instead of exhausting the TaskManager's memory
  * @param maxJpegBytes largest JPEG accepted, in bytes
+ * @param maxJpegScans most scans a JPEG may have: each scan of a progressive JPEG is a pass over the whole image, so
+ *     a small file can ask for thousands of passes (a CPU bomb)
  * @param maxFramesPerRecord most frames one {@code FrameBatch} record may carry
  */
 public record DecodeSettings(long maxFutureSkewMs, long maxAgeMs, int maxFramePixels, int maxJpegBytes,
-    int maxFramesPerRecord) implements Serializable {
+    int maxJpegScans, int maxFramesPerRecord) implements Serializable {
 
   public static final String MAX_FUTURE_SKEW_KEY = "frames.max-future-skew.ms";
   public static final String MAX_AGE_KEY = "frames.max-age.ms";
   public static final String MAX_FRAME_PIXELS_KEY = "frames.max-pixels";
   public static final String MAX_JPEG_BYTES_KEY = "frames.max-jpeg-bytes";
+  public static final String MAX_JPEG_SCANS_KEY = "frames.max-jpeg-scans";
   public static final String MAX_FRAMES_PER_RECORD_KEY = "frames.max-per-record";
 
   /**
@@ -43,13 +46,18 @@ public record DecodeSettings(long maxFutureSkewMs, long maxAgeMs, int maxFramePi
    * such a frame fits the 16 MiB record limit.
    */
   public static final int DEFAULT_MAX_JPEG_BYTES = 4 * 1024 * 1024;
+  /**
+   * 64: a baseline JPEG has 1 scan per image (or per component), common progressive encoders write about 10
+   * (libjpeg's default script) and none that we know of more than a few dozen.
+   */
+  public static final int DEFAULT_MAX_JPEG_SCANS = 64;
   /** 1 000: over 4 minutes of frames at 4 fps, or 30 s at 30 fps, in one upload. */
   public static final int DEFAULT_MAX_FRAMES_PER_RECORD = 1_000;
 
   /** The defaults above. */
   public static DecodeSettings defaults() {
     return new DecodeSettings(DEFAULT_MAX_FUTURE_SKEW_MS, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_FRAME_PIXELS,
-        DEFAULT_MAX_JPEG_BYTES, DEFAULT_MAX_FRAMES_PER_RECORD);
+        DEFAULT_MAX_JPEG_BYTES, DEFAULT_MAX_JPEG_SCANS, DEFAULT_MAX_FRAMES_PER_RECORD);
   }
 
   public DecodeSettings {
@@ -58,6 +66,7 @@ public record DecodeSettings(long maxFutureSkewMs, long maxAgeMs, int maxFramePi
     require(maxAgeMs > 0, maxAgeMs, MAX_AGE_KEY, "must be positive (e.g. 604800000 for 7 days)");
     require(maxFramePixels > 0, maxFramePixels, MAX_FRAME_PIXELS_KEY, "must be positive (e.g. 2073600 for 1080p)");
     require(maxJpegBytes > 0, maxJpegBytes, MAX_JPEG_BYTES_KEY, "must be positive (e.g. 4194304 for 4 MiB)");
+    require(maxJpegScans > 0, maxJpegScans, MAX_JPEG_SCANS_KEY, "must be at least 1 (1 accepts baseline JPEGs only)");
     require(maxFramesPerRecord > 0, maxFramesPerRecord, MAX_FRAMES_PER_RECORD_KEY, "must be at least 1");
   }
 

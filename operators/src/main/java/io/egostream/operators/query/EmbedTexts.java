@@ -106,7 +106,7 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
     if (hasText(query)) {
       try {
         model.tokenizer().encode(query.text); // throws for a text without tokens, which the model would throw for
-      } catch (IllegalArgumentException e) {
+      } catch (RuntimeException e) {
         unreadableTexts.inc();
         error(query, "invalid query: text cannot be embedded: " + e.getMessage(), ctx);
         return;
@@ -177,6 +177,9 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
   }
 
   private static AnswerRecord.Kind kindOf(QueryRecord query) {
+    if (query.kind == null) {
+      return AnswerRecord.Kind.UNSPECIFIED;
+    }
     return switch (query.kind) {
       case QueryRecord.MCQ -> AnswerRecord.Kind.MCQ;
       case QueryRecord.MOMENT -> AnswerRecord.Kind.MOMENT;

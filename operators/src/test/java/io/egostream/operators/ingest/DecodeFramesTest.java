@@ -11,6 +11,7 @@ import io.egostream.operators.records.FrameRecord;
 import io.egostream.operators.records.RawRecord;
 import io.egostream.proto.v1.Frame;
 import io.egostream.proto.v1.FrameBatch;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -150,6 +151,31 @@ class DecodeFramesTest {
   }
 
   @Test
+  void aProgressiveJpegOfTooManyScansIsRefusedBeforeDecoding() throws Exception {
+    byte[] progressive = TestSupport.progressiveJpeg(64, 48);
+    int lastScan = lastIndexOf(progressive, 0xDA);
+    int end = progressive.length - 2; // EOI
+    byte[] scan = Arrays.copyOfRange(progressive, lastScan - 1, end);
+    // 70 more copies of the last scan: a valid-looking header, and far more passes over the image than any encoder
+    // writes.
+    ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+    bomb.write(progressive, 0, end);
+    for (int copy = 0; copy < 70; copy++) {
+      bomb.write(scan);
+    }
+    bomb.write(new byte[] {(byte) 0xFF, (byte) 0xD9});
+    int written = markers(progressive, 0xDA); // ImageIO's writer: no thumbnail, so every FF DA starts a scan
+    assertTrue(written > 1 && written <= 64, "a progressive JPEG within the limit: " + written + " scans");
+    assertRejected("frame 0: JPEG has " + (written + 70) + " scans, over frames.max-jpeg-scans (64)",
+        batchRecord(frame(0, 1, bomb.toByteArray(), 64, 48)));
+
+    // The same JPEG as written (several scans, all within the limit) and a baseline one pass.
+    harness.processElement(new StreamRecord<>(batchRecord(frame(-100, 1, progressive, 64, 48),
+        frame(0, 2, TestSupport.jpeg(64, 48), 64, 48))));
+    assertEquals(2, harness.extractOutputValues().size());
+  }
+
+  @Test
   void a4096SquareFrameIsRefusedBeforeDecodingWhateverItDeclares() throws Exception {
     byte[] huge = TestSupport.progressiveJpeg(4096, 4096);
     assertRejected("frame 0: width/height 4096x4096 is 16777216 pixels, over frames.max-pixels (2073600)",
@@ -164,7 +190,7 @@ class DecodeFramesTest {
 
   @Test
   void jpegBytesAndFramesPerRecordAreLimited() throws Exception {
-    reopenWith(new DecodeSettings(10 * MINUTE, DAY, 1920 * 1080, JPEG.length, 2));
+    reopenWith(new DecodeSettings(10 * MINUTE, DAY, 1920 * 1080, JPEG.length, 64, 2));
     byte[] bigger = TestSupport.jpeg(16, 12);
     assertRejected("frame 1: JPEG of " + bigger.length + " bytes, over frames.max-jpeg-bytes (" + JPEG.length + ")",
         batchRecord(frame(-100, 1, JPEG, 8, 6), frame(0, 2, bigger, 16, 12)));
@@ -243,15 +269,17 @@ class DecodeFramesTest {
   void settingsAreValidatedAndErrorsNameTheOptionKey() {
     assertEquals("Invalid value -1 for frames.max-future-skew.ms: must not be negative (0 accepts no capture time "
         + "ahead of the job's clock)",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(-1, DAY, 100, 100, 1)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(-1, DAY, 100, 100, 1, 1)).getMessage());
     assertEquals("Invalid value 0 for frames.max-age.ms: must be positive (e.g. 604800000 for 7 days)",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, 0, 100, 100, 1)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, 0, 100, 100, 1, 1)).getMessage());
     assertEquals("Invalid value 0 for frames.max-pixels: must be positive (e.g. 2073600 for 1080p)",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 0, 100, 1)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 0, 100, 1, 1)).getMessage());
     assertEquals("Invalid value 0 for frames.max-jpeg-bytes: must be positive (e.g. 4194304 for 4 MiB)",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 100, 0, 1)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 100, 0, 1, 1)).getMessage());
+    assertEquals("Invalid value 0 for frames.max-jpeg-scans: must be at least 1 (1 accepts baseline JPEGs only)",
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 100, 100, 0, 1)).getMessage());
     assertEquals("Invalid value 0 for frames.max-per-record: must be at least 1",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 100, 100, 0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 100, 100, 1, 0)).getMessage());
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -309,6 +337,27 @@ class DecodeFramesTest {
   /** A good frame at an absolute capture time. */
   private static Frame frameAt(long captureTimeMs, long sequence) {
     return frame(captureTimeMs - NOW, sequence, JPEG, 8, 6);
+  }
+
+  /** How many times marker FF {@code code} occurs. */
+  private static int markers(byte[] jpeg, int code) {
+    int count = 0;
+    for (int i = 0; i + 1 < jpeg.length; i++) {
+      if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == code) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** Index of the last marker FF {@code code}. */
+  private static int lastIndexOf(byte[] jpeg, int code) {
+    for (int i = jpeg.length - 2; i >= 0; i--) {
+      if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == code) {
+        return i + 1;
+      }
+    }
+    throw new AssertionError("no marker FF " + Integer.toHexString(code));
   }
 
   /** The JPEG with its frame header (SOF0 or SOF2) claiming another size; the image data is left as it is. */
