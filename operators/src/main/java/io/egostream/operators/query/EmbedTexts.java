@@ -105,7 +105,7 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
   public void processElement(QueryRecord query, Context ctx, Collector<EmbeddedQuery> out) throws Exception {
     if (hasText(query)) {
       try {
-        model.tokenizer().encode(query.text); // throws for a text without tokens, which the model would throw for
+        model.tokenizer().encode(query.text); // throws for a text without tokens, as embedTexts would in the batch
       } catch (RuntimeException e) {
         unreadableTexts.inc();
         error(query, "invalid query: text cannot be embedded: " + e.getMessage(), ctx);
