@@ -156,7 +156,7 @@ public final class EgoStreamJob {
         .process(new MergeHits(settings.mergeTimeoutMs()))
         .uid("merge-hits").name("merge top-k")
         .union(mcqAnswers, partials.getSideOutput(ClipStore.ANSWERS),
-            parsed.getSideOutput(DecodeQueries.ERROR_ANSWERS))
+            parsed.getSideOutput(DecodeQueries.ERROR_ANSWERS), texts.getSideOutput(EmbedTexts.ERROR_ANSWERS))
         .sinkTo(answers).uid("answers-sink").name("answers");
 
     DataStream<DeadLetterRecord> late = clips.getSideOutput(ClipBuilder.LATE)

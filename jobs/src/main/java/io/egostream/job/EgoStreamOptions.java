@@ -1,6 +1,7 @@
 package io.egostream.job;
 
 import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.query.QueryLimits;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
@@ -164,6 +165,39 @@ public final class EgoStreamOptions {
   public static final ConfigOption<Float> STANDING_MIN_THRESHOLD = ConfigOptions.key(QueryLimits.STANDING_MIN_THRESHOLD)
       .floatType().defaultValue(QueryLimits.DEFAULT_STANDING_MIN_THRESHOLD)
       .withDescription("Lowest threshold a standing query may set; a negative one fires on most clips (-1 on all).");
+  // What one frame record may carry (DecodeSettings); a frame over a limit dead-letters its record, naming the key.
+
+  public static final ConfigOption<Long> FRAMES_MAX_FUTURE_SKEW_MS =
+      ConfigOptions.key(DecodeSettings.MAX_FUTURE_SKEW_KEY)
+          .longType().defaultValue(DecodeSettings.DEFAULT_MAX_FUTURE_SKEW_MS)
+          .withDescription("How far a capture time may be ahead of the job's clock; keep it well under the broker's "
+              + "log.message.timestamp.after.max.ms (1 h), which refuses output records stamped further ahead.");
+
+  public static final ConfigOption<Long> FRAMES_MAX_AGE_MS = ConfigOptions.key(DecodeSettings.MAX_AGE_KEY)
+      .longType().defaultValue(DecodeSettings.DEFAULT_MAX_AGE_MS)
+      .withDescription("How far a capture time may be behind the job's clock.");
+
+  public static final ConfigOption<Integer> FRAMES_MAX_PIXELS =
+      ConfigOptions.key(DecodeSettings.MAX_FRAME_PIXELS_KEY)
+          .intType().defaultValue(DecodeSettings.DEFAULT_MAX_FRAME_PIXELS)
+          .withDescription("Largest width × height of a frame, checked before decoding; a batch of clips holds "
+              + "3 bytes a pixel of heap per frame while it is embedded.");
+
+  public static final ConfigOption<Integer> FRAMES_MAX_JPEG_BYTES =
+      ConfigOptions.key(DecodeSettings.MAX_JPEG_BYTES_KEY)
+          .intType().defaultValue(DecodeSettings.DEFAULT_MAX_JPEG_BYTES)
+          .withDescription("Largest JPEG of one frame, in bytes.");
+
+  public static final ConfigOption<Integer> FRAMES_MAX_JPEG_SCANS =
+      ConfigOptions.key(DecodeSettings.MAX_JPEG_SCANS_KEY)
+          .intType().defaultValue(DecodeSettings.DEFAULT_MAX_JPEG_SCANS)
+          .withDescription("Most scans a frame's JPEG may have (each scan of a progressive JPEG is a pass over the "
+              + "whole image), checked before decoding.");
+
+  public static final ConfigOption<Integer> FRAMES_MAX_PER_RECORD =
+      ConfigOptions.key(DecodeSettings.MAX_FRAMES_PER_RECORD_KEY)
+          .intType().defaultValue(DecodeSettings.DEFAULT_MAX_FRAMES_PER_RECORD)
+          .withDescription("Most frames one FrameBatch record may carry.");
 
   /** Every option, in the README's order. */
   public static List<ConfigOption<?>> all() {
@@ -174,6 +208,8 @@ public final class EgoStreamOptions {
         CHECKPOINT_INTERVAL_MS,
         QUERY_ID_MAX_BYTES, TEXT_MAX_BYTES, QUERY_MAX_DEVICES, DEVICE_ID_MAX_BYTES, RANGE_MAX_FUTURE_MS,
         RANGE_MAX_LENGTH_MS, MCQ_MAX_TIMEOUT_MS, STANDING_MAX_QUERIES, STANDING_MAX_PER_TEXT, STANDING_MAX_LIFETIME_MS,
-        STANDING_MIN_THRESHOLD);
+        STANDING_MIN_THRESHOLD,
+        FRAMES_MAX_FUTURE_SKEW_MS, FRAMES_MAX_AGE_MS, FRAMES_MAX_PIXELS, FRAMES_MAX_JPEG_BYTES, FRAMES_MAX_JPEG_SCANS,
+        FRAMES_MAX_PER_RECORD);
   }
 }

@@ -57,7 +57,9 @@ public record JobSettings(
     }
     int lanes = conf.get(INFERENCE_LANES) > 0 ? conf.get(INFERENCE_LANES) : Math.max(1, 2 * parallelism);
     return new JobSettings(
-        DecodeSettings.defaults(),
+        new DecodeSettings(conf.get(FRAMES_MAX_FUTURE_SKEW_MS), conf.get(FRAMES_MAX_AGE_MS),
+            conf.get(FRAMES_MAX_PIXELS), conf.get(FRAMES_MAX_JPEG_BYTES), conf.get(FRAMES_MAX_JPEG_SCANS),
+            conf.get(FRAMES_MAX_PER_RECORD)),
         new ClipSettings(conf.get(CLIP_LENGTH_MS), conf.get(CLIP_STRIDE_MS), frames,
             Math.max(frames, conf.get(CLIP_MIN_FRAMES)), conf.get(FRAME_RETENTION_MS)),
         Duration.ofMillis(conf.get(OUT_OF_ORDERNESS_MS)),

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittEgo;
+import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.query.QueryLimits;
 import java.lang.reflect.Field;
 import org.apache.flink.configuration.ConfigOption;
@@ -72,5 +73,25 @@ class JobSettingsTest {
         assertTrue(EgoStreamOptions.all().contains(field.get(null)), field.getName() + " is missing from all()");
       }
     }
+  }
+
+  @Test
+  void frameLimitsAreOptionsAndABadOneFailsNamingItsKey() {
+    assertEquals(DecodeSettings.defaults(), JobSettings.from(new Configuration(), 1).decode());
+    assertEquals(10 * 60 * 1000L, DecodeSettings.defaults().maxFutureSkewMs(), "well under the broker's 1 h");
+
+    Configuration conf = new Configuration();
+    conf.set(EgoStreamOptions.FRAMES_MAX_FUTURE_SKEW_MS, 60_000L);
+    conf.set(EgoStreamOptions.FRAMES_MAX_AGE_MS, 3_600_000L);
+    conf.set(EgoStreamOptions.FRAMES_MAX_PIXELS, 1280 * 720);
+    conf.set(EgoStreamOptions.FRAMES_MAX_JPEG_BYTES, 1_000_000);
+    conf.set(EgoStreamOptions.FRAMES_MAX_JPEG_SCANS, 12);
+    conf.set(EgoStreamOptions.FRAMES_MAX_PER_RECORD, 100);
+    assertEquals(new DecodeSettings(60_000L, 3_600_000L, 1280 * 720, 1_000_000, 12, 100),
+        JobSettings.from(conf, 1).decode());
+
+    conf.set(EgoStreamOptions.FRAMES_MAX_PIXELS, 0);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1));
+    assertTrue(e.getMessage().startsWith("Invalid value 0 for frames.max-pixels: "), e.getMessage());
   }
 }

@@ -15,15 +15,18 @@ import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.TimerService;
 
 /**
- * The batching core of the inference operators, whatever they batch (clips now, text queries next): per key, a
- * buffer that fills up to {@link BatchSettings#maxBatchSize()} items, and one processing-time timer, set when the
- * first item arrives, that flushes a batch still not full {@link BatchSettings#maxWaitMs()} later.
+ * The batching core of the inference operators ({@link EmbedClips}, and {@code EmbedTexts} for query texts): per
+ * key, a buffer that fills up to {@link BatchSettings#maxBatchSize()} items, and one processing-time timer, set when
+ * the first item arrives, that flushes a batch still not full {@link BatchSettings#maxWaitMs()} later.
  *
  * <p>Everything lives in keyed state (the items, their count, the pending timer's time), so a half-full batch is part
- * of every checkpoint and comes back on restore, its timer with it. Use it from a {@code KeyedProcessFunction}:
- * create it in {@code open()}, call {@link #add} from {@code processElement} and {@link #onTimer} from
- * {@code onTimer}. One buffer per function: a function's processing-time timers are shared, and two buffers whose
- * timers fell on the same millisecond would share one timer.
+ * of every checkpoint and comes back on restore, its timer with it. A batch leaves the state before it is handed
+ * over, on every path: so an item is in no checkpoint taken after its batch was processed, and one that broke its
+ * batch cannot come back with a restore (run batches with {@link BatchRunner}, which isolates such an item).
+ *
+ * <p>Use it from a {@code KeyedProcessFunction}: create it in {@code open()}, call {@link #add} from
+ * {@code processElement} and {@link #onTimer} from {@code onTimer}. One buffer per function: a function's
+ * processing-time timers are shared, and two buffers whose timers fell on the same millisecond would share one timer.
  *
  * @param <T> what is batched
  */

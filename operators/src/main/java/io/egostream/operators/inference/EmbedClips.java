@@ -8,9 +8,11 @@ import io.egostream.operators.records.ClipRecord;
 import io.egostream.operators.records.EmbeddedClip;
 import io.egostream.operators.records.Jpeg;
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
@@ -32,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A batch runs when it holds {@link BatchSettings#maxBatchSize()} clips, or {@link BatchSettings#maxWaitMs()} of
  * processing time after its first clip arrived, whichever comes first. A clip whose frames do not decode, or whose
- * frame count is not the model's, goes to {@link #REJECTED} with the reason; the rest of its batch is embedded.
+ * frame count is not the model's, goes to {@link #REJECTED} with the reason; the rest of its batch is embedded. So
+ * does a clip the model itself fails on: {@link BatchRunner} then runs the batch again clip by clip, and only the
+ * clips that still fail are rejected. Nothing a clip holds fails the task.
  *
  * <p><b>Why keyed, and by lane.</b> The job keys clips by {@link #lane(String, int)}, a hash of the device id modulo a
  * number of lanes, not by device: one wearable yields a clip every few seconds, so batches must mix devices to fill.
@@ -50,10 +54,11 @@ import org.slf4j.LoggerFactory;
  * {@code maxWaitMs} plus the inference time.
  *
  * <p>The model is loaded once per task in {@link #open} (device from {@link DeviceSelection}) and closed in
- * {@link #close}. Metrics: {@code batchSize} and {@code inferenceLatencyMs} (histograms, per model call),
- * {@code queueWaitMs} (histogram, per clip: from entering the buffer to its batch's flush), {@code clipsPerSecond}
- * (meter of embedded clips), {@code keptTokenRatio} (gauge: patch tokens left after the last pruning stage over those
- * entering the first, for the last clip embedded) and {@code rejectedClips} (counter).
+ * {@link #close}. Metrics: {@code batchSize}, {@code inferenceLatencyMs}, {@code batchesRetried} and
+ * {@code clipsFailed} ({@link BatchRunner}'s), {@code queueWaitMs} (histogram, per clip: from entering the buffer to
+ * its batch's flush), {@code clipsPerSecond} (meter of embedded clips), {@code keptTokenRatio} (gauge: patch tokens
+ * left after the last pruning stage over those entering the first, for the last clip embedded) and
+ * {@code rejectedClips} (counter of clips rejected before the model: frames that do not decode, wrong frame count).
  */
 public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, EmbeddedClip> {
   private static final long serialVersionUID = 1L;
@@ -70,19 +75,30 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
 
   private final ModelSource modelSource;
   private final BatchSettings settings;
+  private final ClipEmbedder embedder;
 
   private transient SvittEgo model;
   private transient BatchBuffer<ClipRecord> buffer;
-  private transient Histogram batchSize;
-  private transient Histogram inferenceLatencyMs;
+  private transient BatchRunner runner;
   private transient Histogram queueWaitMs;
   private transient Meter clipsPerSecond;
   private transient Counter rejectedClips;
   private transient volatile double keptTokenRatio; // read by the metric reporter's thread
 
   public EmbedClips(ModelSource modelSource, BatchSettings settings) {
+    this(modelSource, settings, SvittEgo::embedClips);
+  }
+
+  /** With the model call replaced: for tests that need a model failing on chosen clips. */
+  EmbedClips(ModelSource modelSource, BatchSettings settings, ClipEmbedder embedder) {
     this.modelSource = Objects.requireNonNull(modelSource, "modelSource");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.embedder = Objects.requireNonNull(embedder, "embedder");
+  }
+
+  /** How a batch of clips is embedded: {@link SvittEgo#embedClips}, unless a test injects a failure. */
+  interface ClipEmbedder extends Serializable {
+    List<ClipEmbedding> embed(SvittEgo model, List<Clip> clips);
   }
 
   /**
@@ -102,8 +118,7 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
     buffer = new BatchBuffer<>(getRuntimeContext(), "clips", TypeInformation.of(ClipRecord.class), settings);
 
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
-    batchSize = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-    inferenceLatencyMs = metrics.histogram("inferenceLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+    runner = new BatchRunner(metrics, "clipsFailed", LOG);
     queueWaitMs = metrics.histogram("queueWaitMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     clipsPerSecond = metrics.meter("clipsPerSecond", new MeterView(RATE_SECONDS));
     rejectedClips = metrics.counter("rejectedClips");
@@ -136,7 +151,10 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
     }
   }
 
-  /** Decodes the batch, rejects the clips the model cannot take, embeds the rest in one call and emits them. */
+  /**
+   * Decodes the batch, rejects the clips the model cannot take, embeds the rest in one call (clip by clip if that
+   * call fails) and emits them; a clip the model fails on alone is rejected.
+   */
   private void embed(List<BatchBuffer.Buffered<ClipRecord>> batch, Context ctx, Collector<EmbeddedClip> out) {
     long now = ctx.timerService().currentProcessingTime();
     List<ClipRecord> accepted = new ArrayList<>();
@@ -156,20 +174,30 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
       return;
     }
 
-    long start = System.nanoTime();
-    List<ClipEmbedding> embeddings = model.embedClips(clips);
-    inferenceLatencyMs.update((System.nanoTime() - start) / 1_000_000);
-    batchSize.update(clips.size());
+    // Positions into accepted/clips, so that the log can name a failing clip's device and range.
+    List<Integer> positions = IntStream.range(0, clips.size()).boxed().toList();
+    List<BatchRunner.Outcome<ClipEmbedding>> outcomes = runner.run(positions,
+        some -> embedder.embed(model, some.stream().map(clips::get).toList()),
+        i -> "the clip of device " + accepted.get(i).deviceId + " [" + accepted.get(i).startMs + ", "
+            + accepted.get(i).endMs + ")");
 
+    ClipEmbedding last = null;
     for (int i = 0; i < accepted.size(); i++) {
       ClipRecord in = accepted.get(i);
-      ClipEmbedding embedding = embeddings.get(i);
+      BatchRunner.Outcome<ClipEmbedding> outcome = outcomes.get(i);
+      if (outcome.failed()) {
+        ctx.output(REJECTED, new RejectedClip(in, "model failed on this clip alone: " + outcome.failure(), now));
+        continue;
+      }
+      last = outcome.output();
       out.collect(new EmbeddedClip(in.deviceId, in.sessionId, in.startMs, in.endMs, in.frameTimesMs,
-          embedding.vector(), embedding.keptTokens(), model.modelId(), in.ingestTimeMs).withRequestOf(in));
+          last.vector(), last.keptTokens(), model.modelId(), in.ingestTimeMs).withRequestOf(in));
+      clipsPerSecond.markEvent();
     }
-    clipsPerSecond.markEvent(accepted.size());
-    int[] perStage = embeddings.get(embeddings.size() - 1).keptTokensPerStage();
-    keptTokenRatio = (double) perStage[perStage.length - 1] / perStage[0];
+    if (last != null) {
+      int[] perStage = last.keptTokensPerStage();
+      keptTokenRatio = (double) perStage[perStage.length - 1] / perStage[0];
+    }
   }
 
   /** The record's JPEGs as a model clip, or why the model cannot take it. */
@@ -184,7 +212,8 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
     for (int f = 0; f < frames; f++) {
       try {
         decoded.add(Jpeg.decode(record.jpegs[f]));
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
+        // Any exception: a decoder failing on input nobody foresaw must cost this clip only.
         throw new UnusableClip("frame " + f + " of " + frames + " does not decode: " + e.getMessage());
       }
     }

@@ -3,8 +3,9 @@ package io.egostream.operators.inference;
 import io.egostream.operators.records.ClipRecord;
 
 /**
- * A clip the model could not take, with why (a frame that does not decode, the wrong number of frames). Emitted on
- * {@link EmbedClips#REJECTED} instead of failing the clip's batch. A Flink POJO.
+ * A clip the model could not take, with why (a frame that does not decode, the wrong number of frames, or a model
+ * failure on this clip alone). Emitted on {@link EmbedClips#REJECTED} instead of failing the clip's batch. A Flink
+ * POJO.
  */
 public class RejectedClip {
   public ClipRecord clip;

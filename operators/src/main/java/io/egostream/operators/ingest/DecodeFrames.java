@@ -40,6 +40,11 @@ import org.apache.flink.util.OutputTag;
  * <p>Capture times are checked against the processing-time clock ({@code DecodeSettings}): event time itself cannot
  * say that a frame from 1970 or from next week is wrong.
  *
+ * <p>Sizes are checked before anything is allocated for them, so no record can exhaust the TaskManager's memory: the
+ * frame count first, then each JPEG's byte length, then the size its header declares (a few bytes can declare a
+ * 60000×60000 image), then its number of scans (each a pass over the image); only a frame within all limits is
+ * decoded. A limit's reason names its option key.
+ *
  * <p>Metrics: {@code framesDecoded}, {@code deadLetters}.
  */
 public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
@@ -126,6 +131,10 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     if (batch.getFramesCount() == 0) {
       throw new Rejected("no frames");
     }
+    if (batch.getFramesCount() > settings.maxFramesPerRecord()) {
+      throw new Rejected(batch.getFramesCount() + " frames, over " + DecodeSettings.MAX_FRAMES_PER_RECORD_KEY + " ("
+          + settings.maxFramesPerRecord() + "): send them in several records");
+    }
     List<FrameRecord> frames = new ArrayList<>(batch.getFramesCount());
     for (int i = 0; i < batch.getFramesCount(); i++) {
       Frame frame = batch.getFrames(i);
@@ -149,12 +158,14 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     }
     if (captureTime > now + settings.maxFutureSkewMs()) {
       throw new Rejected("frame " + i + ": capture_time_ms " + captureTime + " is more than "
-          + duration(settings.maxFutureSkewMs()) + " ahead of the job's clock (" + now + ")"
+          + duration(settings.maxFutureSkewMs()) + " (" + DecodeSettings.MAX_FUTURE_SKEW_KEY + ") ahead of the job's "
+          + "clock (" + now + ")"
           + (settings.plausible(captureTime / 1000, now) ? "; microseconds instead of milliseconds?" : ""));
     }
     if (captureTime < now - settings.maxAgeMs()) {
       throw new Rejected("frame " + i + ": capture_time_ms " + captureTime + " is more than "
-          + duration(settings.maxAgeMs()) + " behind the job's clock (" + now + ")"
+          + duration(settings.maxAgeMs()) + " (" + DecodeSettings.MAX_AGE_KEY + ") behind the job's clock ("
+          + now + ")"
           + (settings.plausible(captureTime * 1000, now) ? "; seconds instead of milliseconds?" : ""));
     }
     if (previous != null) {
@@ -172,19 +183,32 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
   private void checkImage(int i, Frame frame, byte[] jpeg) throws Rejected {
     int width = frame.getWidth();
     int height = frame.getHeight();
-    if (width <= 0 || height <= 0 || width > settings.maxFrameSide() || height > settings.maxFrameSide()) {
-      throw new Rejected("frame " + i + ": width/height " + width + "x" + height + " out of range (1 to "
-          + settings.maxFrameSide() + " a side)");
+    if (width <= 0 || height <= 0) {
+      throw new Rejected("frame " + i + ": width/height " + width + "x" + height + " out of range (both must be "
+          + "positive)");
+    }
+    if ((long) width * height > settings.maxFramePixels()) {
+      throw new Rejected("frame " + i + ": width/height " + width + "x" + height + " is " + (long) width * height
+          + " pixels, over " + DecodeSettings.MAX_FRAME_PIXELS_KEY + " (" + settings.maxFramePixels() + ")");
     }
     if (jpeg.length == 0) {
       throw new Rejected("frame " + i + ": missing jpeg");
     }
-    // The header first: its size decides how much memory decoding takes, so it must be the declared one.
+    if (jpeg.length > settings.maxJpegBytes()) {
+      throw new Rejected("frame " + i + ": JPEG of " + jpeg.length + " bytes, over " + DecodeSettings.MAX_JPEG_BYTES_KEY
+          + " (" + settings.maxJpegBytes() + ")");
+    }
+    // The header next: its size decides how much memory decoding takes, so it must be the declared (checked) one.
     int[] headerSize = jpegHeaderSize(i, jpeg);
     checkSize(i, width, height, headerSize[0], headerSize[1]);
     // ImageIO decodes a cut-off JPEG without an error (the missing rows come out grey), so look for the end.
     if (jpeg.length < 2 || (jpeg[jpeg.length - 2] & 0xFF) != 0xFF || (jpeg[jpeg.length - 1] & 0xFF) != 0xD9) {
       throw new Rejected("frame " + i + ": JPEG is truncated (it does not end with the end-of-image marker FF D9)");
+    }
+    int scans = scans(jpeg);
+    if (scans > settings.maxJpegScans()) {
+      throw new Rejected("frame " + i + ": JPEG has " + scans + " scans, over " + DecodeSettings.MAX_JPEG_SCANS_KEY
+          + " (" + settings.maxJpegScans() + ")");
     }
     RgbFrame decoded;
     try {
@@ -216,7 +240,46 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     }
   }
 
-  /** Whether a capture time lies in the accepted range around the clock: used to suggest a unit error. */
+  /**
+   * How many scans (SOS segments) the JPEG has, found by walking its marker segments without decoding; stops at the
+   * first byte that is not where a marker should be (the decoder then reports what is wrong).
+   */
+  private static int scans(byte[] jpeg) {
+    int scans = 0;
+    int i = 2; // after SOI
+    while (i + 1 < jpeg.length && (jpeg[i] & 0xFF) == 0xFF) {
+      int marker = jpeg[i + 1] & 0xFF;
+      if (marker == 0xFF) { // fill byte
+        i++;
+        continue;
+      }
+      if (marker == 0xD9) { // EOI
+        break;
+      }
+      if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { // no length: TEM, RSTn
+        i += 2;
+        continue;
+      }
+      if (i + 3 >= jpeg.length) {
+        break;
+      }
+      i += 2 + ((jpeg[i + 2] & 0xFF) << 8 | (jpeg[i + 3] & 0xFF));
+      if (marker == 0xDA) { // SOS: entropy-coded data follows, up to the next marker (FF 00 is a stuffed FF)
+        scans++;
+        while (i + 1 < jpeg.length && !isMarker(jpeg[i], jpeg[i + 1])) {
+          i++;
+        }
+      }
+    }
+    return scans;
+  }
+
+  /** Whether two bytes inside entropy-coded data start a marker: FF, then neither a stuffed 00 nor a restart. */
+  private static boolean isMarker(byte first, byte second) {
+    int next = second & 0xFF;
+    return (first & 0xFF) == 0xFF && next != 0x00 && !(next >= 0xD0 && next <= 0xD7);
+  }
+
   /** "1 day", "7 days", "90 minutes", "1500 ms": durations in reasons, for people. */
   private static String duration(long ms) {
     long[] units = {DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS};

@@ -3,10 +3,12 @@ package io.egostream.operators.query;
 import io.egostream.model.SvittEgo;
 import io.egostream.model.TextEmbedding;
 import io.egostream.operators.inference.BatchBuffer;
+import io.egostream.operators.inference.BatchRunner;
 import io.egostream.operators.inference.BatchSettings;
 import io.egostream.operators.inference.DeviceSelection;
 import io.egostream.operators.inference.EmbedClips;
 import io.egostream.operators.inference.ModelSource;
+import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.EmbeddedQuery;
 import io.egostream.operators.records.QueryRecord;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,16 +37,26 @@ import org.slf4j.LoggerFactory;
  * query and its cancel share a lane. The cost is that a cancel may wait up to {@code maxWaitMs}.
  *
  * <p>Every text query (MCQ, moment, standing) is embedded; the output carries the model id, so that the clip store
- * compares it only with clips of the same model. Time: as in {@link EmbedClips}, records flushed by the timer carry
- * no stream timestamp; nothing downstream needs one.
+ * compares it only with clips of the same model. A text the model's tokenizer reads no token from (control
+ * characters only, say) is answered ERROR on {@link #ERROR_ANSWERS} at once and never enters the buffer, so it is in
+ * no checkpoint; a text the model itself fails on is found by {@link BatchRunner}, which runs a failed batch again
+ * text by text, and is answered ERROR too. Nothing a query holds fails the task.
  *
- * <p>The model is loaded once per task in {@link #open} and closed in {@link #close}. Metrics: {@code batchSize} and
- * {@code inferenceLatencyMs} (histograms, per model call), {@code queueWaitMs} (histogram, per query),
- * {@code embeddedTexts} and {@code truncatedTexts} (counters).
+ * <p>Time: as in {@link EmbedClips}, records flushed by the timer carry no stream timestamp; nothing downstream needs
+ * one.
+ *
+ * <p>The model is loaded once per task in {@link #open} and closed in {@link #close}. Metrics: {@code batchSize},
+ * {@code inferenceLatencyMs}, {@code batchesRetried} and {@code textsFailed} ({@link BatchRunner}'s),
+ * {@code queueWaitMs} (histogram, per query), {@code embeddedTexts}, {@code truncatedTexts} and
+ * {@code unreadableTexts} (counters; the last counts texts without tokens).
  */
 public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, EmbeddedQuery> {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(EmbedTexts.class);
+
+  /** Queries whose text the model cannot embed, answered with status ERROR and why; the job writes them to answers. */
+  public static final OutputTag<AnswerRecord> ERROR_ANSWERS =
+      new OutputTag<>("text-error-answers", TypeInformation.of(AnswerRecord.class));
 
   /** Values each histogram keeps for its statistics. */
   private static final int HISTOGRAM_WINDOW = 500;
@@ -53,11 +66,11 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
 
   private transient SvittEgo model;
   private transient BatchBuffer<QueryRecord> buffer;
-  private transient Histogram batchSize;
-  private transient Histogram inferenceLatencyMs;
+  private transient BatchRunner runner;
   private transient Histogram queueWaitMs;
   private transient Counter embeddedTexts;
   private transient Counter truncatedTexts;
+  private transient Counter unreadableTexts;
 
   public EmbedTexts(ModelSource modelSource, BatchSettings settings) {
     this.modelSource = Objects.requireNonNull(modelSource, "modelSource");
@@ -77,11 +90,11 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
     buffer = new BatchBuffer<>(getRuntimeContext(), "texts", TypeInformation.of(QueryRecord.class), settings);
 
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
-    batchSize = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-    inferenceLatencyMs = metrics.histogram("inferenceLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+    runner = new BatchRunner(metrics, "textsFailed", LOG);
     queueWaitMs = metrics.histogram("queueWaitMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     embeddedTexts = metrics.counter("embeddedTexts");
     truncatedTexts = metrics.counter("truncatedTexts");
+    unreadableTexts = metrics.counter("unreadableTexts");
 
     model = modelSource.load(DeviceSelection.forTask(getRuntimeContext()));
     LOG.info("{} embeds query texts with {} from {}, {}",
@@ -90,6 +103,15 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
 
   @Override
   public void processElement(QueryRecord query, Context ctx, Collector<EmbeddedQuery> out) throws Exception {
+    if (hasText(query)) {
+      try {
+        model.tokenizer().encode(query.text); // throws for a text without tokens, as embedTexts would in the batch
+      } catch (RuntimeException e) {
+        unreadableTexts.inc();
+        error(query, "invalid query: text cannot be embedded: " + e.getMessage(), ctx);
+        return;
+      }
+    }
     emit(buffer.add(query, ctx.timerService()), ctx, out);
   }
 
@@ -106,28 +128,26 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
     }
   }
 
-  /** Embeds the batch's texts in one model call and emits every query of the batch in arrival order. */
+  /**
+   * Embeds the batch's texts in one model call (text by text if that call fails) and emits every query of the batch
+   * in arrival order; a query whose text the model fails on alone is answered ERROR.
+   */
   private void emit(List<BatchBuffer.Buffered<QueryRecord>> batch, Context ctx, Collector<EmbeddedQuery> out) {
     if (batch.isEmpty()) {
       return;
     }
     long now = ctx.timerService().currentProcessingTime();
-    List<String> texts = new ArrayList<>();
+    List<QueryRecord> withText = new ArrayList<>();
     for (BatchBuffer.Buffered<QueryRecord> buffered : batch) {
       queueWaitMs.update(now - buffered.arrivedAtMs());
       if (hasText(buffered.item())) {
-        texts.add(buffered.item().text);
+        withText.add(buffered.item());
       }
     }
 
-    List<TextEmbedding> embeddings = List.of();
-    if (!texts.isEmpty()) {
-      long start = System.nanoTime();
-      embeddings = model.embedTexts(texts);
-      inferenceLatencyMs.update((System.nanoTime() - start) / 1_000_000);
-      batchSize.update(texts.size());
-      embeddedTexts.inc(texts.size());
-    }
+    List<BatchRunner.Outcome<TextEmbedding>> outcomes = runner.run(withText,
+        queries -> model.embedTexts(queries.stream().map(q -> q.text).toList()),
+        query -> "the text of query " + query.queryId);
 
     int next = 0;
     for (BatchBuffer.Buffered<QueryRecord> buffered : batch) {
@@ -136,12 +156,36 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
         out.collect(new EmbeddedQuery(query, null, false, null));
         continue;
       }
-      TextEmbedding embedding = embeddings.get(next++);
+      BatchRunner.Outcome<TextEmbedding> outcome = outcomes.get(next++);
+      if (outcome.failed()) {
+        error(query, "model failed on this query's text: " + outcome.failure(), ctx);
+        continue;
+      }
+      TextEmbedding embedding = outcome.output();
+      embeddedTexts.inc();
       if (embedding.truncated()) {
         truncatedTexts.inc();
       }
       out.collect(new EmbeddedQuery(query, embedding.vector(), embedding.truncated(), model.modelId()));
     }
+  }
+
+  private static void error(QueryRecord query, String reason, Context ctx) {
+    long now = ctx.timerService().currentProcessingTime();
+    ctx.output(ERROR_ANSWERS, new AnswerRecord(query.queryId, kindOf(query), AnswerRecord.Status.ERROR, reason,
+        Math.max(0, now - query.ingestTimeMs), now));
+  }
+
+  private static AnswerRecord.Kind kindOf(QueryRecord query) {
+    if (query.kind == null) {
+      return AnswerRecord.Kind.UNSPECIFIED;
+    }
+    return switch (query.kind) {
+      case QueryRecord.MCQ -> AnswerRecord.Kind.MCQ;
+      case QueryRecord.MOMENT -> AnswerRecord.Kind.MOMENT;
+      case QueryRecord.STANDING -> AnswerRecord.Kind.STANDING;
+      default -> AnswerRecord.Kind.UNSPECIFIED;
+    };
   }
 
   /** Cancels carry no text; every other kind does (the decoder refused the ones without). */

@@ -10,10 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import io.egostream.model.Clip;
 import io.egostream.model.ClipEmbedding;
+import io.egostream.model.RgbFrame;
 import io.egostream.model.SvittEgo;
 import io.egostream.operators.records.ClipRecord;
 import io.egostream.operators.records.EmbeddedClip;
+import io.egostream.operators.records.Jpeg;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -215,6 +218,72 @@ class EmbedClipsTest {
     }
   }
 
+  /**
+   * A model that cannot take frames 13 pixels wide (fault injection: no real input makes the real model throw once
+   * the operator's own checks passed; the preprocessor resizes any frame size).
+   */
+  private static final EmbedClips.ClipEmbedder FAILS_ON_NARROW_FRAMES = (model, clips) -> {
+    for (Clip clip : clips) {
+      if (clip.frames().get(0).width() == 13) {
+        throw new IllegalStateException("cannot take frames 13 pixels wide");
+      }
+    }
+    return model.embedClips(clips);
+  };
+
+  @Test
+  void aClipTheModelFailsOnIsRejectedAloneAfterItsBatchIsRetriedClipByClip() throws Exception {
+    ClipRecord a = clip("a", FRAMES, 1);
+    ClipRecord narrow = narrowClip("narrow", 2);
+    ClipRecord c = clip("c", FRAMES, 3);
+    InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
+    try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(
+            new EmbedClips(TestClips.MODEL, new BatchSettings(3, 200), FAILS_ON_NARROW_FRAMES)),
+        (ClipRecord r) -> EmbedClips.lane(r.deviceId, 1), Types.INT, environmentWith(metrics))) {
+      harness.open();
+      harness.processElement(a, 10);
+      harness.processElement(narrow, 11);
+      harness.processElement(c, 12);
+
+      List<EmbeddedClip> out = harness.extractOutputValues();
+      assertEquals(List.of("a", "c"), devices(out));
+      assertMatchesModelOneByOne(a, out.get(0));
+      assertMatchesModelOneByOne(c, out.get(1));
+      List<RejectedClip> rejected = harness.getSideOutput(EmbedClips.REJECTED).stream()
+          .map(StreamRecord::getValue).toList();
+      assertEquals(1, rejected.size());
+      assertEquals("narrow", rejected.get(0).clip.deviceId);
+      assertEquals("model failed on this clip alone: IllegalStateException: cannot take frames 13 pixels wide",
+          rejected.get(0).reason);
+      assertEquals(1, ((Counter) metrics.get("batchesRetried")).getCount());
+      assertEquals(1, ((Counter) metrics.get("clipsFailed")).getCount());
+      assertEquals(0, ((Counter) metrics.get("rejectedClips")).getCount(), "rejected before the model: none");
+      assertEquals(2, ((Meter) metrics.get("clipsPerSecond")).getCount());
+      assertEquals(0, harness.numProcessingTimeTimers());
+      assertEquals(0, harness.numEventTimeTimers());
+      assertEquals(0, harness.numKeyedStateEntries());
+    }
+  }
+
+  @Test
+  void aModelThatFailsOnEveryClipRejectsThemAllAndTheTaskGoesOn() throws Exception {
+    try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(
+            new EmbedClips(TestClips.MODEL, new BatchSettings(2, 200), FAILS_ON_NARROW_FRAMES)),
+        (ClipRecord r) -> EmbedClips.lane(r.deviceId, 1), Types.INT)) {
+      harness.open();
+      harness.processElement(narrowClip("n1", 1), 10);
+      harness.processElement(narrowClip("n2", 2), 11);
+      harness.processElement(clip("after", FRAMES, 3), 12);
+      harness.setProcessingTime(200);
+
+      assertEquals(List.of("after"), devices(harness.extractOutputValues()));
+      assertEquals(2, harness.getSideOutput(EmbedClips.REJECTED).size());
+      assertEquals(0, harness.numKeyedStateEntries());
+    }
+  }
+
   @Test
   void embeddingsEqualTheModelsOneByOneAndCarryTheClipsFields() throws Exception {
     List<ClipRecord> clips = List.of(clip("a", FRAMES, 1), clip("b", FRAMES, 2), clip("c", FRAMES, 3));
@@ -326,6 +395,26 @@ class EmbedClipsTest {
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EmbedClips.lane("a", 0));
     assertTrue(e.getMessage().startsWith("Invalid value 0 for lanes"), e.getMessage());
+  }
+
+  /** A clip whose frames are 13 × 40 pixels. */
+  private static ClipRecord narrowClip(String deviceId, long seed) {
+    ClipRecord record = clip(deviceId, FRAMES, seed);
+    for (int f = 0; f < FRAMES; f++) {
+      record.jpegs[f] = Jpeg.encode(new RgbFrame(13, 40, new byte[13 * 40 * 3]));
+    }
+    return record;
+  }
+
+  /** A task environment whose operator metrics land in {@code metrics}. */
+  private static MockEnvironment environmentWith(InterceptingOperatorMetricGroup metrics) {
+    var task = new UnregisteredMetricGroups.UnregisteredTaskMetricGroup() {
+      @Override
+      public InternalOperatorMetricGroup getOrAddOperator(OperatorID id, String name, Map<String, String> vars) {
+        return metrics;
+      }
+    };
+    return new MockEnvironmentBuilder().setMetricGroup(task).build();
   }
 
   /** An open harness keyed by {@link EmbedClips#lane} over {@code lanes} lanes. */

@@ -11,6 +11,7 @@ import io.egostream.operators.records.FrameRecord;
 import io.egostream.operators.records.RawRecord;
 import io.egostream.proto.v1.Frame;
 import io.egostream.proto.v1.FrameBatch;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -29,6 +30,7 @@ class DecodeFramesTest {
   /** The job's processing-time clock during these tests. */
   private static final long NOW = 1_700_000_000_000L;
   private static final long DAY = 24 * 60 * 60 * 1000L;
+  private static final long MINUTE = 60 * 1000L;
   private static final String DEVICE = "glasses-1";
   private static final byte[] KEY = DEVICE.getBytes(StandardCharsets.UTF_8);
   private static final byte[] JPEG = TestSupport.jpeg(8, 6);
@@ -39,12 +41,21 @@ class DecodeFramesTest {
 
   @BeforeEach
   void openHarness() throws Exception {
+    openHarness(DecodeSettings.defaults());
+  }
+
+  private void openHarness(DecodeSettings settings) throws Exception {
     metrics = new TestSupport.Metrics();
     environment = metrics.environment();
-    harness = new OneInputStreamOperatorTestHarness<>(
-        new ProcessOperator<>(new DecodeFrames(DecodeSettings.defaults())), environment);
+    harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new DecodeFrames(settings)), environment);
     harness.open();
     harness.setProcessingTime(NOW);
+  }
+
+  /** Closes the default harness and opens one with {@code settings}. */
+  private void reopenWith(DecodeSettings settings) throws Exception {
+    closeHarness();
+    openHarness(settings);
   }
 
   @AfterEach
@@ -110,7 +121,8 @@ class DecodeFramesTest {
     assertRejected("frame 0: JPEG is truncated (it does not end with the end-of-image marker FF D9)",
         batchRecord(frame(0, 1, Arrays.copyOf(JPEG, JPEG.length - 2), 8, 6)));
     assertRejected("frame 0: width/height 16x12 do not match the JPEG's 8x6", batchRecord(frame(0, 1, JPEG, 16, 12)));
-    assertRejected("frame 0: width/height 0x0 out of range (1 to 4096 a side)", batchRecord(frame(0, 1, JPEG, 0, 0)));
+    assertRejected("frame 0: width/height 0x0 out of range (both must be positive)",
+        batchRecord(frame(0, 1, JPEG, 0, 0)));
   }
 
   @Test
@@ -118,23 +130,94 @@ class DecodeFramesTest {
     byte[] bomb = withHeaderSize(JPEG, 30_000, 30_000);
     assertRejected("frame 0: width/height 8x6 do not match the JPEG's 30000x30000",
         batchRecord(frame(0, 1, bomb, 8, 6)));
-    assertRejected("frame 0: width/height 30000x30000 out of range (1 to 4096 a side)",
+    assertRejected("frame 0: width/height 30000x30000 is 900000000 pixels, over frames.max-pixels (2073600)",
         batchRecord(frame(0, 1, bomb, 30_000, 30_000)));
+  }
+
+  @Test
+  void aProgressiveJpegDeclaringAHugeSizeIsRejectedFromItsHeader() throws Exception {
+    byte[] progressive = TestSupport.progressiveJpeg(64, 48);
+    byte[] bomb = withHeaderSize(progressive, 30_000, 30_000);
+    assertRejected("frame 0: width/height 64x48 do not match the JPEG's 30000x30000",
+        batchRecord(frame(0, 1, bomb, 64, 48)));
+  }
+
+  @Test
+  void aProgressiveJpegWithinTheLimitsIsDecodedAndAccepted() throws Exception {
+    byte[] progressive = TestSupport.progressiveJpeg(1920, 1080);
+    harness.processElement(new StreamRecord<>(batchRecord(frame(0, 1, progressive, 1920, 1080))));
+    assertEquals(1, harness.extractOutputValues().size());
+    assertEquals(List.of(), takeDeadLetters());
+  }
+
+  @Test
+  void aProgressiveJpegOfTooManyScansIsRefusedBeforeDecoding() throws Exception {
+    byte[] progressive = TestSupport.progressiveJpeg(64, 48);
+    int lastScan = lastIndexOf(progressive, 0xDA);
+    int end = progressive.length - 2; // EOI
+    byte[] scan = Arrays.copyOfRange(progressive, lastScan - 1, end);
+    // 70 more copies of the last scan: a valid-looking header, and far more passes over the image than any encoder
+    // writes.
+    ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+    bomb.write(progressive, 0, end);
+    for (int copy = 0; copy < 70; copy++) {
+      bomb.write(scan);
+    }
+    bomb.write(new byte[] {(byte) 0xFF, (byte) 0xD9});
+    int written = markers(progressive, 0xDA); // ImageIO's writer: no thumbnail, so every FF DA starts a scan
+    assertTrue(written > 1 && written <= 64, "a progressive JPEG within the limit: " + written + " scans");
+    assertRejected("frame 0: JPEG has " + (written + 70) + " scans, over frames.max-jpeg-scans (64)",
+        batchRecord(frame(0, 1, bomb.toByteArray(), 64, 48)));
+
+    // The same JPEG as written (several scans, all within the limit) and a baseline one pass.
+    harness.processElement(new StreamRecord<>(batchRecord(frame(-100, 1, progressive, 64, 48),
+        frame(0, 2, TestSupport.jpeg(64, 48), 64, 48))));
+    assertEquals(2, harness.extractOutputValues().size());
+  }
+
+  @Test
+  void a4096SquareFrameIsRefusedBeforeDecodingWhateverItDeclares() throws Exception {
+    byte[] huge = TestSupport.progressiveJpeg(4096, 4096);
+    assertRejected("frame 0: width/height 4096x4096 is 16777216 pixels, over frames.max-pixels (2073600)",
+        batchRecord(frame(0, 1, huge, 4096, 4096)));
+    assertRejected("frame 0: width/height 1920x1080 do not match the JPEG's 4096x4096",
+        batchRecord(frame(0, 1, huge, 1920, 1080)));
+    byte[] baseline = TestSupport.jpeg(4096, 4096);
+    assertRejected("frame 0: width/height 4096x4096 is 16777216 pixels, over frames.max-pixels (2073600)",
+        batchRecord(frame(0, 1, baseline, 4096, 4096)));
+    assertEquals(0, metrics.count("framesDecoded"));
+  }
+
+  @Test
+  void jpegBytesAndFramesPerRecordAreLimited() throws Exception {
+    reopenWith(new DecodeSettings(10 * MINUTE, DAY, 1920 * 1080, JPEG.length, 64, 2));
+    byte[] bigger = TestSupport.jpeg(16, 12);
+    assertRejected("frame 1: JPEG of " + bigger.length + " bytes, over frames.max-jpeg-bytes (" + JPEG.length + ")",
+        batchRecord(frame(-100, 1, JPEG, 8, 6), frame(0, 2, bigger, 16, 12)));
+    assertRejected("3 frames, over frames.max-per-record (2): send them in several records",
+        batchRecord(frame(-200, 1, JPEG, 8, 6), frame(-100, 2, JPEG, 8, 6), frame(0, 3, JPEG, 8, 6)));
+    // At the limits: accepted.
+    harness.processElement(new StreamRecord<>(batchRecord(frame(-100, 1, JPEG, 8, 6), frame(0, 2, JPEG, 8, 6))));
+    assertEquals(2, harness.extractOutputValues().size());
   }
 
   @Test
   void captureTimesAreChecked() throws Exception {
     assertRejected("frame 0: capture_time_ms 0 is not positive", batchRecord(frameAt(0, 1)));
-    assertRejected("frame 0: capture_time_ms " + (NOW + DAY + 1) + " is more than 1 day ahead of the job's clock ("
-        + NOW + ")", batchRecord(frameAt(NOW + DAY + 1, 1)));
-    assertRejected("frame 0: capture_time_ms " + NOW * 1000 + " is more than 1 day ahead of the job's clock ("
-        + NOW + "); microseconds instead of milliseconds?", batchRecord(frameAt(NOW * 1000, 1)));
-    assertRejected("frame 0: capture_time_ms " + (NOW - 7 * DAY - 1) + " is more than 7 days behind the job's clock ("
-        + NOW + ")", batchRecord(frameAt(NOW - 7 * DAY - 1, 1)));
-    assertRejected("frame 0: capture_time_ms 1700000000 is more than 7 days behind the job's clock (" + NOW
-        + "); seconds instead of milliseconds?", batchRecord(frameAt(NOW / 1000, 1)));
+    assertRejected("frame 0: capture_time_ms " + (NOW + 10 * MINUTE + 1) + " is more than 10 minutes "
+        + "(frames.max-future-skew.ms) ahead of the job's clock (" + NOW + ")",
+        batchRecord(frameAt(NOW + 10 * MINUTE + 1, 1)));
+    // Two hours ahead: a clip stamped so far ahead would be refused by the broker (1 h in Kafka 4).
+    assertTrue(rejected(batchRecord(frameAt(NOW + 120 * MINUTE, 1))).reason.contains("frames.max-future-skew.ms"));
+    assertRejected("frame 0: capture_time_ms " + NOW * 1000 + " is more than 10 minutes (frames.max-future-skew.ms) "
+        + "ahead of the job's clock (" + NOW + "); microseconds instead of milliseconds?",
+        batchRecord(frameAt(NOW * 1000, 1)));
+    assertRejected("frame 0: capture_time_ms " + (NOW - 7 * DAY - 1) + " is more than 7 days (frames.max-age.ms) "
+        + "behind the job's clock (" + NOW + ")", batchRecord(frameAt(NOW - 7 * DAY - 1, 1)));
+    assertRejected("frame 0: capture_time_ms 1700000000 is more than 7 days (frames.max-age.ms) behind the job's "
+        + "clock (" + NOW + "); seconds instead of milliseconds?", batchRecord(frameAt(NOW / 1000, 1)));
     // At the limits: accepted.
-    harness.processElement(new StreamRecord<>(batchRecord(frameAt(NOW - 7 * DAY, 1), frameAt(NOW + DAY, 2))));
+    harness.processElement(new StreamRecord<>(batchRecord(frameAt(NOW - 7 * DAY, 1), frameAt(NOW + 10 * MINUTE, 2))));
     assertEquals(2, harness.extractOutputValues().size());
   }
 
@@ -183,13 +266,20 @@ class DecodeFramesTest {
   }
 
   @Test
-  void settingsAreValidated() {
-    assertEquals("Invalid value -1 for maxFutureSkewMs: must not be negative",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(-1, DAY, 100)).getMessage());
-    assertEquals("Invalid value 0 for maxAgeMs: must be positive",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, 0, 100)).getMessage());
-    assertEquals("Invalid value 0 for maxFrameSide: must be positive",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 0)).getMessage());
+  void settingsAreValidatedAndErrorsNameTheOptionKey() {
+    assertEquals("Invalid value -1 for frames.max-future-skew.ms: must not be negative (0 accepts no capture time "
+        + "ahead of the job's clock)",
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(-1, DAY, 100, 100, 1, 1)).getMessage());
+    assertEquals("Invalid value 0 for frames.max-age.ms: must be positive (e.g. 604800000 for 7 days)",
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, 0, 100, 100, 1, 1)).getMessage());
+    assertEquals("Invalid value 0 for frames.max-pixels: must be positive (e.g. 2073600 for 1080p)",
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 0, 100, 1, 1)).getMessage());
+    assertEquals("Invalid value 0 for frames.max-jpeg-bytes: must be positive (e.g. 4194304 for 4 MiB)",
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 100, 0, 1, 1)).getMessage());
+    assertEquals("Invalid value 0 for frames.max-jpeg-scans: must be at least 1 (1 accepts baseline JPEGs only)",
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 100, 100, 0, 1)).getMessage());
+    assertEquals("Invalid value 0 for frames.max-per-record: must be at least 1",
+        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 100, 100, 1, 0)).getMessage());
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -249,12 +339,33 @@ class DecodeFramesTest {
     return frame(captureTimeMs - NOW, sequence, JPEG, 8, 6);
   }
 
-  /** The JPEG with its frame header (SOF0) claiming another size; the image data is left as it is. */
+  /** How many times marker FF {@code code} occurs. */
+  private static int markers(byte[] jpeg, int code) {
+    int count = 0;
+    for (int i = 0; i + 1 < jpeg.length; i++) {
+      if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == code) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** Index of the last marker FF {@code code}. */
+  private static int lastIndexOf(byte[] jpeg, int code) {
+    for (int i = jpeg.length - 2; i >= 0; i--) {
+      if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == code) {
+        return i + 1;
+      }
+    }
+    throw new AssertionError("no marker FF " + Integer.toHexString(code));
+  }
+
+  /** The JPEG with its frame header (SOF0 or SOF2) claiming another size; the image data is left as it is. */
   private static byte[] withHeaderSize(byte[] jpeg, int width, int height) {
     byte[] patched = jpeg.clone();
     for (int i = 0; i + 8 < patched.length; i++) {
-      if ((patched[i] & 0xFF) == 0xFF && (patched[i + 1] & 0xFF) == 0xC0) {
-        // FF C0, length (2), precision (1), height (2), width (2)
+      if ((patched[i] & 0xFF) == 0xFF && ((patched[i + 1] & 0xFF) == 0xC0 || (patched[i + 1] & 0xFF) == 0xC2)) {
+        // FF C0 (baseline) or FF C2 (progressive), length (2), precision (1), height (2), width (2)
         patched[i + 5] = (byte) (height >> 8);
         patched[i + 6] = (byte) height;
         patched[i + 7] = (byte) (width >> 8);
@@ -262,6 +373,6 @@ class DecodeFramesTest {
         return patched;
       }
     }
-    throw new AssertionError("no SOF0 marker");
+    throw new AssertionError("no SOF0 or SOF2 marker");
   }
 }

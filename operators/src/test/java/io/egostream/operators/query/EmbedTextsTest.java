@@ -12,11 +12,14 @@ import ai.djl.Device;
 import io.egostream.model.SvittEgo;
 import io.egostream.model.TextEmbedding;
 import io.egostream.operators.inference.BatchSettings;
+import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.EmbeddedQuery;
 import io.egostream.operators.records.QueryRecord;
 import java.util.List;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.AfterAll;
@@ -109,6 +112,60 @@ class EmbedTextsTest {
   }
 
   @Test
+  void aTextWithoutTokensIsAnsweredErrorAndTheRestOfItsBatchIsEmbedded() throws Exception {
+    QueryRecord good = query("good", QueryRecord.MOMENT, "c opens the drawer");
+    QueryRecord control = query("control", QueryRecord.MOMENT, "\u0001");
+    QueryRecord stripped = query("stripped", QueryRecord.MCQ, "\u0000\u0007");
+    QueryRecord after = query("after", QueryRecord.STANDING, "c pours water");
+    try (var harness = harness(new BatchSettings(3, 200))) {
+      harness.setProcessingTime(5_000);
+      for (QueryRecord q : List.of(good, control, stripped, after)) {
+        harness.processElement(q, 1);
+      }
+      assertEquals(1, harness.numProcessingTimeTimers(), "the unusable texts never entered the buffer");
+      harness.setProcessingTime(5_200);
+
+      List<EmbeddedQuery> out = harness.extractOutputValues();
+      assertEquals(List.of("good", "after"), out.stream().map(e -> e.query.queryId).toList());
+      assertMatchesModelAlone(good.text, out.get(0));
+      assertMatchesModelAlone(after.text, out.get(1));
+      List<AnswerRecord> errors = errorAnswers(harness);
+      assertEquals(List.of("control", "stripped"), errors.stream().map(a -> a.queryId).toList());
+      assertEquals(List.of(AnswerRecord.Kind.MOMENT, AnswerRecord.Kind.MCQ), errors.stream().map(a -> a.kind).toList());
+      for (AnswerRecord error : errors) {
+        assertEquals(AnswerRecord.Status.ERROR, error.status);
+        assertTrue(error.reason.startsWith("invalid query: text cannot be embedded: "), error.reason);
+        assertTrue(error.reason.contains("no tokens"), error.reason);
+        assertEquals(5_000 - 1_000, error.latencyMs, "from the query's ingest to the answer");
+      }
+      assertEquals(0, harness.numProcessingTimeTimers());
+      assertEquals(0, harness.numEventTimeTimers());
+      assertEquals(0, harness.numKeyedStateEntries());
+    }
+  }
+
+  @Test
+  void aTextWithoutTokensIsNeverInACheckpoint() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var harness = harness(new BatchSettings(8, 200))) {
+      harness.processElement(query("control", QueryRecord.MOMENT, "\u0001"), 1);
+      assertEquals(1, errorAnswers(harness).size());
+      assertEquals(0, harness.numKeyedStateEntries());
+      snapshot = harness.snapshot(1L, 0L);
+    }
+    try (var restored = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new EmbedTexts(QueryTestSupport.MODEL, new BatchSettings(8, 200))),
+        (QueryRecord q) -> EmbedTexts.lane(q.queryId, 1), Types.INT)) {
+      restored.initializeState(snapshot);
+      restored.open();
+      assertEquals(0, restored.numKeyedStateEntries());
+      assertEquals(0, restored.numProcessingTimeTimers());
+      restored.setProcessingTime(10_000);
+      assertEquals(List.of(), restored.extractOutputValues());
+    }
+  }
+
+  @Test
   void theFunctionSerializesWithoutItsModelAndLanesFollowTheQueryId() throws Exception {
     assertNotNull(InstantiationUtil.clone(new EmbedTexts(QueryTestSupport.MODEL, BatchSettings.defaults())));
     assertEquals(Math.floorMod("q-17".hashCode(), 4), EmbedTexts.lane("q-17", 4));
@@ -121,6 +178,12 @@ class EmbedTextsTest {
         (QueryRecord q) -> EmbedTexts.lane(q.queryId, 1), Types.INT);
     harness.open();
     return harness;
+  }
+
+  private static List<AnswerRecord> errorAnswers(
+      KeyedOneInputStreamOperatorTestHarness<Integer, QueryRecord, EmbeddedQuery> harness) {
+    var answers = harness.getSideOutput(EmbedTexts.ERROR_ANSWERS);
+    return answers == null ? List.of() : answers.stream().map(StreamRecord::getValue).toList();
   }
 
   private static void assertMatchesModelAlone(String text, EmbeddedQuery out) {
