@@ -29,6 +29,8 @@ import java.util.List;
  * @param localBlocks blocks of the local window (1 = the query's own block)
  * @param randomBlocks random extra blocks per query block
  * @param attentionSeed seed of the random block pattern (see {@link BlockPattern})
+ * @param redrawRandomBlocks true draws the random blocks afresh on every forward pass, as the released code does, so
+ *     the same clip can get a different embedding each time; false keeps the seeded pattern (reproducible)
  * @param maskPaddedKeys true masks the padding of the last block; false reproduces the released code, where padded
  *     keys are zero vectors that still take softmax mass
  * @param keepRate q_v, share of patch tokens kept at each pruning layer (1 = no pruning)
@@ -72,6 +74,7 @@ public record SvittConfig(
     int localBlocks,
     int randomBlocks,
     long attentionSeed,
+    boolean redrawRandomBlocks,
     boolean maskPaddedKeys,
     float keepRate,
     List<Integer> pruneLayers,
@@ -251,6 +254,7 @@ public record SvittConfig(
     private int localBlocks = 1;
     private int randomBlocks = 3;
     private long attentionSeed = 0;
+    private boolean redrawRandomBlocks = false;
     private boolean maskPaddedKeys = true;
     private float keepRate = 0.7f;
     private List<Integer> pruneLayers = List.of(3, 6, 9);
@@ -293,6 +297,7 @@ public record SvittConfig(
       localBlocks = c.localBlocks;
       randomBlocks = c.randomBlocks;
       attentionSeed = c.attentionSeed;
+      redrawRandomBlocks = c.redrawRandomBlocks;
       maskPaddedKeys = c.maskPaddedKeys;
       keepRate = c.keepRate;
       pruneLayers = c.pruneLayers;
@@ -332,6 +337,7 @@ public record SvittConfig(
     public Builder localBlocks(int v) { localBlocks = v; return this; }
     public Builder randomBlocks(int v) { randomBlocks = v; return this; }
     public Builder attentionSeed(long v) { attentionSeed = v; return this; }
+    public Builder redrawRandomBlocks(boolean v) { redrawRandomBlocks = v; return this; }
     public Builder maskPaddedKeys(boolean v) { maskPaddedKeys = v; return this; }
     public Builder keepRate(float v) { keepRate = v; return this; }
     public Builder pruneLayers(List<Integer> v) { pruneLayers = v; return this; }
@@ -357,9 +363,9 @@ public record SvittConfig(
     public SvittConfig build() {
       SvittConfig c = new SvittConfig(name, trained, frames, imageSize, resize, patchSize, visionLayers, visionWidth,
           visionHeads, visionMlpDim, layerScaleInit, sparseAttention, blockSize, localBlocks, randomBlocks,
-          attentionSeed, maskPaddedKeys, keepRate, pruneLayers, fusionKeepRate, fusionPruneLayers, vocabSize,
-          maxTextLength, specialTokens, maxPositions, textLayers, fusionLayers, textWidth, textHeads, textMlpDim,
-          typeVocabSize, embedDim, layerNormEps, imageMean, imageStd, tempInit, initializerRange);
+          attentionSeed, redrawRandomBlocks, maskPaddedKeys, keepRate, pruneLayers, fusionKeepRate, fusionPruneLayers,
+          vocabSize, maxTextLength, specialTokens, maxPositions, textLayers, fusionLayers, textWidth, textHeads,
+          textMlpDim, typeVocabSize, embedDim, layerNormEps, imageMean, imageStd, tempInit, initializerRange);
       validate(c);
       return c;
     }
