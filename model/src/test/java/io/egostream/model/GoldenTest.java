@@ -47,10 +47,15 @@ class GoldenTest {
   }
 
   @Test
-  void theModelFolderRecordsTheReleasedBehaviour() throws IOException {
+  void aConvertedCheckpointRunsAsTheReleasedEvaluation() throws IOException {
+    // The golden folder's config.json is the converter's plus the base preset's sparsity fields written out.
     SvittConfig config = SvittEgo.readConfig(folder);
     assertEquals(SvittConfig.SpecialTokens.CLS, config.specialTokens(), "special_tokens");
     assertEquals(SvittConfig.Resize.SQUASH, config.resize(), "resize");
+    // Case q1 is the released evaluation as shipped: no pruning in the fusion encoder, base's default.
+    JsonNode released = golden.path("fusion").path("cases").path("q1").path("java_config");
+    assertEquals(released.path("fusion_keep_rate").floatValue(), SvittConfig.base().fusionKeepRate(),
+        "fusion_keep_rate of base, which a converted checkpoint takes");
   }
 
   @Test
