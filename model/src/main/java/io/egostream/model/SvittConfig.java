@@ -242,7 +242,7 @@ public record SvittConfig(
     private boolean trained = false;
     private int frames = 4;
     private int imageSize = 224;
-    private Resize resize = Resize.SQUASH;
+    private Resize resize = Resize.SQUASH; // the released evaluation transform
     private int patchSize = 16;
     private int visionLayers = 12;
     private int visionWidth = 768;
@@ -258,11 +258,11 @@ public record SvittConfig(
     private boolean maskPaddedKeys = true;
     private float keepRate = 0.7f;
     private List<Integer> pruneLayers = List.of(3, 6, 9);
-    private float fusionKeepRate = 1f;
+    private float fusionKeepRate = 1f; // the released evaluation never prunes in the fusion encoder
     private List<Integer> fusionPruneLayers = List.of(1);
     private int vocabSize = 30522;
     private int maxTextLength = 32;
-    private SpecialTokens specialTokens = SpecialTokens.CLS;
+    private SpecialTokens specialTokens = SpecialTokens.CLS; // the released tokenizer's single-text layout
     private int maxPositions = 512;
     private int textLayers = 12;
     private int fusionLayers = 3;
