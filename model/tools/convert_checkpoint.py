@@ -4,13 +4,16 @@
     python3 model/tools/convert_checkpoint.py svitt-ego.pth --vocab bert-base-uncased/vocab.txt --out models/svitt-ego
 
 Writes OUT/model.safetensors (float32, the released state-dict names unchanged), OUT/vocab.txt (copied) and
-OUT/config.json ({"name": "base", "trained": true, "frames": T}, T read off the relative position bias tables; every
-other field comes from the base preset). Needs only torch and numpy, and runs wherever the checkpoint is: the
-conversion is a one-time step, the Java side never unpickles anything.
+OUT/config.json: {"name": "base", "trained": true, "frames": T} (T read off the relative position bias tables) plus
+the released evaluation's behaviour, written out: frames resized straight to 224x224 ("resize": "squash"), a text
+as [CLS] X with no [SEP] ("special_tokens": "cls"), and no pruning in the fusion encoder ("fusion_keep_rate": 1;
+the released configs set q_m under a key the released code never reads). Every other field comes from the base
+preset. Needs only torch and numpy, and runs wherever the checkpoint is: the conversion is a one-time step, the Java
+side never unpickles anything.
 
-Dropped on the way, because the released loader drops or never uses them: relative_position_index buffers (recomputed
-from the config), the MLM head (text_encoder.cls.*) and momentum-encoder copies (*_m.*). Everything else is kept, so
-the Java loader can name any key it does not expect.
+Dropped on the way, because the released loader drops or never uses them: the relative_position_index and
+position_ids buffers (recomputed from the config), the MLM head (text_encoder.cls.*) and momentum-encoder copies
+(*_m.*). Everything else is kept, so the Java loader can name any key it does not expect.
 """
 import argparse
 import json
@@ -22,7 +25,9 @@ import struct
 import numpy as np
 import torch
 
-DROPPED_SUFFIXES = (".relative_position_index",)
+DROPPED_SUFFIXES = (".relative_position_index", ".position_ids")
+# How the released evaluation runs the model (see the module docstring); config.json records it.
+RELEASED_BEHAVIOUR = {"resize": "squash", "special_tokens": "cls", "fusion_keep_rate": 1.0}
 DROPPED_PREFIXES = ("text_encoder.cls.",)
 
 
@@ -86,7 +91,7 @@ def main():
     write_safetensors(tensors, os.path.join(args.out, "model.safetensors"))
     shutil.copyfile(args.vocab, os.path.join(args.out, "vocab.txt"))
     with open(os.path.join(args.out, "config.json"), "w") as out:
-        json.dump({"name": "base", "trained": True, "frames": frames}, out, indent=2)
+        json.dump({"name": "base", "trained": True, "frames": frames, **RELEASED_BEHAVIOUR}, out, indent=2)
     print(f"wrote {len(tensors)} tensors ({sum(a.size for a in tensors.values()) / 1e6:.1f} M parameters, "
           f"{frames} frames) to {args.out}; dropped {len(dropped)}: {', '.join(dropped[:8])}"
           f"{' ...' if len(dropped) > 8 else ''}")

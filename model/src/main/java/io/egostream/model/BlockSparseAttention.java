@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * SViTT's edge sparsity. Patch tokens are cut into contiguous blocks of {@code blockSize} (the last one padded); each
@@ -21,6 +22,7 @@ final class BlockSparseAttention implements AttentionKernel {
   private final int localBlocks;
   private final int randomBlocks;
   private final long seed;
+  private final boolean redraw;
   private final boolean maskPaddedKeys;
 
   BlockSparseAttention(SvittConfig config) {
@@ -28,12 +30,14 @@ final class BlockSparseAttention implements AttentionKernel {
     this.localBlocks = config.localBlocks();
     this.randomBlocks = config.randomBlocks();
     this.seed = config.attentionSeed();
+    this.redraw = config.redrawRandomBlocks();
     this.maskPaddedKeys = config.maskPaddedKeys();
   }
 
   BlockPattern pattern(int patchTokens, int layer) {
     int numBlocks = (patchTokens + blockSize - 1) / blockSize;
-    return BlockPattern.of(numBlocks, localBlocks, randomBlocks, seed, layer);
+    long drawSeed = redraw ? ThreadLocalRandom.current().nextLong() : seed; // redraw: a fresh pattern every pass
+    return BlockPattern.of(numBlocks, localBlocks, randomBlocks, drawSeed, layer);
   }
 
   @Override

@@ -61,7 +61,7 @@ final class ModelFolder {
   }
 
   static List<String> readVocabulary(Path dir) throws IOException {
-    return TextTokenizer.fromFile(existing(dir, VOCAB), Integer.MAX_VALUE).vocabulary();
+    return TextTokenizer.readVocabulary(existing(dir, VOCAB));
   }
 
   static Map<String, NDArray> readWeights(NDManager manager, Path dir) throws IOException {

@@ -1,5 +1,6 @@
 package io.egostream.model;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.ArrayList;
@@ -8,13 +9,15 @@ import java.util.List;
 /**
  * Every hyper-parameter of a SViTT-Ego model, as written to a model folder's {@code config.json}.
  *
- * <p>{@link #base()} is the paper's model; {@link #tiny()} has the same architecture at a size that trains and
- * runs on two CPU cores. Change a preset with {@link #toBuilder()}; {@link Builder#build()} validates.
+ * <p>{@link #base()} is the paper's model, run as the released code runs it (so a converted checkpoint of the authors'
+ * answers as theirs does); {@link #tiny()} has the same architecture at a size that trains and runs on two CPU cores.
+ * Change a preset with {@link #toBuilder()}; {@link Builder#build()} validates.
  *
  * @param name preset name, carried into the model id of every embedding
  * @param trained false for a randomly initialised model folder, so nobody mistakes it for a real one
  * @param frames T, frames per clip (the 3D relative position window's time axis)
  * @param imageSize frame side in pixels after preprocessing
+ * @param resize how a frame becomes {@code imageSize} square (see {@link Resize})
  * @param patchSize side of a square patch
  * @param visionLayers BEiT layers
  * @param visionWidth BEiT hidden size
@@ -26,14 +29,18 @@ import java.util.List;
  * @param localBlocks blocks of the local window (1 = the query's own block)
  * @param randomBlocks random extra blocks per query block
  * @param attentionSeed seed of the random block pattern (see {@link BlockPattern})
+ * @param redrawRandomBlocks true draws the random blocks afresh on every forward pass, as the released code does, so
+ *     the same clip can get a different embedding each time; false keeps the seeded pattern (reproducible)
  * @param maskPaddedKeys true masks the padding of the last block; false reproduces the released code, where padded
  *     keys are zero vectors that still take softmax mass
  * @param keepRate q_v, share of patch tokens kept at each pruning layer (1 = no pruning)
  * @param pruneLayers 0-indexed video layers after which tokens are pruned
- * @param fusionKeepRate q_m, share of visual tokens kept by text-guided pruning in the fusion encoder
+ * @param fusionKeepRate q_m, share of visual tokens kept by text-guided pruning in the fusion encoder (1 = no
+ *     pruning, as the released evaluation runs: its configs set q_m under a key its code never reads)
  * @param fusionPruneLayers fusion layers (0 = first fusion layer) after whose cross-attention visual tokens are pruned
  * @param vocabSize WordPiece vocabulary size (lines of vocab.txt)
- * @param maxTextLength token budget of a text including [CLS] and [SEP]
+ * @param maxTextLength token budget of a text, special tokens included
+ * @param specialTokens the special tokens around a text's word pieces (see {@link SpecialTokens})
  * @param maxPositions rows of BERT's position embedding table (512 in BERT-base)
  * @param textLayers BERT layers in all (text-only + fusion)
  * @param fusionLayers the last BERT layers, which add cross-attention to the video
@@ -55,6 +62,7 @@ public record SvittConfig(
     boolean trained,
     int frames,
     int imageSize,
+    Resize resize,
     int patchSize,
     int visionLayers,
     int visionWidth,
@@ -66,6 +74,7 @@ public record SvittConfig(
     int localBlocks,
     int randomBlocks,
     long attentionSeed,
+    boolean redrawRandomBlocks,
     boolean maskPaddedKeys,
     float keepRate,
     List<Integer> pruneLayers,
@@ -73,6 +82,7 @@ public record SvittConfig(
     List<Integer> fusionPruneLayers,
     int vocabSize,
     int maxTextLength,
+    SpecialTokens specialTokens,
     int maxPositions,
     int textLayers,
     int fusionLayers,
@@ -94,7 +104,26 @@ public record SvittConfig(
     imageStd = List.copyOf(imageStd);
   }
 
-  /** The paper's model: BEiT-B/16 video encoder at 224 px, BERT-base text and fusion encoders, 4 frames, q_v 0.7. */
+  /** How a frame that is not {@code image_size} square is brought to it. */
+  public enum Resize {
+    /** Straight to image_size × image_size, bicubic, aspect not kept: the released evaluation transform. */
+    @JsonProperty("squash") SQUASH,
+    /** Shorter side to image_size (bicubic), then the centre square: nothing is stretched, the sides are lost. */
+    @JsonProperty("crop") CROP
+  }
+
+  /** The special tokens around the word pieces X of a text. */
+  public enum SpecialTokens {
+    /** {@code [CLS] X}: what the released tokenizer builds for a single text. */
+    @JsonProperty("cls") CLS,
+    /** {@code [CLS] X [SEP]}: BERT's usual single-sentence layout, what the tiny models here are trained with. */
+    @JsonProperty("cls_sep") CLS_SEP
+  }
+
+  /**
+   * The paper's model: BEiT-B/16 video encoder at 224 px, BERT-base text and fusion encoders, 4 frames, q_v 0.7, run
+   * as the released evaluation runs it: frames squashed to 224 px, texts as [CLS] X, no fusion pruning.
+   */
   public static SvittConfig base() {
     return new Builder()
         .name("base")
@@ -117,7 +146,8 @@ public record SvittConfig(
   }
 
   /**
-   * Same architecture, small enough to train on two CPU cores: 112 px frames (7×7 patches), 6 layers, 192 wide.
+   * Same architecture, small enough to train on two CPU cores: 112 px frames (7×7 patches), 6 layers, 192 wide,
+   * frames cropped to the centre square, texts as [CLS] X [SEP], fusion pruning q_m 0.1 after the first fusion layer.
    * Blocks are 4 rows of 7 patches, as base's are 4 rows of 14; pruning sits after layers 1, 3 and 4 so that, as in
    * base, the last stage still has layers to run. It starts from random weights, not from pretrained BEiT and BERT,
    * so it takes layer scale 1 and weights of std 0.07 (≈ 1/√192): with BEiT's 0.1 and BERT's 0.02 every clip and
@@ -128,6 +158,7 @@ public record SvittConfig(
         .name("tiny")
         .frames(4)
         .imageSize(112)
+        .resize(Resize.CROP)
         .patchSize(16)
         .visionLayers(6)
         .visionWidth(192)
@@ -135,8 +166,10 @@ public record SvittConfig(
         .visionMlpDim(768)
         .blockSize(28)
         .pruneLayers(List.of(1, 3, 4))
+        .fusionKeepRate(0.1f)
         .fusionPruneLayers(List.of(0))
         .vocabSize(1024)
+        .specialTokens(SpecialTokens.CLS_SEP)
         .maxPositions(64)
         .textLayers(6)
         .fusionLayers(2)
@@ -209,6 +242,7 @@ public record SvittConfig(
     private boolean trained = false;
     private int frames = 4;
     private int imageSize = 224;
+    private Resize resize = Resize.SQUASH; // the released evaluation transform
     private int patchSize = 16;
     private int visionLayers = 12;
     private int visionWidth = 768;
@@ -220,13 +254,15 @@ public record SvittConfig(
     private int localBlocks = 1;
     private int randomBlocks = 3;
     private long attentionSeed = 0;
+    private boolean redrawRandomBlocks = false;
     private boolean maskPaddedKeys = true;
     private float keepRate = 0.7f;
     private List<Integer> pruneLayers = List.of(3, 6, 9);
-    private float fusionKeepRate = 0.1f;
+    private float fusionKeepRate = 1f; // the released evaluation never prunes in the fusion encoder
     private List<Integer> fusionPruneLayers = List.of(1);
     private int vocabSize = 30522;
     private int maxTextLength = 32;
+    private SpecialTokens specialTokens = SpecialTokens.CLS; // the released tokenizer's single-text layout
     private int maxPositions = 512;
     private int textLayers = 12;
     private int fusionLayers = 3;
@@ -249,6 +285,7 @@ public record SvittConfig(
       trained = c.trained;
       frames = c.frames;
       imageSize = c.imageSize;
+      resize = c.resize;
       patchSize = c.patchSize;
       visionLayers = c.visionLayers;
       visionWidth = c.visionWidth;
@@ -260,6 +297,7 @@ public record SvittConfig(
       localBlocks = c.localBlocks;
       randomBlocks = c.randomBlocks;
       attentionSeed = c.attentionSeed;
+      redrawRandomBlocks = c.redrawRandomBlocks;
       maskPaddedKeys = c.maskPaddedKeys;
       keepRate = c.keepRate;
       pruneLayers = c.pruneLayers;
@@ -267,6 +305,7 @@ public record SvittConfig(
       fusionPruneLayers = c.fusionPruneLayers;
       vocabSize = c.vocabSize;
       maxTextLength = c.maxTextLength;
+      specialTokens = c.specialTokens;
       maxPositions = c.maxPositions;
       textLayers = c.textLayers;
       fusionLayers = c.fusionLayers;
@@ -286,6 +325,7 @@ public record SvittConfig(
     public Builder trained(boolean v) { trained = v; return this; }
     public Builder frames(int v) { frames = v; return this; }
     public Builder imageSize(int v) { imageSize = v; return this; }
+    public Builder resize(Resize v) { resize = v; return this; }
     public Builder patchSize(int v) { patchSize = v; return this; }
     public Builder visionLayers(int v) { visionLayers = v; return this; }
     public Builder visionWidth(int v) { visionWidth = v; return this; }
@@ -297,6 +337,7 @@ public record SvittConfig(
     public Builder localBlocks(int v) { localBlocks = v; return this; }
     public Builder randomBlocks(int v) { randomBlocks = v; return this; }
     public Builder attentionSeed(long v) { attentionSeed = v; return this; }
+    public Builder redrawRandomBlocks(boolean v) { redrawRandomBlocks = v; return this; }
     public Builder maskPaddedKeys(boolean v) { maskPaddedKeys = v; return this; }
     public Builder keepRate(float v) { keepRate = v; return this; }
     public Builder pruneLayers(List<Integer> v) { pruneLayers = v; return this; }
@@ -304,6 +345,7 @@ public record SvittConfig(
     public Builder fusionPruneLayers(List<Integer> v) { fusionPruneLayers = v; return this; }
     public Builder vocabSize(int v) { vocabSize = v; return this; }
     public Builder maxTextLength(int v) { maxTextLength = v; return this; }
+    public Builder specialTokens(SpecialTokens v) { specialTokens = v; return this; }
     public Builder maxPositions(int v) { maxPositions = v; return this; }
     public Builder textLayers(int v) { textLayers = v; return this; }
     public Builder fusionLayers(int v) { fusionLayers = v; return this; }
@@ -319,11 +361,11 @@ public record SvittConfig(
     public Builder initializerRange(float v) { initializerRange = v; return this; }
 
     public SvittConfig build() {
-      SvittConfig c = new SvittConfig(name, trained, frames, imageSize, patchSize, visionLayers, visionWidth,
+      SvittConfig c = new SvittConfig(name, trained, frames, imageSize, resize, patchSize, visionLayers, visionWidth,
           visionHeads, visionMlpDim, layerScaleInit, sparseAttention, blockSize, localBlocks, randomBlocks,
-          attentionSeed, maskPaddedKeys, keepRate, pruneLayers, fusionKeepRate, fusionPruneLayers, vocabSize,
-          maxTextLength, maxPositions, textLayers, fusionLayers, textWidth, textHeads, textMlpDim, typeVocabSize, embedDim,
-          layerNormEps, imageMean, imageStd, tempInit, initializerRange);
+          attentionSeed, redrawRandomBlocks, maskPaddedKeys, keepRate, pruneLayers, fusionKeepRate, fusionPruneLayers,
+          vocabSize, maxTextLength, specialTokens, maxPositions, textLayers, fusionLayers, textWidth, textHeads,
+          textMlpDim, typeVocabSize, embedDim, layerNormEps, imageMean, imageStd, tempInit, initializerRange);
       validate(c);
       return c;
     }
@@ -333,6 +375,8 @@ public record SvittConfig(
     positive("frames", c.frames);
     positive("patch_size", c.patchSize);
     positive("image_size", c.imageSize);
+    check(c.resize != null, "resize", null, "must be squash or crop");
+    check(c.specialTokens != null, "special_tokens", null, "must be cls or cls_sep");
     check(c.imageSize % c.patchSize == 0, "image_size", c.imageSize,
         "must be a multiple of patch_size " + c.patchSize);
     check(c.visionWidth % Math.max(1, c.visionHeads) == 0, "vision_width", c.visionWidth,
@@ -361,7 +405,8 @@ public record SvittConfig(
           "must be fusion layer indices in [0, " + (c.fusionLayers - 2) + "]");
     }
     positive("vocab_size", c.vocabSize);
-    check(c.maxTextLength >= 3, "max_text_length", c.maxTextLength, "must leave room for [CLS], a token and [SEP]");
+    check(c.maxTextLength >= 3, "max_text_length", c.maxTextLength,
+        "must be at least 3, room for [CLS], a word piece and [SEP]");
     check(c.maxPositions >= c.maxTextLength, "max_positions", c.maxPositions,
         "must be at least max_text_length " + c.maxTextLength);
     positive("embed_dim", c.embedDim);

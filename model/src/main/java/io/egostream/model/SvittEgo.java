@@ -62,7 +62,7 @@ public final class SvittEgo implements AutoCloseable {
     this.textProj = new Linear(stateDict, "text_proj", config.textWidth(), config.embedDim(), true);
     this.itmHead = new Linear(stateDict, "itm_head", config.textWidth(), 2, true);
     this.temp = stateDict.declare("temp", new Shape(), Init.constant(config.tempInit()));
-    this.tokenizer = new TextTokenizer(vocabulary, config.maxTextLength());
+    this.tokenizer = new TextTokenizer(vocabulary, config.maxTextLength(), config.specialTokens());
     this.preprocessor = new FramePreprocessor(config);
   }
 
@@ -205,22 +205,29 @@ public final class SvittEgo implements AutoCloseable {
       return List.of();
     }
     List<TextTokenizer.Encoding> encodings = encode(texts);
+    float[][] vectors = embed(encodings);
+    List<TextEmbedding> result = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) {
+      result.add(new TextEmbedding(texts.get(i), vectors[i], encodings.get(i).truncated()));
+    }
+    return result;
+  }
+
+  /** Text embeddings of token ids already made, in order (tests feed the released tokenizer's ids). */
+  float[][] embed(List<TextTokenizer.Encoding> encodings) {
     try (NoGrad noGrad = new NoGrad(); NDScope ignored = new NDScope(); NDManager batch = manager.newSubManager()) {
       NDArray[] ids = idsAndMask(batch, encodings);
       NDArray hidden = textEncoder.encodeText(ids[0], TextEncoder.keyMask(ids[1]));
-      float[][] vectors = rowsOf(unit(textProj.forward(hidden.get(":, 0"))));
-      List<TextEmbedding> result = new ArrayList<>();
-      for (int i = 0; i < texts.size(); i++) {
-        result.add(new TextEmbedding(texts.get(i), vectors[i], encodings.get(i).truncated()));
-      }
-      return result;
+      return rowsOf(unit(textProj.forward(hidden.get(":, 0"))));
     }
   }
 
   /**
    * Answers an EgoMCQ-style question: which of {@code choices} does {@code narration} describe? By cosine
-   * similarity of the embeddings (the dual encoder, as EgoMCQ is scored), or, with {@code itmRerank}, by the fusion
-   * encoder's match probability.
+   * similarity of the embeddings (the dual encoder, as EgoMCQ is scored), or, with {@code itmRerank}, by the raw
+   * match logit of the fusion encoder's ITM head ({@link ItmMatch#score()}): both as the released evaluation ranks.
+   * (The softmax probability of the match class ranks by the gap between the two logits, which can order them
+   * differently.)
    */
   public McqAnswer answerMcq(String narration, List<Clip> choices, boolean itmRerank) {
     if (choices.isEmpty()) {
@@ -235,11 +242,11 @@ public final class SvittEgo implements AutoCloseable {
       NDArray text = textEncoder.encodeText(ids[0], mask); // (1, Lt, D)
       float[] scores;
       if (itmRerank) {
-        int n = choices.size();
-        long[] s = text.getShape().getShape();
-        NDArray fused = textEncoder.fuse(text.broadcast(n, s[1], s[2]), mask.broadcast(n, 1, 1, s[1]),
-            visionLayernorm.forward(video.tokens())); // (n, Lt, D)
-        scores = itmHead.forward(fused.get(":, 0")).softmax(-1).get(":, 1").toFloatArray();
+        List<ItmMatch> matches = itm(text, mask, video, choices.size());
+        scores = new float[matches.size()];
+        for (int i = 0; i < scores.length; i++) {
+          scores[i] = matches.get(i).score();
+        }
       } else {
         NDArray clipVectors = unit(visionProj.forward(video.pooled())); // (n, E)
         NDArray textVector = unit(textProj.forward(text.get(":, 0"))); // (1, E)
@@ -247,6 +254,59 @@ public final class SvittEgo implements AutoCloseable {
       }
       return new McqAnswer(argMax(scores), scores, itmRerank);
     }
+  }
+
+  /** Scores {@code text} against each of {@code clips} with the fusion encoder and the ITM head, in clip order. */
+  public List<ItmMatch> matchItm(String text, List<Clip> clips) {
+    checkClips(clips);
+    return matchItm(encode(List.of(text)), clips).get(0);
+  }
+
+  /**
+   * {@link #matchItm(String, List)} for several texts' token ids already made, the clips encoded once (tests feed
+   * the released tokenizer's ids): per text, the matches in clip order.
+   */
+  List<List<ItmMatch>> matchItm(List<TextTokenizer.Encoding> encodings, List<Clip> clips) {
+    try (NoGrad noGrad = new NoGrad(); NDScope ignored = new NDScope(); NDManager batch = manager.newSubManager()) {
+      VideoEncoder.Output video = videoEncoder.forward(pixels(batch, clips));
+      List<List<ItmMatch>> result = new ArrayList<>();
+      for (TextTokenizer.Encoding encoding : encodings) {
+        NDArray[] ids = idsAndMask(batch, List.of(encoding));
+        NDArray mask = TextEncoder.keyMask(ids[1]);
+        result.add(itm(textEncoder.encodeText(ids[0], mask), mask, video, clips.size()));
+      }
+      return result;
+    }
+  }
+
+  /** One text's hidden states (1, Lt, D) fused with each of the n clips of {@code video}, through the ITM head. */
+  private List<ItmMatch> itm(NDArray text, NDArray mask, VideoEncoder.Output video, int n) {
+    long[] s = text.getShape().getShape();
+    TextEncoder.Fused fused = textEncoder.fuse(text.broadcast(n, s[1], s[2]), mask.broadcast(n, 1, 1, s[1]),
+        visionLayernorm.forward(video.tokens()));
+    NDArray cls = fused.text().get(":, 0"); // (n, D)
+    float[][] clsRows = rowsOf(cls);
+    float[][] logits = rowsOf(itmHead.forward(cls));
+    int[][] alive = video.stages().get(video.stages().size() - 1).patchIndices(n); // original index of each patch
+    int[][][] kept = new int[n][fused.kept().size()][];
+    for (int layer = 0; layer < fused.kept().size(); layer++) {
+      NDArray index = fused.kept().get(layer);
+      int k = Math.toIntExact(index.getShape().get(1));
+      long[] flat = index.toLongArray();
+      for (int b = 0; b < n; b++) {
+        int[] next = new int[k];
+        for (int i = 0; i < k; i++) {
+          next[i] = alive[b][(int) flat[b * k + i]];
+        }
+        kept[b][layer] = next;
+        alive[b] = next;
+      }
+    }
+    List<ItmMatch> result = new ArrayList<>();
+    for (int b = 0; b < n; b++) {
+      result.add(new ItmMatch(clsRows[b], logits[b], kept[b]));
+    }
+    return result;
   }
 
   /**

@@ -62,13 +62,23 @@ final class TextEncoder {
   }
 
   /**
-   * Fusion mode: text hidden states (B, Lt, D) attend to the video tokens (B, Lv, Dv) already normalised by
-   * {@code vision_layernorm}; returns the fused text (B, Lt, D). After the cross-attention of each layer in
-   * {@link SvittConfig#fusionPruneLayers()}, the later layers see only the visual [CLS] and the top q_m share of
-   * patches by the text [CLS]'s attention, in their original order.
+   * What the fusion encoder produced.
+   *
+   * @param text fused text hidden states (B, Lt, D)
+   * @param kept per fusion layer that pruned, the kept patches (B, k) as ascending indices into the patches that
+   *     entered that layer ([CLS] excluded, always kept)
    */
-  NDArray fuse(NDArray text, NDArray keyMask, NDArray video) {
+  record Fused(NDArray text, List<NDArray> kept) {}
+
+  /**
+   * Fusion mode: text hidden states (B, Lt, D) attend to the video tokens (B, Lv, Dv) already normalised by
+   * {@code vision_layernorm}. After the cross-attention of each layer in {@link SvittConfig#fusionPruneLayers()},
+   * the later layers see only the visual [CLS] and the top q_m share of patches by the text [CLS]'s attention, in
+   * their original order (none pruned at q_m = 1).
+   */
+  Fused fuse(NDArray text, NDArray keyMask, NDArray video) {
     NDArray x = text;
+    List<NDArray> keptPerLayer = new ArrayList<>();
     for (int i = 0; i < fusionLayers.size(); i++) {
       Attended out = fusionLayers.get(i).forward(x, keyMask, video);
       x = out.out();
@@ -77,8 +87,9 @@ final class TextEncoder {
         NDArray kept = Ops.topKInOrder(out.clsProbs().mean(new int[] {1}).get(":, 1:"),
             SvittConfig.keptTokens(patches, config.fusionKeepRate())); // (B, k)
         video = video.get(":, 0:1").concat(Ops.gatherTokens(video.get(":, 1:"), kept), 1);
+        keptPerLayer.add(kept);
       }
     }
-    return x;
+    return new Fused(x, keptPerLayer);
   }
 }

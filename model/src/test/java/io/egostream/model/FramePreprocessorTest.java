@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 class FramePreprocessorTest {
-  private final SvittConfig config = SvittConfig.tiny().toBuilder().imageSize(32).build();
+  private final SvittConfig config = SvittConfig.tiny().toBuilder().imageSize(32).build(); // tiny crops
   private final FramePreprocessor pre = new FramePreprocessor(config);
 
   @Test
@@ -27,6 +27,38 @@ class FramePreprocessorTest {
   @Test
   void resizesTheShorterSideAndCropsTheCentre() {
     // 96×32: left third red, middle third green, right third blue. The centre crop keeps only green.
+    assertEquals(SvittConfig.Resize.CROP, config.resize());
+    float[] out = new float[pre.frameSize()];
+    pre.write(thirds(), out, 0);
+    int plane = 32 * 32;
+    for (int i = 0; i < plane; i += 37) {
+      assertEquals(-1f, out[i], 0.05, "no red");
+      assertEquals(1f, out[plane + i], 0.05, "all green");
+      assertEquals(-1f, out[2 * plane + i], 0.05, "no blue");
+    }
+  }
+
+  @Test
+  void squashesTheWholeFrameToTheSquareAsTheReleasedTransform() {
+    SvittConfig released = SvittConfig.base().toBuilder().imageSize(32).build();
+    assertEquals(SvittConfig.Resize.SQUASH, released.resize(), "base, what a converted checkpoint runs, squashes");
+    FramePreprocessor squash = new FramePreprocessor(released);
+    float[] out = new float[squash.frameSize()];
+    squash.write(thirds(), out, 0);
+    int plane = 32 * 32;
+    for (int row = 0; row < 32; row += 5) {
+      for (int x : new int[] {2, 16, 29}) { // inside each third, away from the bicubic seams at 10.7 and 21.3
+        int i = row * 32 + x;
+        int channel = x * 3 / 32;
+        for (int c = 0; c < 3; c++) {
+          assertEquals(c == channel ? 1f : -1f, out[c * plane + i], 0.05, "row " + row + ", x " + x + ", channel " + c);
+        }
+      }
+    }
+  }
+
+  /** 96×32: left third red, middle third green, right third blue. */
+  private static RgbFrame thirds() {
     int w = 96;
     int h = 32;
     byte[] rgb = new byte[w * h * 3];
@@ -35,13 +67,6 @@ class FramePreprocessorTest {
         rgb[(y * w + x) * 3 + x / 32] = (byte) 255;
       }
     }
-    float[] out = new float[pre.frameSize()];
-    pre.write(new RgbFrame(w, h, rgb), out, 0);
-    int plane = 32 * 32;
-    for (int i = 0; i < plane; i += 37) {
-      assertEquals(-1f, out[i], 0.05, "no red");
-      assertEquals(1f, out[plane + i], 0.05, "all green");
-      assertEquals(-1f, out[2 * plane + i], 0.05, "no blue");
-    }
+    return new RgbFrame(w, h, rgb);
   }
 }

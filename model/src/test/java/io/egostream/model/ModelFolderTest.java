@@ -278,6 +278,21 @@ class ModelFolderTest {
   }
 
   @Test
+  void theConfigTheConverterWritesRunsAsTheReleasedCode() throws IOException {
+    // What model/tools/convert_checkpoint.py writes for an 8-frame checkpoint of the authors'.
+    Files.writeString(dir.resolve(ModelFolder.CONFIG), "{\"name\": \"base\", \"trained\": true, \"frames\": 8, "
+        + "\"resize\": \"squash\", \"special_tokens\": \"cls\", \"fusion_keep_rate\": 1.0}");
+    SvittConfig c = ModelFolder.readConfig(dir);
+    assertEquals(SvittConfig.Resize.SQUASH, c.resize());
+    assertEquals(SvittConfig.SpecialTokens.CLS, c.specialTokens());
+    assertEquals(1f, c.fusionKeepRate());
+    assertEquals(SvittConfig.base().toBuilder().trained(true).frames(8).build(), c, "the base preset's values");
+    Files.writeString(dir.resolve(ModelFolder.CONFIG), "{\"name\": \"base\", \"resize\": \"stretch\"}");
+    IOException bad = assertThrows(IOException.class, () -> ModelFolder.readConfig(dir));
+    assertTrue(bad.getMessage().contains("stretch") && bad.getMessage().contains("squash"), bad.getMessage());
+  }
+
+  @Test
   void aShortConfigTakesTheRestFromItsPreset() throws IOException {
     Files.writeString(dir.resolve(ModelFolder.CONFIG), "{\"name\": \"base\", \"trained\": true, \"frames\": 8}");
     SvittConfig c = ModelFolder.readConfig(dir);

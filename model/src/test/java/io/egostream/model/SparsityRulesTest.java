@@ -50,6 +50,23 @@ class SparsityRulesTest {
   }
 
   @Test
+  void redrawRandomBlocksGivesAFreshPatternEveryPassAsTheReleasedCode() {
+    BlockSparseAttention seeded = new BlockSparseAttention(SvittConfig.base());
+    BlockSparseAttention redrawn = new BlockSparseAttention(SvittConfig.base().toBuilder().redrawRandomBlocks(true)
+        .build());
+    Set<String> seededDraws = new HashSet<>();
+    Set<String> redrawnDraws = new HashSet<>();
+    for (int pass = 0; pass < 5; pass++) {
+      seededDraws.add(Arrays.deepToString(seeded.pattern(784, 0).blocks()));
+      BlockPattern p = redrawn.pattern(784, 0);
+      redrawnDraws.add(Arrays.deepToString(p.blocks()));
+      assertEquals(4, p.blocksPerQuery(), "still its own block and 3 random others");
+    }
+    assertEquals(1, seededDraws.size());
+    assertTrue(redrawnDraws.size() > 1, "14 query blocks drawing 3 of 13 blocks each: a repeat is all but impossible");
+  }
+
+  @Test
   void aPatchQuerySeesTwoHundredTwentyFiveKeysInBase() {
     BlockPattern p = BlockPattern.of(14, 1, 3, 0, 0);
     long[] positions = p.keyPositions(56);

@@ -119,7 +119,7 @@ class SvittEgoTest {
   }
 
   @Test
-  void mcqPicksTheChoiceWithTheHighestCosineAndItmGivesProbabilities() {
+  void mcqPicksTheChoiceWithTheHighestCosineOrRawItmLogit() {
     List<Clip> choices = IntStream.range(0, 5).mapToObj(i -> TestModels.randomClip(2, 64, 64, 10 + i)).toList();
     String narration = "#C C picks up the red cup";
     McqAnswer answer = model.answerMcq(narration, choices, false);
@@ -131,8 +131,10 @@ class SvittEgoTest {
     }
     McqAnswer reranked = model.answerMcq(narration, choices, true);
     assertTrue(reranked.reranked());
-    for (float p : reranked.scores()) {
-      assertTrue(p >= 0 && p <= 1, "ITM scores are match probabilities");
+    List<ItmMatch> matches = model.matchItm(narration, choices);
+    for (int i = 0; i < 5; i++) {
+      assertEquals(matches.get(i).itmLogits()[1], reranked.scores()[i], 1e-5f, "ranked by the raw match logit");
+      assertTrue(reranked.scores()[reranked.choice()] >= reranked.scores()[i]);
     }
     List<ScoredText> labels = model.zeroShot(choices.get(0), List.of("open drawer", "pick up cup", "pour water"));
     assertEquals(3, labels.size());
