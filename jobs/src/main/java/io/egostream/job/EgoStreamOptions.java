@@ -1,6 +1,8 @@
 package io.egostream.job;
 
 import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.operators.ingest.ClipBuilder;
+import io.egostream.operators.ingest.ClipSettings;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -60,13 +62,15 @@ public final class EgoStreamOptions {
       .longType().defaultValue(120_000L)
       .withDescription("How long a device's frames stay buffered after capture, for clips of exact ranges.");
 
-  public static final ConfigOption<Long> OUT_OF_ORDERNESS_MS = ConfigOptions.key("watermark.out-of-orderness.ms")
+  public static final ConfigOption<Long> OUT_OF_ORDERNESS_MS = ConfigOptions.key(ClipSettings.OUT_OF_ORDERNESS_KEY)
       .longType().defaultValue(2_000L)
-      .withDescription("How far behind the newest frame of a partition a frame may arrive and still be used.");
+      .withDescription("How far behind its device's newest frame a frame may arrive and still be used (each device "
+          + "has its own event time); also the bound of the job-wide watermark that ages the clip stores.");
 
-  public static final ConfigOption<Long> IDLENESS_MS = ConfigOptions.key("watermark.idleness.ms")
+  public static final ConfigOption<Long> IDLENESS_MS = ConfigOptions.key(ClipBuilder.IDLE_TIMEOUT_KEY)
       .longType().defaultValue(5_000L)
-      .withDescription("A partition silent this long stops holding back the watermark of the others.");
+      .withDescription("Wall-clock time after a device's last frame at which its last clips are built; also how "
+          + "long a silent partition or query input takes to stop holding back the job-wide watermark.");
 
   public static final ConfigOption<Integer> BATCH_MAX_SIZE = ConfigOptions.key("batch.max-size")
       .intType().defaultValue(8).withDescription("Clips per model call at most.");
@@ -114,12 +118,32 @@ public final class EgoStreamOptions {
       .withDescription("Exactly-once checkpoint interval; results become visible to read_committed consumers at "
           + "each checkpoint.");
 
+  // ---- per-device event time and frame limits (ClipBuilder) ----
+
+  public static final ConfigOption<Long> FRAMES_MAX_CLOCK_JUMP_MS = ConfigOptions.key(ClipSettings.MAX_CLOCK_JUMP_KEY)
+      .longType().defaultValue(600_000L)
+      .withDescription("How far a frame may be ahead of both its device's newest frame and the job's clock; a frame "
+          + "further ahead (a device clock that jumped) is dead-lettered instead of moving the device's event time.");
+
+  public static final ConfigOption<Integer> FRAMES_MAX_BUFFERED_PER_DEVICE =
+      ConfigOptions.key(ClipSettings.MAX_BUFFERED_FRAMES_KEY)
+          .intType().defaultValue(4_000)
+          .withDescription("Frames buffered per device at most (30 fps over the default retention, with margin); "
+              + "frames beyond are dead-lettered.");
+
+  public static final ConfigOption<Long> FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE =
+      ConfigOptions.key(ClipSettings.MAX_BUFFERED_BYTES_KEY)
+          .longType().defaultValue(256L << 20)
+          .withDescription("JPEG bytes buffered per device at most (256 MiB: 4000 VGA frames of ~64 KB); frames "
+              + "beyond are dead-lettered.");
+
   /** Every option, in the README's order. */
   public static List<ConfigOption<?>> all() {
     return List.of(BOOTSTRAP_SERVERS, GROUP_ID, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT_MS, FRAMES_TOPIC,
         QUERIES_TOPIC, EMBEDDINGS_TOPIC, ANSWERS_TOPIC, DEAD_LETTER_TOPIC, CLIP_LENGTH_MS, CLIP_STRIDE_MS,
         CLIP_MIN_FRAMES, FRAME_RETENTION_MS, OUT_OF_ORDERNESS_MS, IDLENESS_MS, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
         INFERENCE_LANES, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, MCQ_TIMEOUT_MS, MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR, MODEL_PRESET, MODEL_SEED,
-        CHECKPOINT_INTERVAL_MS);
+        CHECKPOINT_INTERVAL_MS,
+        FRAMES_MAX_CLOCK_JUMP_MS, FRAMES_MAX_BUFFERED_PER_DEVICE, FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE);
   }
 }
