@@ -39,7 +39,8 @@ import org.apache.flink.util.OutputTag;
  *       (a processing-time timer) has its event time moved to the end of the last window holding its newest frame, so
  *       its last clips are built. After {@link ClipSettings#frameRetentionMs()} of wall-clock silence, everything
  *       kept for the device (frames, clock, waiting requests) is dropped: state goes back to zero, and a device that
- *       comes back later starts afresh;
+ *       comes back later starts afresh. Silence is counted from the device's last frame or this instance's start,
+ *       whichever is later, so the frames replayed after a restore are never late for having been down;
  *   <li><b>end of input</b>: the final watermark ({@code Long.MAX_VALUE}: a bounded input ran out, or a drain) does
  *       what idleness does, through one event-time timer per device at {@code Long.MAX_VALUE}. No other watermark is
  *       used here: one device's clock never holds back or pushes forward another device's windows.
@@ -118,6 +119,11 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
   private transient ValueState<DeviceClock> clock;
   /** Requests waiting for their frames, by the event time at which they become servable (their range's end − 1). */
   private transient MapState<Long, ChoiceRequest[]> waitingRequests;
+  /**
+   * Wall-clock time of this instance's first call, so silence is never counted across a restart: after a restore the
+   * replayed frames must arrive before their devices count as idle, however long the job was down.
+   */
+  private transient long startedAtMs;
   private transient Counter lateFrames;
   private transient Counter duplicateFrames;
   private transient Counter clockJumpFrames;
@@ -135,6 +141,7 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
 
   @Override
   public void open(OpenContext openContext) {
+    startedAtMs = Long.MIN_VALUE;
     buffer = new FrameBuffer(getRuntimeContext());
     clock = getRuntimeContext().getState(
         new ValueStateDescriptor<>("deviceClock", TypeInformation.of(DeviceClock.class)));
@@ -155,7 +162,7 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
 
   @Override
   public void processElement1(FrameRecord frame, Context ctx, Collector<ClipRecord> out) throws Exception {
-    long now = ctx.timerService().currentProcessingTime();
+    long now = now(ctx);
     DeviceClock stored = clock.value();
     String refusal = refusal(frame, stored, now);
     if (refusal != null) {
@@ -259,6 +266,7 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ClipRecord> out) throws Exception {
+    now(ctx);
     DeviceClock stored = clock.value();
     if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
       if (stored != null) { // the final watermark: the input has ended, build the device's last windows
@@ -277,9 +285,10 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
   /** The device's wall-clock timer: first idleness (build the last windows), then silence (drop everything). */
   private void onDeviceTimer(long now, DeviceClock c, Context ctx, Collector<ClipRecord> out) throws Exception {
     c.timerAtMs = 0;
-    long silentMs = now - c.lastFrameAtMs;
+    long silentSince = Math.max(c.lastFrameAtMs, startedAtMs);
+    long silentMs = now - silentSince;
     if (!c.idle && silentMs < settings.idleTimeoutMs()) {
-      schedule(c, c.lastFrameAtMs + settings.idleTimeoutMs(), ctx);
+      schedule(c, silentSince + settings.idleTimeoutMs(), ctx);
     } else if (!c.idle) {
       idleDevices.inc();
       advance(c, lastWindowEndHolding(c.newestMs) - 1, ctx, out);
@@ -290,7 +299,7 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
       return;
     }
     if (c.idle) {
-      schedule(c, c.lastFrameAtMs + settings.frameRetentionMs(), ctx);
+      schedule(c, silentSince + settings.frameRetentionMs(), ctx);
     }
     clock.update(c);
   }
@@ -458,6 +467,15 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
   private void unserved(Context ctx, ChoiceRequest request, String why) {
     choiceRequestsUnserved.inc();
     ctx.output(UNSERVED, request.unserved(why));
+  }
+
+  /** The wall clock; the first call of this instance also sets {@link #startedAtMs}. */
+  private long now(Context ctx) {
+    long now = ctx.timerService().currentProcessingTime();
+    if (startedAtMs == Long.MIN_VALUE) {
+      startedAtMs = now;
+    }
+    return now;
   }
 
   private void schedule(DeviceClock c, long at, Context ctx) {

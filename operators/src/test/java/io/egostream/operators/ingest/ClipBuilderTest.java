@@ -254,6 +254,29 @@ class ClipBuilderTest {
   }
 
   @Test
+  void afterARestoreReplayedFramesAreNotLateForTheTimeTheJobWasDown() throws Exception {
+    for (long t = 0; t <= 3_000; t += 500) {
+      process(frame("glasses-1", t)); // wall clock 0
+    }
+    OperatorSubtaskState snapshot = harness.snapshot(1, T0 + 3_000);
+    harness.close();
+    environment.close();
+
+    harness = open(SETTINGS, snapshot);
+    harness.setProcessingTime(60_000); // down for a minute: the device's idle timer is long due when it restarts
+    for (long t = 3_500; t <= 7_500; t += 500) {
+      process(frame("glasses-1", t)); // replayed from Kafka after the restore
+    }
+    List<String> built = new ArrayList<>(clips());
+    idle().forEach(clip -> built.add(describe(clip)));
+
+    assertEquals(List.of(), refused());
+    assertEquals(List.of("glasses-1 [-2000, 2000) 0 500 1000 1500", "glasses-1 [0, 4000) 500 1500 2500 3500",
+        "glasses-1 [2000, 6000) 2500 3500 4500 5500", "glasses-1 [4000, 8000) 4500 5500 6500 7500",
+        "glasses-1 [6000, 10000) 6000 6500 7000 7500"), built);
+  }
+
+  @Test
   void aClockJumpIsRefusedAndDoesNotMoveTheDevicesClock() throws Exception {
     for (long t = 0; t < 3_000; t += 500) {
       process(frame("glasses-1", t));

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.egostream.operators.ingest.ClipBuilder;
 import io.egostream.operators.ingest.ClipSettings;
+import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.AnswerRecord.ChoiceSource;
 import io.egostream.operators.records.AnswerRecord.Status;
-import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.ClipRecord;
 import io.egostream.operators.records.EmbeddedClip;
 import io.egostream.operators.records.EmbeddedQuery;
