@@ -90,7 +90,8 @@ import org.apache.flink.util.OutputTag;
  *
  * <p><b>Downstream</b>, clips leave in each device's own time, so a late device's clips are behind the job's
  * watermark; the operators after this one use the watermark only to age their stores (see {@code docs/event-time.md}).
- * A clip's record timestamp is its window's last millisecond (a request clip's: the request's timestamp).
+ * They go by a clip's range, never by its record timestamp, which is that of whatever completed the clip (a frame, a
+ * request, the idle timer: none, the final watermark: {@code Long.MAX_VALUE}).
  *
  * <p>Metrics: {@code lateFrames}, {@code duplicateFrames}, {@code clockJumpFrames}, {@code outOfSequenceFrames},
  * {@code overLimitFrames}, {@code idleDevices}, {@code silentDevicesDropped}, {@code clipsSkippedTooFewFrames},
