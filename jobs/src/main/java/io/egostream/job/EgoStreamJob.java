@@ -2,6 +2,11 @@ package io.egostream.job;
 
 import com.google.protobuf.ByteString;
 import io.egostream.operators.inference.EmbedClips;
+import io.egostream.operators.inference.RejectedClip;
+import io.egostream.operators.ingest.ClipBuilder;
+import io.egostream.operators.ingest.DecodeFrames;
+import io.egostream.operators.ingest.FrameWatermarks;
+import io.egostream.operators.ingest.RefusedFrame;
 import io.egostream.operators.mcq.ChoiceOutcome;
 import io.egostream.operators.mcq.ChoiceRequest;
 import io.egostream.operators.mcq.FanOutChoices;
@@ -13,16 +18,12 @@ import io.egostream.operators.query.EmbedTexts;
 import io.egostream.operators.query.MergeHits;
 import io.egostream.operators.query.PartialHits;
 import io.egostream.operators.records.AnswerRecord;
-import io.egostream.operators.records.EmbeddedQuery;
-import io.egostream.operators.records.QueryRecord;
-import io.egostream.operators.inference.RejectedClip;
-import io.egostream.operators.ingest.ClipBuilder;
-import io.egostream.operators.ingest.DecodeFrames;
-import io.egostream.operators.ingest.FrameWatermarks;
 import io.egostream.operators.records.ClipRecord;
 import io.egostream.operators.records.DeadLetterRecord;
 import io.egostream.operators.records.EmbeddedClip;
+import io.egostream.operators.records.EmbeddedQuery;
 import io.egostream.operators.records.FrameRecord;
+import io.egostream.operators.records.QueryRecord;
 import io.egostream.operators.records.RawRecord;
 import io.egostream.proto.v1.Frame;
 import io.egostream.proto.v1.FrameBatch;
@@ -43,7 +44,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <pre>
  * queries ─▶ decode ─▶ batched text embedding ─┬─ MCQ: five choice ranges ─┐
  *                                              │                           ▼
- * frames ──▶ decode ─────────────────────────────────────▶ clips per device (event time: windows + choice ranges)
+ * frames ──▶ decode ─────────────────────────────────────▶ clips per device (its own clock: windows + choice ranges)
  *                                              │                           ▼
  *                                              │                  batched SViTT-Ego ─▶ stream clips ─▶ embeddings
  *                                              │                    choice clips ─┐        │
@@ -51,7 +52,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                              ├─ MCQ ─────────────▶ gather by query ─▶ answers
  *                                              └═ broadcast ══▶ clip store per device ─▶ merge top-k ─▶ answers
  *                                                               (moment, standing, cancel)
- * every malformed record, late frame and unusable clip ─▶ dead letters; every invalid query ─▶ an ERROR answer
+ * every malformed record, refused frame (late, duplicate, bad clock…) and unusable clip ─▶ dead letters;
+ * every invalid query ─▶ an ERROR answer
  * </pre>
  *
  * <p>Sources and sinks come in as arguments: the {@code job} and {@code demo} commands pass Kafka connectors, tests
@@ -159,27 +161,27 @@ public final class EgoStreamJob {
             parsed.getSideOutput(DecodeQueries.ERROR_ANSWERS), texts.getSideOutput(EmbedTexts.ERROR_ANSWERS))
         .sinkTo(answers).uid("answers-sink").name("answers");
 
-    DataStream<DeadLetterRecord> late = clips.getSideOutput(ClipBuilder.LATE)
-        .map(EgoStreamJob::lateFrame).uid("late-frames").name("late frames to dead letters");
+    DataStream<DeadLetterRecord> refused = clips.getSideOutput(ClipBuilder.REFUSED)
+        .map(EgoStreamJob::refusedFrame).uid("refused-frames").name("refused frames to dead letters");
     DataStream<DeadLetterRecord> rejected = embedded.getSideOutput(EmbedClips.REJECTED)
         .map(EgoStreamJob::rejectedClip).uid("rejected-clips").name("rejected clips to dead letters");
     decoded.getSideOutput(DecodeFrames.DEAD_LETTERS)
-        .union(late, rejected, parsed.getSideOutput(DecodeQueries.DEAD_LETTERS))
+        .union(refused, rejected, parsed.getSideOutput(DecodeQueries.DEAD_LETTERS))
         .sinkTo(deadLetters).uid("dead-letter-sink").name("dead letters");
   }
 
   /**
-   * A frame that arrived after its clips were built. Its record may have carried frames that were on time, so the
-   * dead letter holds a batch of just this frame, with the coordinates of the record it came in.
+   * A frame the clip builder did not use (late, duplicate, clock jump, sequence, a buffer limit), with its reason.
+   * Its record may have carried frames that were used, so the dead letter holds a batch of just this frame, with the
+   * coordinates of the record it came in.
    */
-  static DeadLetterRecord lateFrame(FrameRecord frame) {
+  static DeadLetterRecord refusedFrame(RefusedFrame refused) {
+    FrameRecord frame = refused.frame;
     DeadLetterRecord r = new DeadLetterRecord();
     r.sourceTopic = frame.sourceTopic;
     r.sourcePartition = frame.sourcePartition;
     r.sourceOffset = frame.sourceOffset;
-    r.reason = "late frame: capture time " + frame.captureTimeMs + " of device " + frame.deviceId
-        + " arrived after the watermark had passed it (its clips were already built); raise "
-        + EgoStreamOptions.OUT_OF_ORDERNESS_MS.key() + " if devices are this far out of order";
+    r.reason = refused.reason;
     r.originalKey = frame.deviceId.getBytes(StandardCharsets.UTF_8);
     r.originalValue = FrameBatch.newBuilder()
         .setDeviceId(frame.deviceId)

@@ -1,6 +1,8 @@
 package io.egostream.job;
 
 import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.operators.ingest.ClipBuilder;
+import io.egostream.operators.ingest.ClipSettings;
 import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.query.QueryLimits;
 import java.util.List;
@@ -62,13 +64,15 @@ public final class EgoStreamOptions {
       .longType().defaultValue(120_000L)
       .withDescription("How long a device's frames stay buffered after capture, for clips of exact ranges.");
 
-  public static final ConfigOption<Long> OUT_OF_ORDERNESS_MS = ConfigOptions.key("watermark.out-of-orderness.ms")
+  public static final ConfigOption<Long> OUT_OF_ORDERNESS_MS = ConfigOptions.key(ClipSettings.OUT_OF_ORDERNESS_KEY)
       .longType().defaultValue(2_000L)
-      .withDescription("How far behind the newest frame of a partition a frame may arrive and still be used.");
+      .withDescription("How far behind its device's newest frame a frame may arrive and still be used (each device "
+          + "has its own event time); also the bound of the job-wide watermark that ages the clip stores.");
 
-  public static final ConfigOption<Long> IDLENESS_MS = ConfigOptions.key("watermark.idleness.ms")
+  public static final ConfigOption<Long> IDLENESS_MS = ConfigOptions.key(ClipBuilder.IDLE_TIMEOUT_KEY)
       .longType().defaultValue(5_000L)
-      .withDescription("A partition silent this long stops holding back the watermark of the others.");
+      .withDescription("Wall-clock time after a device's last frame at which its last clips are built; also how "
+          + "long a silent partition or query input takes to stop holding back the job-wide watermark.");
 
   public static final ConfigOption<Integer> BATCH_MAX_SIZE = ConfigOptions.key("batch.max-size")
       .intType().defaultValue(8).withDescription("Clips per model call at most.");
@@ -198,6 +202,24 @@ public final class EgoStreamOptions {
       ConfigOptions.key(DecodeSettings.MAX_FRAMES_PER_RECORD_KEY)
           .intType().defaultValue(DecodeSettings.DEFAULT_MAX_FRAMES_PER_RECORD)
           .withDescription("Most frames one FrameBatch record may carry.");
+  // ---- per-device event time and frame limits (ClipBuilder) ----
+
+  public static final ConfigOption<Long> FRAMES_MAX_CLOCK_JUMP_MS = ConfigOptions.key(ClipSettings.MAX_CLOCK_JUMP_KEY)
+      .longType().defaultValue(600_000L)
+      .withDescription("How far a frame may be ahead of both its device's newest frame and the job's clock; a frame "
+          + "further ahead (a device clock that jumped) is dead-lettered instead of moving the device's event time.");
+
+  public static final ConfigOption<Integer> FRAMES_MAX_BUFFERED_PER_DEVICE =
+      ConfigOptions.key(ClipSettings.MAX_BUFFERED_FRAMES_KEY)
+          .intType().defaultValue(4_000)
+          .withDescription("Frames buffered per device at most (30 fps over the default retention, with margin); "
+              + "frames beyond are dead-lettered.");
+
+  public static final ConfigOption<Long> FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE =
+      ConfigOptions.key(ClipSettings.MAX_BUFFERED_BYTES_KEY)
+          .longType().defaultValue(256L << 20)
+          .withDescription("JPEG bytes buffered per device at most (256 MiB: 4000 VGA frames of ~64 KB); frames "
+              + "beyond are dead-lettered.");
 
   /** Every option, in the README's order. */
   public static List<ConfigOption<?>> all() {
@@ -210,6 +232,7 @@ public final class EgoStreamOptions {
         RANGE_MAX_LENGTH_MS, MCQ_MAX_TIMEOUT_MS, STANDING_MAX_QUERIES, STANDING_MAX_PER_TEXT, STANDING_MAX_LIFETIME_MS,
         STANDING_MIN_THRESHOLD,
         FRAMES_MAX_FUTURE_SKEW_MS, FRAMES_MAX_AGE_MS, FRAMES_MAX_PIXELS, FRAMES_MAX_JPEG_BYTES, FRAMES_MAX_JPEG_SCANS,
-        FRAMES_MAX_PER_RECORD);
+        FRAMES_MAX_PER_RECORD,
+        FRAMES_MAX_CLOCK_JUMP_MS, FRAMES_MAX_BUFFERED_PER_DEVICE, FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE);
   }
 }

@@ -11,6 +11,7 @@ import io.egostream.operators.query.QueryLimits;
 import io.egostream.operators.query.StoreSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 
 /**
@@ -60,8 +61,7 @@ public record JobSettings(
         new DecodeSettings(conf.get(FRAMES_MAX_FUTURE_SKEW_MS), conf.get(FRAMES_MAX_AGE_MS),
             conf.get(FRAMES_MAX_PIXELS), conf.get(FRAMES_MAX_JPEG_BYTES), conf.get(FRAMES_MAX_JPEG_SCANS),
             conf.get(FRAMES_MAX_PER_RECORD)),
-        new ClipSettings(conf.get(CLIP_LENGTH_MS), conf.get(CLIP_STRIDE_MS), frames,
-            Math.max(frames, conf.get(CLIP_MIN_FRAMES)), conf.get(FRAME_RETENTION_MS)),
+        clipSettings(conf, frames),
         Duration.ofMillis(conf.get(OUT_OF_ORDERNESS_MS)),
         Duration.ofMillis(conf.get(IDLENESS_MS)),
         new BatchSettings(conf.get(BATCH_MAX_SIZE), conf.get(BATCH_MAX_WAIT_MS)),
@@ -71,5 +71,28 @@ public record JobSettings(
         new McqSettings(conf.get(MCQ_TIMEOUT_MS), conf.get(MCQ_SAFETY_TIMEOUT_MS), conf.get(STORE_RETENTION_MS)),
         model,
         queryLimits);
+  }
+
+  /** The clip builder's settings; its event-time and limit options are checked here, so an error names the key. */
+  private static ClipSettings clipSettings(ReadableConfig conf, int frames) {
+    long retention = conf.get(FRAME_RETENTION_MS);
+    require(conf.get(OUT_OF_ORDERNESS_MS) >= 0 && conf.get(OUT_OF_ORDERNESS_MS) < retention, conf, OUT_OF_ORDERNESS_MS,
+        "must be at least 0 and below " + FRAME_RETENTION_MS.key() + " (" + retention + ")");
+    require(conf.get(IDLENESS_MS) > 0, conf, IDLENESS_MS, "must be positive");
+    require(conf.get(FRAMES_MAX_CLOCK_JUMP_MS) > 0, conf, FRAMES_MAX_CLOCK_JUMP_MS, "must be positive");
+    require(conf.get(FRAMES_MAX_BUFFERED_PER_DEVICE) >= frames, conf, FRAMES_MAX_BUFFERED_PER_DEVICE,
+        "must be at least the model's frame count (" + frames + "), or no clip could ever be built");
+    require(conf.get(FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE) > 0, conf, FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE,
+        "must be positive");
+    return new ClipSettings(conf.get(CLIP_LENGTH_MS), conf.get(CLIP_STRIDE_MS), frames,
+        Math.max(frames, conf.get(CLIP_MIN_FRAMES)), retention, conf.get(OUT_OF_ORDERNESS_MS), conf.get(IDLENESS_MS),
+        conf.get(FRAMES_MAX_CLOCK_JUMP_MS), conf.get(FRAMES_MAX_BUFFERED_PER_DEVICE),
+        conf.get(FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE));
+  }
+
+  private static void require(boolean ok, ReadableConfig conf, ConfigOption<?> option, String reason) {
+    if (!ok) {
+      throw new IllegalArgumentException("Invalid value " + conf.get(option) + " for " + option.key() + ": " + reason);
+    }
   }
 }

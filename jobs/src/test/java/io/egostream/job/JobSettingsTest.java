@@ -94,4 +94,23 @@ class JobSettingsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1));
     assertTrue(e.getMessage().startsWith("Invalid value 0 for frames.max-pixels: "), e.getMessage());
   }
+
+  @Test
+  void theClipBuildersClockAndLimitsComeFromTheirOptionsAndABadOneIsNamedByItsKey() {
+    Configuration conf = new Configuration();
+    conf.set(EgoStreamOptions.MODEL_PRESET, "tiny");
+    conf.set(EgoStreamOptions.FRAMES_MAX_CLOCK_JUMP_MS, 60_000L);
+    assertEquals(60_000L, JobSettings.from(conf, 1).clips().maxClockJumpMs());
+    assertEquals(4_000, JobSettings.from(conf, 1).clips().maxBufferedFrames());
+
+    conf.set(EgoStreamOptions.FRAMES_MAX_BUFFERED_PER_DEVICE, 3);
+    assertEquals("Invalid value 3 for frames.max-buffered-per-device: must be at least the model's frame count (4), "
+        + "or no clip could ever be built",
+        assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1)).getMessage());
+    conf.set(EgoStreamOptions.FRAMES_MAX_BUFFERED_PER_DEVICE, 4_000);
+    conf.set(EgoStreamOptions.OUT_OF_ORDERNESS_MS, 120_000L);
+    assertEquals("Invalid value 120000 for watermark.out-of-orderness.ms: must be at least 0 and below "
+        + "frames.retention.ms (120000)",
+        assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1)).getMessage());
+  }
 }

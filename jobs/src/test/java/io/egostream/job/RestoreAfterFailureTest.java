@@ -113,7 +113,7 @@ class RestoreAfterFailureTest {
       // twice for a clip, and only for committed clips of its device.
       List<String> mcqs = new ArrayList<>();
       List<String> standingHits = new ArrayList<>();
-      for (var record : TestKafka.readCommitted(kafka, EgoStreamTopics.ANSWERS, Duration.ofMillis(500))) {
+      for (var record : TestKafka.readCommitted(kafka, EgoStreamTopics.ANSWERS, Duration.ofSeconds(5))) {
         Answer a = Answer.parseFrom(record.value());
         if (a.getKind() == Answer.Kind.MCQ) {
           mcqs.add(a.getQueryId());
@@ -133,7 +133,7 @@ class RestoreAfterFailureTest {
   /** device@start of every committed clip embedding. */
   private static List<String> readCommittedClips(EmbeddedKafka kafka) throws Exception {
     List<String> clips = new ArrayList<>();
-    for (var record : TestKafka.readCommitted(kafka, EgoStreamTopics.EMBEDDINGS, Duration.ofMillis(500))) {
+    for (var record : TestKafka.readCommitted(kafka, EgoStreamTopics.EMBEDDINGS, Duration.ofSeconds(5))) {
       ClipEmbedding e = ClipEmbedding.parseFrom(record.value());
       clips.add(e.getDeviceId() + "@" + e.getStartMs());
     }

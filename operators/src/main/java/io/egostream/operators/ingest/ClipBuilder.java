@@ -13,6 +13,8 @@ import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
@@ -23,71 +25,113 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Cuts one device's frames into clips on event time (keyed by device id), and builds clips of exact ranges for MCQ
- * choices from the same frames.
+ * Cuts one device's frames into clips on that device's own event time (keyed by device id), and builds clips of exact
+ * ranges for MCQ choices from the same frames.
+ *
+ * <p><b>Time: every device has its own clock.</b> Wearables buffer offline and upload in bursts, start late, or run
+ * clocks minutes apart, so a clock shared by the devices of a Kafka partition (the watermark) would throw one device's
+ * frames away because another device's are newer, or hold every device back behind the slowest. Here a device's
+ * <i>event time</i> ({@link DeviceClock#eventTimeMs}, in keyed state) is its newest accepted capture time minus
+ * {@link ClipSettings#outOfOrdernessMs()} minus 1 ms, and only ever moves forward. Nothing else moves it, except:
+ *
+ * <ul>
+ *   <li><b>idleness</b>: a device that sends no frame for {@link ClipSettings#idleTimeoutMs()} of wall-clock time
+ *       (a processing-time timer) has its event time moved to the end of the last window holding its newest frame, so
+ *       its last clips are built. After {@link ClipSettings#frameRetentionMs()} of wall-clock silence, everything
+ *       kept for the device (frames, clock, waiting requests) is dropped: state goes back to zero, and a device that
+ *       comes back later starts afresh. Silence is counted from the device's last frame or this instance's start,
+ *       whichever is later, so the frames replayed after a restore are never late for having been down;
+ *   <li><b>end of input</b>: the final watermark ({@code Long.MAX_VALUE}: a bounded input ran out, or a drain) does
+ *       what idleness does, through one event-time timer per device at {@code Long.MAX_VALUE}. No other watermark is
+ *       used here: one device's clock never holds back or pushes forward another device's windows.
+ * </ul>
  *
  * <p><b>Window clips</b> (input 1, frames): for every window {@code [k·stride, k·stride + clip)} that holds at least
- * {@link ClipSettings#minFramesPerClip()} frames, once the watermark has passed its end, one {@link ClipRecord} of
- * {@link ClipSettings#framesPerClip()} frames sampled uniformly by {@link UniformSampler}. A window with too few frames
- * is a gap: counted, nothing emitted. A clip that straddles a restart of the recording carries the session of its
- * newest frame, the one still recording.
+ * {@link ClipSettings#minFramesPerClip()} frames, once the device's event time reaches the window's last millisecond,
+ * one {@link ClipRecord} of {@link ClipSettings#framesPerClip()} frames sampled uniformly by {@link UniformSampler}. A
+ * window with too few frames is a gap: counted, nothing emitted. A clip that straddles a restart of the recording
+ * carries the session of its newest frame, the one still recording. Frames wait in keyed state ({@link FrameBuffer}),
+ * so checkpoints hold them, and are evicted once more than the retention behind the device's event time.
  *
- * <p>Frames wait in keyed state ({@link FrameBuffer}), so checkpoints hold them. Window timers sit on the grid of
- * window ends (the window's last millisecond, {@code k·stride + clip − 1}), and every event-time timer does the same
- * things: emit the window ending there (if it is on the grid and has frames), serve the choice requests waiting for
- * it, evict frames older than the timer's time minus {@link ClipSettings#frameRetentionMs()}, and keep a timer
- * pending (on the grid) for when the oldest remaining frame expires. While frames flow, that cleanup timer coincides
- * with a window timer (the timer service keeps one timer per device and time); when a device goes silent it is what
- * finally empties the device's frames. Grid timers are never deleted: a shared timestamp may serve a window too, and a
- * spare timer only evicts what has expired anyway.
+ * <p><b>Refused frames</b> go to {@link #REFUSED} with the reason (the job dead-letters them), and never move the
+ * device's clock. Each is judged against the device's own history:
  *
- * <p>Frames at or behind the watermark on arrival are late, by the watermark's own definition; they go to
- * {@link #LATE} whole, even when one of their windows has not fired yet, so every clip sees exactly the frames that
- * were on time. A second frame with an already buffered capture time is dropped (the first one stays) and counted.
+ * <ul>
+ *   <li><i>late</i>: captured at or behind the device's event time, whose windows were already built (this covers
+ *       frames older than the retention too). The event time is in state, so after a restore a replayed frame is
+ *       still late and no window is ever built twice;
+ *   <li><i>clock jump</i>: more than {@link ClipSettings#maxClockJumpMs()} ahead of both the device's newest frame and
+ *       the job's clock. A device catching up to the present (a backlog, then live frames) is no jump; a clock that
+ *       leaps hours ahead is. {@code DecodeFrames} has already checked every capture time against the job's clock;
+ *   <li><i>sequence</i>: within a session, sequence numbers must increase with capture time, across batches: a frame
+ *       newer than the device's newest must have a higher sequence, an older one a lower one. A new session resets;
+ *   <li><i>duplicate</i>: a second frame with an already buffered capture time (the first one stays);
+ *   <li><i>over a limit</i>: the device already buffers {@link ClipSettings#maxBufferedFrames()} frames or would
+ *       exceed {@link ClipSettings#maxBufferedBytes()} of JPEG.
+ * </ul>
  *
  * <p><b>Choice requests</b> (input 2, {@link ChoiceRequest}, keyed by the choice's device): a request for
- * {@code [a, b)} is served once its frames are final, i.e. once the watermark has reached {@code b − 1} (later frames
- * of the range would be late): at once if it already has, otherwise it waits in keyed state ({@code choiceRequests})
- * with an event-time timer at {@code b − 1} and, if it expires, a processing-time timer at
- * {@link ChoiceRequest#expiresAtMs}. Served means one {@link ClipRecord} of exactly {@code [a, b)}, sampled as the
- * windows are and tagged with the request ({@link ClipRecord#requestQueryId}, {@link ClipRecord#requestChoice}), on
- * the main output, so it shares the batched model with the window clips. A request that cannot be served goes to
+ * {@code [a, b)} is served once its frames are final, i.e. once the device's event time has reached {@code b − 1}
+ * (later frames of the range would be late): at once if it already has, otherwise it waits in keyed state
+ * ({@code choiceRequests}) until the device's clock gets there and, if it expires first, a processing-time timer at
+ * {@link ChoiceRequest#expiresAtMs} gives it up. Served means one {@link ClipRecord} of exactly {@code [a, b)}, sampled
+ * as the windows are and tagged with the request ({@link ClipRecord#requestQueryId}, {@link ClipRecord#requestChoice}),
+ * on the main output, so it shares the batched model with the window clips. A request that cannot be served goes to
  * {@link #UNSERVED} with the reason, for the stored-clip fallback:
  *
  * <ul>
- *   <li>its frames have aged out: {@code a} is older than the retention horizon (the serving time minus
- *       {@link ClipSettings#frameRetentionMs()}), so some of its frames may have been evicted. The check is against
- *       the horizon, not against what happens to be buffered, so the answer does not depend on when timers fired;
+ *   <li>its frames have aged out: {@code a} is older than the retention horizon (the device's event time when served
+ *       minus {@link ClipSettings#frameRetentionMs()}), so some of its frames may have been evicted. The check is
+ *       against the horizon, not against what happens to be buffered, so the answer does not depend on timing;
  *   <li>it has fewer than {@link ClipSettings#minFramesPerClip()} frames (the device was silent, or not yet on);
- *   <li>it was still waiting at its expiry (event time stalled; its query is being answered without it);
+ *   <li>it was still waiting at its expiry, or when its device was dropped for silence;
  *   <li>its range is empty or names no device.
  * </ul>
  *
- * <p>A request's event-time timer is off the window grid unless its range ends on it; an off-grid timer serves only
- * requests, so it is deleted with the last request waiting for it, as is a processing-time timer with the last
- * request expiring then.
+ * <p><b>Downstream</b>, clips leave in each device's own time, so a late device's clips are behind the job's
+ * watermark; the operators after this one use the watermark only to age their stores (see {@code docs/event-time.md}).
+ * They go by a clip's range, never by its record timestamp, which is that of whatever completed the clip (a frame, a
+ * request, the idle timer: none, the final watermark: {@code Long.MAX_VALUE}).
  *
- * <p>A clip's record timestamp is its window's last millisecond (a request clip's: the request's, or {@code b − 1}
- * when it waited). Metrics: {@code lateFrames}, {@code duplicateFrames}, {@code clipsSkippedTooFewFrames},
+ * <p>Metrics: {@code lateFrames}, {@code duplicateFrames}, {@code clockJumpFrames}, {@code outOfSequenceFrames},
+ * {@code overLimitFrames}, {@code idleDevices}, {@code silentDevicesDropped}, {@code clipsSkippedTooFewFrames},
  * {@code choiceClipsBuilt}, {@code choiceRequestsUnserved}.
  */
 public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, ChoiceRequest, ClipRecord> {
 
-  /** Frames that arrived behind the watermark; the job dead-letters them. */
-  public static final OutputTag<FrameRecord> LATE =
-      new OutputTag<>("late-frames", TypeInformation.of(FrameRecord.class));
+  /** Frames not used, each with why; the job dead-letters them. */
+  public static final OutputTag<RefusedFrame> REFUSED =
+      new OutputTag<>("refused-frames", TypeInformation.of(RefusedFrame.class));
 
   /** Choice requests no clip could be built for, each with its {@link ChoiceRequest#reason}: for the fallback. */
   public static final OutputTag<ChoiceRequest> UNSERVED =
       new OutputTag<>("unserved-choice-requests", TypeInformation.of(ChoiceRequest.class));
 
+  /** The job's option key for the idle timeout, named in the reason of a late frame. */
+  public static final String IDLE_TIMEOUT_KEY = "watermark.idleness.ms";
+
+  /** The time of every device's end-of-input timer: only the final watermark reaches it. */
+  private static final long END_OF_INPUT = Long.MAX_VALUE;
+
   private final ClipSettings settings;
 
   private transient FrameBuffer buffer;
+  /** The device's event time and recent history; null for a device with no frame (or dropped for silence). */
+  private transient ValueState<DeviceClock> clock;
   /** Requests waiting for their frames, by the event time at which they become servable (their range's end − 1). */
   private transient MapState<Long, ChoiceRequest[]> waitingRequests;
+  /**
+   * Wall-clock time of this instance's first call, so silence is never counted across a restart: after a restore the
+   * replayed frames must arrive before their devices count as idle, however long the job was down.
+   */
+  private transient long startedAtMs;
   private transient Counter lateFrames;
   private transient Counter duplicateFrames;
+  private transient Counter clockJumpFrames;
+  private transient Counter outOfSequenceFrames;
+  private transient Counter overLimitFrames;
+  private transient Counter idleDevices;
+  private transient Counter silentDevicesDropped;
   private transient Counter clipsSkippedTooFewFrames;
   private transient Counter choiceClipsBuilt;
   private transient Counter choiceRequestsUnserved;
@@ -98,12 +142,20 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
 
   @Override
   public void open(OpenContext openContext) {
+    startedAtMs = Long.MIN_VALUE;
     buffer = new FrameBuffer(getRuntimeContext());
+    clock = getRuntimeContext().getState(
+        new ValueStateDescriptor<>("deviceClock", TypeInformation.of(DeviceClock.class)));
     waitingRequests = getRuntimeContext().getMapState(new MapStateDescriptor<>("choiceRequests", Types.LONG,
         Types.OBJECT_ARRAY(TypeInformation.of(ChoiceRequest.class))));
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
     lateFrames = metrics.counter("lateFrames");
     duplicateFrames = metrics.counter("duplicateFrames");
+    clockJumpFrames = metrics.counter("clockJumpFrames");
+    outOfSequenceFrames = metrics.counter("outOfSequenceFrames");
+    overLimitFrames = metrics.counter("overLimitFrames");
+    idleDevices = metrics.counter("idleDevices");
+    silentDevicesDropped = metrics.counter("silentDevicesDropped");
     clipsSkippedTooFewFrames = metrics.counter("clipsSkippedTooFewFrames");
     choiceClipsBuilt = metrics.counter("choiceClipsBuilt");
     choiceRequestsUnserved = metrics.counter("choiceRequestsUnserved");
@@ -111,25 +163,85 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
 
   @Override
   public void processElement1(FrameRecord frame, Context ctx, Collector<ClipRecord> out) throws Exception {
-    long captureTime = frame.captureTimeMs;
-    if (captureTime <= ctx.timerService().currentWatermark()) {
-      lateFrames.inc();
-      ctx.output(LATE, frame);
+    long now = now(ctx);
+    DeviceClock stored = clock.value();
+    String refusal = refusal(frame, stored, now);
+    if (refusal != null) {
+      ctx.output(REFUSED, new RefusedFrame(frame, refusal));
       return;
     }
-    if (!buffer.add(frame)) {
+    buffer.add(frame);
+    DeviceClock c;
+    if (stored == null) {
+      c = new DeviceClock();
+      c.eventTimeMs = Long.MIN_VALUE;
+      ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+    } else {
+      c = stored.copy();
+    }
+    if (stored == null || frame.captureTimeMs > c.newestMs) {
+      c.newestMs = frame.captureTimeMs;
+      c.sessionId = frame.sessionId;
+      c.sequence = frame.sequence;
+    }
+    c.lastFrameAtMs = now;
+    c.idle = false;
+    if (c.timerAtMs == 0) {
+      schedule(c, now + settings.idleTimeoutMs(), ctx);
+    }
+    advance(c, c.newestMs - settings.outOfOrdernessMs() - 1, ctx, out);
+    clock.update(c);
+  }
+
+  /** Why the frame cannot be used, judged by its device's history; null if it can. */
+  private String refusal(FrameRecord frame, DeviceClock c, long now) throws Exception {
+    long t = frame.captureTimeMs;
+    String device = frame.deviceId;
+    if (c != null) {
+      if (t <= c.eventTimeMs) {
+        lateFrames.inc();
+        return "late frame: capture time " + t + " of device " + device + " is at or behind the device's event time "
+            + c.eventTimeMs + ", up to which its clips were already built (its newest frame is " + c.newestMs
+            + "); frames may arrive up to " + ClipSettings.OUT_OF_ORDERNESS_KEY + " (" + settings.outOfOrdernessMs()
+            + " ms) behind their device's newest, and a device silent for " + IDLE_TIMEOUT_KEY + " ("
+            + settings.idleTimeoutMs() + " ms) has its last clips built";
+      }
+      long ahead = t - Math.max(c.newestMs, now);
+      if (ahead > settings.maxClockJumpMs()) {
+        clockJumpFrames.inc();
+        return "clock jump: capture time " + t + " of device " + device + " is " + ahead + " ms ahead of both its "
+            + "newest frame (" + c.newestMs + ") and the job's clock (" + now + "), more than "
+            + ClipSettings.MAX_CLOCK_JUMP_KEY + " (" + settings.maxClockJumpMs() + " ms); the device's event time "
+            + "was not moved";
+      }
+      if (frame.sessionId.equals(c.sessionId) && t != c.newestMs
+          && (t > c.newestMs ? frame.sequence <= c.sequence : frame.sequence >= c.sequence)) {
+        outOfSequenceFrames.inc();
+        return "sequence out of order: frame of device " + device + " session " + frame.sessionId + " captured at "
+            + t + " has sequence " + frame.sequence + ", but the device's newest frame (captured " + (t > c.newestMs
+            ? "earlier" : "later") + ", at " + c.newestMs + ") has " + c.sequence + "; within a session sequence "
+            + "numbers must increase with capture time";
+      }
+    }
+    if (buffer.contains(t)) {
       duplicateFrames.inc();
-      return;
+      return "duplicate frame: device " + device + " already has a frame captured at " + t
+          + "; the first one is kept";
     }
-    // One timer per window holding the frame; frames of the same window share it (one timer per device and time).
-    for (long end = firstWindowEndAfter(captureTime); end - settings.clipMs() <= captureTime;
-        end += settings.strideMs()) {
-      ctx.timerService().registerEventTimeTimer(end - 1);
+    if (buffer.frameCount() >= settings.maxBufferedFrames()) {
+      overLimitFrames.inc();
+      return "too many frames buffered: device " + device + " already buffers " + buffer.frameCount()
+          + " frames, the most " + ClipSettings.MAX_BUFFERED_FRAMES_KEY + " (" + settings.maxBufferedFrames()
+          + ") allows; frames leave the buffer once its event time is past them by frames.retention.ms";
     }
-    // The cleanup timer follows the oldest frame; only a new oldest frame (the first, or an out-of-order one) moves it.
-    if (captureTime == buffer.oldest()) {
-      ctx.timerService().registerEventTimeTimer(cleanupTimeFor(captureTime));
+    if (buffer.byteCount() + frame.jpeg.length > settings.maxBufferedBytes()) {
+      overLimitFrames.inc();
+      return "too many bytes buffered: device " + device + " buffers " + buffer.byteCount() + " bytes of JPEG, "
+          + "and this frame's " + frame.jpeg.length + " would exceed " + ClipSettings.MAX_BUFFERED_BYTES_KEY + " ("
+          + settings.maxBufferedBytes() + "); frames leave the buffer once its event time is past them by "
+          + "frames.retention.ms";
     }
+    return null;
   }
 
   @Override
@@ -139,15 +251,15 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
           + request.deviceId + ": must be non-empty");
       return;
     }
-    long watermark = ctx.timerService().currentWatermark();
+    DeviceClock c = clock.value();
+    long eventTime = c == null ? Long.MIN_VALUE : c.eventTimeMs;
     long servableAt = request.endMs - 1; // the range's last millisecond: later frames of it would be late
-    if (watermark >= servableAt) {
-      serve(request, watermark, ctx, out);
+    if (eventTime >= servableAt) {
+      serve(request, eventTime, ctx, out);
       return;
     }
     ChoiceRequest[] waiting = waitingRequests.get(servableAt);
     waitingRequests.put(servableAt, append(waiting, request));
-    ctx.timerService().registerEventTimeTimer(servableAt);
     if (request.expiresAtMs > 0) {
       ctx.timerService().registerProcessingTimeTimer(request.expiresAtMs);
     }
@@ -155,29 +267,85 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ClipRecord> out) throws Exception {
-    if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-      expireRequests(timestamp, ctx);
+    now(ctx);
+    DeviceClock stored = clock.value();
+    if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+      if (stored != null) { // the final watermark: the input has ended, build the device's last windows
+        DeviceClock c = stored.copy();
+        advance(c, lastWindowEndHolding(c.newestMs) - 1, ctx, out);
+        clock.update(c);
+      }
       return;
     }
-    long windowEnd = timestamp + 1;
-    if (isWindowEnd(windowEnd)) {
-      emitWindow(ctx.getCurrentKey(), windowEnd - settings.clipMs(), windowEnd, out);
+    expireRequests(timestamp, ctx);
+    if (stored != null && stored.timerAtMs == timestamp) {
+      onDeviceTimer(timestamp, stored.copy(), ctx, out);
     }
-    serveWaitingRequests(timestamp, ctx, out);
-    // Safe against windows not fired yet: they end after this timer, so their frames are newer than
-    // timestamp + 1 − clip, and clip ≤ retention. Requests still waiting end after this timer too; those longer than
-    // the retention are refused as aged out when served, whatever is evicted here.
-    buffer.evictBefore(timestamp - settings.frameRetentionMs());
-    if (!buffer.isEmpty()) {
-      ctx.timerService().registerEventTimeTimer(cleanupTimeFor(buffer.oldest()));
+  }
+
+  /** The device's wall-clock timer: first idleness (build the last windows), then silence (drop everything). */
+  private void onDeviceTimer(long now, DeviceClock c, Context ctx, Collector<ClipRecord> out) throws Exception {
+    c.timerAtMs = 0;
+    long silentSince = Math.max(c.lastFrameAtMs, startedAtMs);
+    long silentMs = now - silentSince;
+    if (!c.idle && silentMs < settings.idleTimeoutMs()) {
+      schedule(c, silentSince + settings.idleTimeoutMs(), ctx);
+    } else if (!c.idle) {
+      idleDevices.inc();
+      advance(c, lastWindowEndHolding(c.newestMs) - 1, ctx, out);
+      c.idle = true;
+    }
+    if (c.idle && silentMs >= settings.frameRetentionMs()) {
+      dropDevice(ctx, silentMs);
+      return;
+    }
+    if (c.idle) {
+      schedule(c, silentSince + settings.frameRetentionMs(), ctx);
+    }
+    clock.update(c);
+  }
+
+  /** Moves the device's event time forward to {@code to}: builds the windows it completes, serves, evicts. */
+  private void advance(DeviceClock c, long to, Context ctx, Collector<ClipRecord> out) throws Exception {
+    long from = c.eventTimeMs;
+    if (to <= from) {
+      return;
+    }
+    c.eventTimeMs = to;
+    buildWindows(ctx.getCurrentKey(), from, to, out);
+    serveWaitingRequests(to, c, ctx, out);
+    buffer.evictBefore(retentionHorizon(to));
+  }
+
+  /** Emits every window whose last millisecond is in {@code (from, to]}, skipping the stretches with no frames. */
+  private void buildWindows(String deviceId, long from, long to, Collector<ClipRecord> out) throws Exception {
+    long end;
+    if (from == Long.MIN_VALUE) { // the device's first windows: none ends before its oldest frame
+      long oldest = buffer.oldest();
+      if (oldest > to) {
+        return;
+      }
+      end = firstWindowEndAfter(oldest);
+    } else {
+      end = firstWindowEndAfter(from + 1);
+    }
+    while (end - 1 <= to) {
+      long start = end - settings.clipMs();
+      long next = buffer.firstTimeAtOrAfter(start);
+      if (next > to) {
+        return; // no frame left for a window ending by to + 1 (Long.MAX_VALUE: none at all)
+      }
+      if (next >= end) {
+        end = firstWindowEndAfter(next); // jump over windows with no frames
+        continue;
+      }
+      emitWindow(deviceId, start, end, out);
+      end += settings.strideMs();
     }
   }
 
   private void emitWindow(String deviceId, long startMs, long endMs, Collector<ClipRecord> out) throws Exception {
     long[] times = buffer.timesIn(startMs, endMs);
-    if (times.length == 0) {
-      return; // no window pending here: this timer was only the cleanup timer
-    }
     if (times.length < settings.minFramesPerClip()) {
       clipsSkippedTooFewFrames.inc();
       return;
@@ -186,41 +354,51 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
     out.collect(buffer.clip(deviceId, startMs, endMs, sampled));
   }
 
-  /** Serves the requests whose frames became final at {@code timestamp}; frees their expiry timers. */
-  private void serveWaitingRequests(long timestamp, Context ctx, Collector<ClipRecord> out) throws Exception {
-    ChoiceRequest[] ready = waitingRequests.get(timestamp);
-    if (ready == null) {
+  /** Serves the requests whose frames are final at event time {@code eventTime}; frees their expiry timers. */
+  private void serveWaitingRequests(long eventTime, DeviceClock c, Context ctx, Collector<ClipRecord> out)
+      throws Exception {
+    if (waitingRequests.isEmpty()) {
       return;
     }
-    waitingRequests.remove(timestamp);
-    Set<Long> expiries = new HashSet<>();
-    for (ChoiceRequest request : ready) {
-      serve(request, timestamp, ctx, out);
-      if (request.expiresAtMs > 0) {
-        expiries.add(request.expiresAtMs);
+    List<Long> ready = new ArrayList<>();
+    for (Long servableAt : waitingRequests.keys()) {
+      if (servableAt <= eventTime) {
+        ready.add(servableAt);
       }
     }
+    Set<Long> expiries = new HashSet<>();
+    for (long servableAt : ready) {
+      for (ChoiceRequest request : waitingRequests.get(servableAt)) {
+        // As of servableAt: nothing was evicted past its horizon yet, whatever the event time jumped to.
+        serve(request, servableAt, ctx, out);
+        if (request.expiresAtMs > 0) {
+          expiries.add(request.expiresAtMs);
+        }
+      }
+      waitingRequests.remove(servableAt);
+    }
     for (long expiry : expiries) {
-      if (!anyWaitingExpiresAt(expiry)) {
+      if (expiry != c.timerAtMs && !anyWaitingExpiresAt(expiry)) {
         ctx.timerService().deleteProcessingTimeTimer(expiry);
       }
     }
   }
 
-  /**
-   * A processing-time timer fired: every request expired by now is given up (to {@link #UNSERVED}); event-time timers
-   * left with no request and off the window grid are deleted.
-   */
+  /** A processing-time timer fired: every request expired by now is given up (to {@link #UNSERVED}). */
   private void expireRequests(long now, Context ctx) throws Exception {
+    if (waitingRequests.isEmpty()) {
+      return;
+    }
+    DeviceClock c = clock.value();
     List<Long> emptied = new ArrayList<>();
     List<Map.Entry<Long, ChoiceRequest[]>> shrunk = new ArrayList<>();
     for (Map.Entry<Long, ChoiceRequest[]> entry : waitingRequests.entries()) {
       List<ChoiceRequest> kept = new ArrayList<>();
       for (ChoiceRequest request : entry.getValue()) {
         if (request.expiresAtMs > 0 && request.expiresAtMs <= now) {
-          unserved(ctx, request, "gave up at wall-clock " + request.expiresAtMs + ": the watermark ("
-              + ctx.timerService().currentWatermark() + ") had not reached the range's end, so its frames were not "
-              + "final");
+          unserved(ctx, request, "gave up at wall-clock " + request.expiresAtMs + ": the event time of device "
+              + request.deviceId + " (" + (c == null ? "none: no frames" : c.eventTimeMs) + ") had not reached "
+              + "the range's end, so its frames were not final");
         } else {
           kept.add(request);
         }
@@ -237,21 +415,40 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
     }
     for (long servableAt : emptied) {
       waitingRequests.remove(servableAt);
-      if (!isWindowEnd(servableAt + 1)) {
-        ctx.timerService().deleteEventTimeTimer(servableAt); // only requests used it
-      }
     }
   }
 
+  /** The device has been silent past the retention: its frames, clock and waiting requests all go. */
+  private void dropDevice(Context ctx, long silentMs) throws Exception {
+    silentDevicesDropped.inc();
+    Set<Long> expiries = new HashSet<>();
+    for (ChoiceRequest[] requests : waitingRequests.values()) {
+      for (ChoiceRequest request : requests) {
+        unserved(ctx, request, "device " + request.deviceId + " was silent for " + silentMs + " ms, more than "
+            + "frames.retention.ms (" + settings.frameRetentionMs() + "), so its frames were dropped");
+        if (request.expiresAtMs > 0) {
+          expiries.add(request.expiresAtMs);
+        }
+      }
+    }
+    for (long expiry : expiries) {
+      ctx.timerService().deleteProcessingTimeTimer(expiry);
+    }
+    waitingRequests.clear();
+    buffer.clear();
+    clock.clear();
+    ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
+  }
+
   /**
-   * Builds the clip of the request's range from the buffered frames, as of event time {@code asOf} (the watermark
-   * or the firing timer's time), or sends the request to {@link #UNSERVED} with the reason it cannot.
+   * Builds the clip of the request's range from the buffered frames, as of the device's event time {@code asOf}, or
+   * sends the request to {@link #UNSERVED} with the reason it cannot.
    */
   private void serve(ChoiceRequest request, long asOf, Context ctx, Collector<ClipRecord> out) throws Exception {
     long horizon = retentionHorizon(asOf);
     if (request.startMs < horizon) {
       unserved(ctx, request, "frames aged out: the range starts at " + request.startMs + ", frames are kept "
-          + settings.frameRetentionMs() + " ms, i.e. from " + horizon + " on");
+          + settings.frameRetentionMs() + " ms behind the device's event time, i.e. from " + horizon + " on");
       return;
     }
     long[] times = buffer.timesIn(request.startMs, request.endMs);
@@ -273,6 +470,20 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
     ctx.output(UNSERVED, request.unserved(why));
   }
 
+  /** The wall clock; the first call of this instance also sets {@link #startedAtMs}. */
+  private long now(Context ctx) {
+    long now = ctx.timerService().currentProcessingTime();
+    if (startedAtMs == Long.MIN_VALUE) {
+      startedAtMs = now;
+    }
+    return now;
+  }
+
+  private void schedule(DeviceClock c, long at, Context ctx) {
+    c.timerAtMs = at;
+    ctx.timerService().registerProcessingTimeTimer(at);
+  }
+
   private boolean anyWaitingExpiresAt(long expiry) throws Exception {
     for (ChoiceRequest[] requests : waitingRequests.values()) {
       for (ChoiceRequest request : requests) {
@@ -284,9 +495,9 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
     return false;
   }
 
-  /** Frames captured before this may have been evicted by a timer at or before {@code asOf}. */
+  /** Frames captured before this may have been evicted by the time the device's event time is {@code asOf}. */
   private long retentionHorizon(long asOf) {
-    // Before the first watermark (Long.MIN_VALUE) nothing has been evicted; avoid the wrap-around.
+    // Before the device's first frame (Long.MIN_VALUE) nothing has been evicted; avoid the wrap-around.
     return asOf < Long.MIN_VALUE + settings.frameRetentionMs() ? Long.MIN_VALUE : asOf - settings.frameRetentionMs();
   }
 
@@ -300,19 +511,13 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
     return grown;
   }
 
-  /** True when {@code end} is the end of a window on the grid k·stride + clip. */
-  private boolean isWindowEnd(long end) {
-    return Math.floorMod(end - settings.clipMs(), settings.strideMs()) == 0;
-  }
-
   /** The end of the first window (on the grid k·stride + clip) strictly after {@code t}. */
   private long firstWindowEndAfter(long t) {
     return (Math.floorDiv(t - settings.clipMs(), settings.strideMs()) + 1) * settings.strideMs() + settings.clipMs();
   }
 
-  /** The first timer on the window-end grid at which a frame captured at {@code t} has expired. */
-  private long cleanupTimeFor(long t) {
-    // A timer at time T evicts frames captured before T − retention, so it must be ≥ t + retention + 1.
-    return firstWindowEndAfter(t + settings.frameRetentionMs() + 1) - 1;
+  /** The end of the last window (on the grid) that holds time {@code t}: the one starting last at or before it. */
+  private long lastWindowEndHolding(long t) {
+    return Math.floorDiv(t, settings.strideMs()) * settings.strideMs() + settings.clipMs();
   }
 }

@@ -5,15 +5,19 @@ import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
 /**
- * Event time of the frame stream, assigned at the Kafka source so that watermarks are tracked per partition: a record's
- * event time is its batch's newest plausible capture time ({@link RawRecord#eventTimeMs}).
+ * The job-wide event time of the frame stream, assigned at the Kafka source so that watermarks are tracked per
+ * partition: a record's event time is its batch's newest plausible capture time ({@link RawRecord#eventTimeMs}).
+ *
+ * <p>It does not decide which frames are late or when clips are built: {@link ClipBuilder} judges every device by its
+ * own clock. The watermark only ages the stores after it (clip embeddings kept for moment queries and the MCQ fallback)
+ * and, at {@code Long.MAX_VALUE}, tells the clip builder that a bounded input has ended.
  */
 public final class FrameWatermarks {
-  /** How late a frame may arrive behind the newest one and still be on time. */
+  /** How far the watermark trails the newest capture time of a partition. */
   public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofSeconds(2);
   /**
-   * How long an input may stay silent before it stops holding the watermark back, so that silent devices (and empty
-   * partitions) do not stall every other device's clips.
+   * How long an input may stay silent before it stops holding the watermark back, so that empty partitions do not
+   * stall the ageing of the stores.
    */
   public static final Duration DEFAULT_IDLENESS = Duration.ofSeconds(5);
 

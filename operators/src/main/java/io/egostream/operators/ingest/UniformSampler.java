@@ -4,7 +4,7 @@ package io.egostream.operators.ingest;
  * Picks the frames of a clip: n frames spread uniformly over a time range, as EgoMCQ samples its clips. Frame i is
  * wanted at {@code start + (i + ½)·(end − start)/n}; the answer is the buffered frames closest to those times.
  *
- * <p>Pure and stateless: clip windows use it today, exact-range clip requests will use it the same way.
+ * <p>Pure and stateless: window clips and exact-range clip requests (MCQ choices) both sample with it.
  */
 public final class UniformSampler {
   private UniformSampler() {}

@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** Writes embedded clips to {@code ego.embeddings} as {@link ClipEmbedding} protobufs keyed by device id. */
+/**
+ * Writes embedded clips to {@code ego.embeddings} as {@link ClipEmbedding} protobufs keyed by device id, stamped with
+ * the clip's end time (at most the job's clock).
+ */
 public final class ClipEmbeddingSerializer implements KafkaRecordSerializationSchema<EmbeddedClip> {
   private static final long serialVersionUID = 1L;
 
@@ -59,9 +62,14 @@ public final class ClipEmbeddingSerializer implements KafkaRecordSerializationSc
     return b.build();
   }
 
+  /**
+   * The record's timestamp is the clip's end, so consumers can seek by capture time, but never later than the job's
+   * clock: a device clock running ahead must not make a record the broker refuses (more than
+   * {@code log.message.timestamp.after.max.ms}, 1 h by default, ahead of it), which would fail the sink.
+   */
   @Override
   public ProducerRecord<byte[], byte[]> serialize(EmbeddedClip clip, KafkaSinkContext context, Long timestamp) {
-    return new ProducerRecord<>(topic, null, clip.endMs, clip.deviceId.getBytes(StandardCharsets.UTF_8),
-        toProto(clip).toByteArray());
+    return new ProducerRecord<>(topic, null, Math.min(clip.endMs, System.currentTimeMillis()),
+        clip.deviceId.getBytes(StandardCharsets.UTF_8), toProto(clip).toByteArray());
   }
 }

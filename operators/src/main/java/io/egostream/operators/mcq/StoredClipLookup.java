@@ -19,7 +19,9 @@ import org.apache.flink.util.Collector;
  * <p>Input 1 is the stream's own embedded window clips (request clips are ignored: they belong to one query). Each is
  * kept, slimmed to range and embedding, for {@link McqSettings#storedClipRetentionMs()} of event time past its end:
  * one event-time timer per clip, at {@code end + retention}, removes exactly that clip. Clips are stored by end time,
- * unique per device on the window grid. Input 2 is the unserved {@link ChoiceRequest}s; each is answered at once.
+ * unique per device on the window grid. Clips come in their own device's event time, so a late device's clips may be
+ * behind the watermark already: a timer in the past fires with the next watermark, and such a clip (older than the
+ * retention) is kept only until then. Input 2 is the unserved {@link ChoiceRequest}s; each is answered at once.
  *
  * <p>Overlap ties (overlapping windows) go to the clip whose centre is nearest the range's centre, then the earlier
  * one. A lookup reads all of the device's stored clips (about 1 KB each, one per stride); lookups only happen for

@@ -39,7 +39,9 @@ import org.apache.flink.util.OutputTag;
  * video time (a replayed hour must stay searchable however fast it is replayed). So a device that stops sending is
  * emptied once the watermark passes its last clip's end plus the retention. This operator's watermark is the
  * minimum of both inputs': the query stream must not hold it back (give the query source a watermark strategy with
- * idleness), or no clip is ever evicted.
+ * idleness), or no clip is ever evicted. Clips come in their own device's event time ({@code ClipBuilder}), so a
+ * device that uploads late sends clips behind the watermark: they are stored and scored like any other, and evicted by
+ * the next watermark once it is past their end plus the retention (at once, for a device over an hour behind).
  *
  * <p><b>Moment queries</b> arrive on every instance; each scores the clips of all devices it holds
  * ({@code applyToKeyedState}) that pass the query's device and time filters (a clip is in the range when it

@@ -44,24 +44,27 @@ class ClipBuilderTest {
 
   @Test
   void inOrderFramesMakeAlignedWindowsOfUniformlySampledFrames() throws Exception {
-    for (long t = 0; t <= 7_500; t += 500) { // 16 frames, 2 a second
+    for (long t = 0; t <= 6_000; t += 500) {
       process(frame("glasses-1", t));
     }
-
-    watermark(3_999); // the last millisecond of [0, 4000): it and [-2000, 2000) are complete
+    // The device's event time is 6000 - 2000 - 1 = 3999, the last millisecond of [0, 4000): it and [-2000, 2000) are
+    // complete.
     assertEquals(List.of("glasses-1 [-2000, 2000) 0 500 1000 1500", "glasses-1 [0, 4000) 500 1500 2500 3500"),
         clips());
 
-    watermark(7_999);
-    assertEquals(List.of("glasses-1 [2000, 6000) 2500 3500 4500 5500", "glasses-1 [4000, 8000) 4500 5500 6500 7500"),
-        clips());
+    for (long t = 6_500; t <= 7_500; t += 500) { // 16 frames in all, 2 a second
+      process(frame("glasses-1", t));
+    }
+    assertEquals(List.of(), clips(), "event time 5499: [2000, 6000) may still get frames");
 
-    ClipRecord last = emitted(11_999).get(0);
-    assertEquals("glasses-1 [6000, 10000) 6000 6500 7000 7500", describe(last));
-    assertEquals("session-1", last.sessionId);
-    assertEquals(T0 + 7_500 + 10, last.ingestTimeMs, "ingest time of the newest frame used");
-    assertEquals(4, last.jpegs.length);
-    assertArrayEquals(JPEG, last.jpegs[3]);
+    List<ClipRecord> last = idle(); // the device went silent: its last windows are built
+    assertEquals(List.of("glasses-1 [2000, 6000) 2500 3500 4500 5500", "glasses-1 [4000, 8000) 4500 5500 6500 7500",
+        "glasses-1 [6000, 10000) 6000 6500 7000 7500"), last.stream().map(ClipBuilderTest::describe).toList());
+    ClipRecord newest = last.get(2);
+    assertEquals("session-1", newest.sessionId);
+    assertEquals(T0 + 7_500 + 10, newest.ingestTimeMs, "ingest time of the newest frame used");
+    assertEquals(4, newest.jpegs.length);
+    assertArrayEquals(JPEG, newest.jpegs[3]);
     assertEquals(0, metrics.count("clipsSkippedTooFewFrames"));
   }
 
@@ -69,25 +72,25 @@ class ClipBuilderTest {
   void outOfOrderFramesWithinTheBoundAreUsed() throws Exception {
     process(frame("glasses-1", 500));
     process(frame("glasses-1", 2_500));
-    process(frame("glasses-1", 3_500));
-    watermark(1_499); // what a 2 s bound emits after 3500
-    process(frame("glasses-1", 1_500)); // 2 s behind the newest frame, still ahead of the watermark
+    process(frame("glasses-1", 3_500)); // the device's event time: 3500 - 2000 - 1 = 1499
+    process(frame("glasses-1", 1_500)); // 2 s behind the newest frame, still ahead of the event time
 
-    watermark(3_999);
-    assertEquals(List.of("glasses-1 [0, 4000) 500 1500 2500 3500"), clips());
+    assertEquals(List.of("glasses-1 [0, 4000) 500 1500 2500 3500"),
+        idle().stream().map(ClipBuilderTest::describe).toList());
     assertEquals(0, metrics.count("lateFrames"));
   }
 
   @Test
-  void framesAtOrBehindTheWatermarkGoToTheLateOutput() throws Exception {
-    watermark(5_000);
+  void framesAtOrBehindTheDevicesEventTimeAreRefusedAsLate() throws Exception {
+    process(frame("glasses-1", 7_001)); // event time 5000
     process(frame("glasses-1", 4_000));
-    process(frame("glasses-1", 5_000)); // at the watermark: late too
+    process(frame("glasses-1", 5_000)); // at the event time: late too
     process(frame("glasses-1", 5_001));
 
-    List<Long> late = harness.getSideOutput(ClipBuilder.LATE).stream()
-        .map(r -> r.getValue().captureTimeMs - T0).collect(Collectors.toList());
-    assertEquals(List.of(4_000L, 5_000L), late);
+    assertEquals(List.of(4_000L, 5_000L), refusedTimes());
+    assertTrue(refused().get(0).reason.startsWith("late frame: capture time " + (T0 + 4_000) + " of device glasses-1 "
+        + "is at or behind the device's event time " + (T0 + 5_000)), refused().get(0).reason);
+    assertTrue(refused().get(0).reason.contains("watermark.out-of-orderness.ms"), refused().get(0).reason);
     assertEquals(2, metrics.count("lateFrames"));
     assertEquals(List.of(), clips());
   }
@@ -98,58 +101,51 @@ class ClipBuilderTest {
     process(frame("glasses-1", 5_000));
     process(frame("glasses-1", 5_500)); // 3 frames in [2000, 6000) and in [4000, 8000), 4 needed
 
-    watermark(9_999);
-    assertEquals(List.of(), clips());
+    assertEquals(List.of(), idle());
     assertEquals(2, metrics.count("clipsSkippedTooFewFrames"));
   }
 
   @Test
-  void devicesAreIndependent() throws Exception {
-    for (long t = 0; t < 4_000; t += 500) {
-      process(frame("glasses-1", t));
-    }
+  void oneDevicesClockNeverMovesAnothersWindows() throws Exception {
     for (long t = 1_000; t < 4_000; t += 1_000) {
       process(frame("glasses-2", t)); // 3 frames: not enough for a clip
     }
-    process(frame("glasses-2", 5_000));
+    for (long t = 0; t <= 60_000; t += 500) {
+      process(frame("glasses-1", t)); // far ahead of glasses-2
+    }
+    assertEquals(29, clips().size(), "glasses-1's windows up to its event time 57999");
+    assertEquals(0, metrics.count("clipsSkippedTooFewFrames"), "glasses-2's windows wait for glasses-2's clock");
 
-    watermark(3_999);
-    assertEquals(List.of("glasses-1 [-2000, 2000) 0 500 1000 1500", "glasses-1 [0, 4000) 500 1500 2500 3500"),
-        clips());
+    process(frame("glasses-2", 6_000)); // its own event time reaches 3999
+    assertEquals(List.of(), clips());
     assertEquals(2, metrics.count("clipsSkippedTooFewFrames"), "glasses-2's [-2000, 2000) and [0, 4000)");
   }
 
   @Test
-  void aSilentDevicesLastWindowsFireWhenTheWatermarkAdvances() throws Exception {
+  void aSilentDevicesLastWindowsAreBuiltAfterTheIdleTimeout() throws Exception {
     for (long t = 0; t < 4_000; t += 500) {
-      process(frame("glasses-1", t));
+      process(frame("glasses-1", t)); // wall clock 0
     }
-    watermark(3_999);
-    clips();
+    harness.setProcessingTime(SETTINGS.idleTimeoutMs() - 1);
+    assertEquals(List.of(), clips(), "event time 1499: no window complete yet");
 
-    // Nothing more from this device; the watermark moves on (other devices, or idleness).
-    watermark(60_000);
-    assertEquals(List.of("glasses-1 [2000, 6000) 2000 2500 3000 3500"), clips());
+    harness.setProcessingTime(SETTINGS.idleTimeoutMs()); // silent for the idle timeout
+    assertEquals(List.of("glasses-1 [-2000, 2000) 0 500 1000 1500", "glasses-1 [0, 4000) 500 1500 2500 3500",
+        "glasses-1 [2000, 6000) 2000 2500 3000 3500"), clips());
+    assertEquals(1, metrics.count("idleDevices"));
   }
 
   @Test
-  void stateAndTimersAreEmptyOnceEverythingFiredAndRetentionPassed() throws Exception {
-    for (long t = 0; t < 8_000; t += 500) {
+  void theFinalWatermarkBuildsEveryDevicesLastWindows() throws Exception {
+    for (long t = 0; t < 4_000; t += 500) {
       process(frame("glasses-1", t));
-      process(frame("glasses-2", t + 250));
+      process(frame("glasses-2", t));
     }
-    assertTrue(harness.numKeyedStateEntries() > 0);
-    assertTrue(harness.numEventTimeTimers() > 0);
+    watermark(60_000); // an ordinary watermark decides nothing here
+    assertEquals(List.of(), clips());
 
-    // Frames stay after their windows fired, for exact-range requests, until retention passes...
-    watermark(7_750 + SETTINGS.frameRetentionMs() - 1);
-    assertEquals(10, harness.extractOutputValues().size());
-    assertTrue(harness.numKeyedStateEntries() > 0, "the newest frames are not yet past retention");
-
-    // ...and at most one stride later, nothing is left.
-    watermark(7_750 + SETTINGS.frameRetentionMs() + SETTINGS.strideMs());
-    assertEquals(0, harness.numKeyedStateEntries());
-    assertEquals(0, harness.numEventTimeTimers());
+    harness.processBothWatermarks(Long.MAX_VALUE); // end of input
+    assertEquals(6, clips().size());
   }
 
   @Test
@@ -161,10 +157,13 @@ class ClipBuilderTest {
     duplicate.jpeg = TestSupport.jpeg(16, 12);
     process(duplicate);
 
-    ClipRecord clip = emitted(3_999).get(0); // [-2000, 2000) has 2 frames: a gap
+    ClipRecord clip = idle().get(0); // [-2000, 2000) has 2 frames: a gap
     assertEquals("glasses-1 [0, 4000) 0 1000 2000 3000", describe(clip));
     assertArrayEquals(JPEG, clip.jpegs[2]);
     assertEquals(1, metrics.count("duplicateFrames"));
+    assertEquals(List.of(2_000L), refusedTimes());
+    assertEquals("duplicate frame: device glasses-1 already has a frame captured at " + (T0 + 2_000)
+        + "; the first one is kept", refused().get(0).reason);
   }
 
   @Test
@@ -174,7 +173,7 @@ class ClipBuilderTest {
     process(frame("glasses-1", 2_000, "session-2"));
     process(frame("glasses-1", 3_000, "session-2"));
 
-    ClipRecord clip = emitted(3_999).get(0); // [-2000, 2000) has 2 frames: a gap
+    ClipRecord clip = idle().get(0); // [-2000, 2000) has 2 frames: a gap
     assertEquals("glasses-1 [0, 4000) 0 1000 2000 3000", describe(clip));
     assertEquals("session-2", clip.sessionId);
   }
@@ -187,7 +186,7 @@ class ClipBuilderTest {
     process(frame("glasses-1", 400));
     process(frame("glasses-1", 3_000));
 
-    assertEquals("glasses-1 [0, 4000) 400 400 3000 3000", describe(emitted(3_999).get(0)));
+    assertEquals("glasses-1 [0, 4000) 400 400 3000 3000", describe(idle().get(0)));
   }
 
   @Test
@@ -201,9 +200,134 @@ class ClipBuilderTest {
     harness = open(SETTINGS, snapshot);
     process(frame("glasses-1", 2_000));
     process(frame("glasses-1", 3_000));
-    List<ClipRecord> clips = emitted(3_999);
+    List<ClipRecord> clips = idle();
     assertEquals("glasses-1 [0, 4000) 0 1000 2000 3000", describe(clips.get(0)));
     assertArrayEquals(JPEG, clips.get(0).jpegs[0]);
+  }
+
+  // ----- per-device event time ---------------------------------------------------------------------------------
+
+  @Test
+  void aDeviceUploadingTenSecondsLaterGetsEveryClip() throws Exception {
+    // Two wearables with the same 16 s of frames; the second uploads its batch 10 s (wall clock) after the first,
+    // while the job-wide watermark (per partition) follows the first.
+    harness.setProcessingTime(T0);
+    for (long t = 0; t < 16_000; t += 250) {
+      process(frame("glasses-1", t));
+      watermark(t - 2_001);
+    }
+    harness.setProcessingTime(T0 + 10_000);
+    for (long t = 0; t < 16_000; t += 250) {
+      process(frame("glasses-2", t));
+    }
+    harness.setProcessingTime(T0 + 30_000); // both silent since: their last windows are built
+
+    List<String> clips = clips();
+    List<String> first = clips.stream().filter(c -> c.startsWith("glasses-1")).map(c -> c.substring(10)).toList();
+    List<String> second = clips.stream().filter(c -> c.startsWith("glasses-2")).map(c -> c.substring(10)).toList();
+    assertEquals(9, first.size(), clips.toString()); // windows starting at -2000, 0, ..., 14000
+    assertEquals(first, second);
+    assertEquals(List.of(), refused());
+  }
+
+  @Test
+  void aRestoreNeverBuildsAFiredWindowAgain() throws Exception {
+    for (long t = 0; t <= 7_500; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    watermark(5_499); // 7500 - 2000 - 1: the device's own event time says the same
+    assertEquals(List.of("glasses-1 [-2000, 2000) 0 500 1000 1500", "glasses-1 [0, 4000) 500 1500 2500 3500"),
+        clips());
+    OperatorSubtaskState snapshot = harness.snapshot(1, T0 + 8_000);
+    harness.close();
+    environment.close();
+
+    harness = open(SETTINGS, snapshot); // the operator's watermark is Long.MIN_VALUE again
+    process(frame("glasses-1", 1_250)); // replayed out of order, behind windows that fired before the snapshot
+    for (long t = 8_000; t <= 12_000; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    watermark(9_999);
+    assertEquals(List.of("[2000, 6000)", "[4000, 8000)", "[6000, 10000)"),
+        clips().stream().map(c -> c.substring(10, c.indexOf(')') + 1)).toList());
+    assertEquals(List.of(1_250L), refusedTimes());
+  }
+
+  @Test
+  void afterARestoreReplayedFramesAreNotLateForTheTimeTheJobWasDown() throws Exception {
+    for (long t = 0; t <= 3_000; t += 500) {
+      process(frame("glasses-1", t)); // wall clock 0
+    }
+    OperatorSubtaskState snapshot = harness.snapshot(1, T0 + 3_000);
+    harness.close();
+    environment.close();
+
+    harness = open(SETTINGS, snapshot);
+    harness.setProcessingTime(60_000); // down for a minute: the device's idle timer is long due when it restarts
+    for (long t = 3_500; t <= 7_500; t += 500) {
+      process(frame("glasses-1", t)); // replayed from Kafka after the restore
+    }
+    List<String> built = new ArrayList<>(clips());
+    idle().forEach(clip -> built.add(describe(clip)));
+
+    assertEquals(List.of(), refused());
+    assertEquals(List.of("glasses-1 [-2000, 2000) 0 500 1000 1500", "glasses-1 [0, 4000) 500 1500 2500 3500",
+        "glasses-1 [2000, 6000) 2500 3500 4500 5500", "glasses-1 [4000, 8000) 4500 5500 6500 7500",
+        "glasses-1 [6000, 10000) 6000 6500 7000 7500"), built);
+  }
+
+  @Test
+  void aClockJumpIsRefusedAndDoesNotMoveTheDevicesClock() throws Exception {
+    for (long t = 0; t < 3_000; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    process(frame("glasses-1", 2 * 3_600_000L)); // a clock that jumps two hours
+    process(frame("glasses-1", 3_000)); // still on time: the jump did not move the device's event time
+
+    assertEquals(List.of(2 * 3_600_000L), refusedTimes());
+    assertTrue(refused().get(0).reason.startsWith("clock jump: capture time " + (T0 + 2 * 3_600_000L)
+        + " of device glasses-1 is"), refused().get(0).reason);
+    assertTrue(refused().get(0).reason.contains("frames.max-clock-jump.ms"), refused().get(0).reason);
+    assertEquals(0, harness.extractOutputValues().size());
+  }
+
+  @Test
+  void aSequenceThatDoesNotIncreaseAcrossBatchesIsRefusedUntilANewSession() throws Exception {
+    process(frame("glasses-1", 0)); // sequence 0
+    process(frame("glasses-1", 1_000)); // sequence 10
+    FrameRecord replayed = frame("glasses-1", 2_000);
+    replayed.sequence = 10; // a later frame with the same sequence: spoofed or replayed
+    process(replayed);
+    FrameRecord restarted = frame("glasses-1", 3_000, "session-2");
+    restarted.sequence = 0; // a new session starts its sequence again
+    process(restarted);
+
+    assertEquals(List.of(2_000L), refusedTimes());
+    assertTrue(refused().get(0).reason.startsWith("sequence out of order: frame of device glasses-1 session session-1 "
+        + "captured at " + (T0 + 2_000) + " has sequence 10"), refused().get(0).reason);
+  }
+
+  @Test
+  void aSilentDevicesStateAndTimersGoBackToZeroAfterTheRetention() throws Exception {
+    harness.setProcessingTime(T0);
+    for (long t = 0; t < 8_000; t += 500) {
+      process(frame("glasses-1", t));
+      process(frame("glasses-2", t + 250));
+    }
+    request("q1", 0, "glasses-1", 20_000, 24_000, 0); // waits for frames that never come, with no expiry
+    assertTrue(harness.numKeyedStateEntries() > 0);
+
+    // Frames stay after their windows were built, for exact-range requests, while the silence is short...
+    harness.setProcessingTime(T0 + SETTINGS.frameRetentionMs() - 1);
+    assertEquals(10, harness.extractOutputValues().size());
+    assertTrue(harness.numKeyedStateEntries() > 0);
+
+    harness.setProcessingTime(T0 + SETTINGS.frameRetentionMs()); // ...and go with a silence past the retention
+    assertTrue(unserved().get(0).reason.startsWith("device glasses-1 was silent for"), unserved().toString());
+    assertEquals(2, metrics.count("silentDevicesDropped"));
+    assertEquals(0, harness.numKeyedStateEntries());
+    assertEquals(0, harness.numEventTimeTimers());
+    assertEquals(0, harness.numProcessingTimeTimers());
   }
 
   // ----- choice requests (exact ranges for MCQ choices) ---------------------------------------------------------
@@ -213,8 +337,9 @@ class ClipBuilderTest {
     for (long t = 0; t <= 7_500; t += 500) {
       process(frame("glasses-1", t));
     }
-    watermark(9_999);
+    idle();
     harness.getOutput().clear(); // the window clips
+    int timers = harness.numProcessingTimeTimers(); // the device's own
 
     request("q1", 2, "glasses-1", 1_000, 5_000, 0);
 
@@ -227,37 +352,37 @@ class ClipBuilderTest {
     assertTrue(clip.isRequestClip());
     assertEquals(T0 + 4_500 + 10, clip.ingestTimeMs);
     assertEquals(1, metrics.count("choiceClipsBuilt"));
-    assertEquals(0, harness.numProcessingTimeTimers());
+    assertEquals(timers, harness.numProcessingTimeTimers(), "none of the request's own");
   }
 
   @Test
-  void aRequestForTheFutureWaitsForTheWatermarkToPassItsEnd() throws Exception {
+  void aRequestForTheFutureWaitsForTheDevicesEventTimeToPassItsEnd() throws Exception {
     for (long t = 0; t <= 3_000; t += 500) {
       process(frame("glasses-1", t));
     }
     request("q1", 0, "glasses-1", 2_300, 6_300, T0 + 60_000);
     assertEquals(List.of(), requestClips());
-    assertEquals(1, harness.numProcessingTimeTimers(), "the request's expiry");
+    assertEquals(2, harness.numProcessingTimeTimers(), "the device's idle timer and the request's expiry");
 
     for (long t = 3_500; t <= 8_000; t += 500) {
       process(frame("glasses-1", t));
     }
-    watermark(6_298); // a frame at 6299 could still come
+    process(frame("glasses-1", 8_299)); // event time 6298: a frame at 6299 could still come
     assertEquals(List.of(), requestClips());
 
-    watermark(6_299); // the range's last millisecond: its frames are final
+    process(frame("glasses-1", 8_300)); // event time 6299, the range's last millisecond: its frames are final
     assertEquals(List.of("q1#0 glasses-1 [2300, 6300) 3000 4000 5000 6000"), requestClips());
-    assertEquals(0, harness.numProcessingTimeTimers(), "the expiry timer goes with the served request");
+    assertEquals(1, harness.numProcessingTimeTimers(), "the expiry timer goes with the served request");
     assertTrue(harness.getSideOutput(ClipBuilder.UNSERVED) == null);
   }
 
   @Test
-  void aRequestEndingOnTheWindowGridSharesTheWindowsTimer() throws Exception {
+  void aRequestEndingOnTheWindowGridIsServedWithTheWindow() throws Exception {
     request("q1", 4, "glasses-1", 0, 4_000, 0);
     for (long t = 0; t < 4_000; t += 1_000) {
       process(frame("glasses-1", t));
     }
-    watermark(3_999);
+    process(frame("glasses-1", 6_000)); // event time 3999
     assertEquals(List.of("glasses-1 [0, 4000) 0 1000 2000 3000", "q1#4 glasses-1 [0, 4000) 0 1000 2000 3000"),
         harness.extractOutputValues().stream().map(ClipBuilderTest::describeTagged).sorted()
             .collect(Collectors.toList()));
@@ -268,7 +393,7 @@ class ClipBuilderTest {
     for (long t = 0; t < 8_000; t += 500) {
       process(frame("glasses-1", t));
     }
-    watermark(10_000 + SETTINGS.frameRetentionMs()); // retained from 10000 on
+    process(frame("glasses-1", 10_000 + SETTINGS.frameRetentionMs() + 2_001)); // event time: retained from 10000 on
 
     request("q1", 1, "glasses-1", 6_000, 10_000, 0);
 
@@ -287,7 +412,7 @@ class ClipBuilderTest {
     process(frame("glasses-1", 2_000));
     request("q1", 3, "glasses-1", 0, 4_000, 0);
 
-    watermark(3_999);
+    idle();
     List<ChoiceRequest> unserved = unserved();
     assertEquals(1, unserved.size());
     assertEquals("too few frames in range: 2, a clip needs 4", unserved.get(0).reason);
@@ -296,33 +421,32 @@ class ClipBuilderTest {
   @Test
   void aRequestStillWaitingAtItsExpiryIsGivenUpAndLeavesNothingBehind() throws Exception {
     harness.setProcessingTime(T0);
-    request("q1", 0, "glasses-1", 1_000, 5_500, T0 + 30_000); // ends off the grid: a timer of its own
-    assertEquals(1, harness.numEventTimeTimers());
+    request("q1", 0, "glasses-1", 1_000, 5_500, T0 + 30_000);
+    assertEquals(0, harness.numEventTimeTimers());
     assertEquals(1, harness.numProcessingTimeTimers());
 
-    harness.setProcessingTime(T0 + 30_000); // event time stalled: the watermark never came
+    harness.setProcessingTime(T0 + 30_000); // the device never sent a frame
 
     List<ChoiceRequest> unserved = unserved();
     assertEquals(1, unserved.size());
     assertTrue(unserved.get(0).reason.startsWith("gave up at wall-clock"), unserved.get(0).reason);
     assertEquals(0, harness.numKeyedStateEntries());
-    assertEquals(0, harness.numEventTimeTimers(), "the request's own event-time timer is deleted with it");
+    assertEquals(0, harness.numEventTimeTimers());
     assertEquals(0, harness.numProcessingTimeTimers());
   }
 
   @Test
-  void stateAndTimersAreEmptyOnceWaitingRequestsAreServed() throws Exception {
+  void stateAndTimersAreEmptyOnceWaitingRequestsExpire() throws Exception {
     harness.setProcessingTime(T0);
     request("q1", 0, "glasses-2", 500, 2_500, T0 + 60_000); // a device that never sends a frame
-    request("q1", 1, "glasses-2", 700, 2_500, T0 + 60_000); // same end, same expiry: shared timers
+    request("q1", 1, "glasses-2", 700, 2_500, T0 + 60_000); // same end, same expiry: a shared timer
     request("q2", 0, "glasses-2", 800, 3_100, T0 + 90_000);
-    assertEquals(2, harness.numEventTimeTimers());
     assertEquals(2, harness.numProcessingTimeTimers());
 
-    watermark(2_499);
+    harness.setProcessingTime(T0 + 60_000);
     assertEquals(2, unserved().size());
     assertEquals(1, harness.numProcessingTimeTimers(), "q2's expiry is still needed");
-    watermark(3_099);
+    harness.setProcessingTime(T0 + 90_000);
     assertEquals(3, unserved().size());
 
     assertEquals(0, harness.numKeyedStateEntries());
@@ -348,14 +472,60 @@ class ClipBuilderTest {
     environment.close();
 
     harness = open(SETTINGS, snapshot);
-    watermark(3_499);
+    process(frame("glasses-1", 5_500)); // event time 3499
     assertEquals(List.of("q1#0 glasses-1 [0, 3500) 0 1000 2000 3000"), requestClips());
+  }
+
+  @Test
+  void framesBeyondTheDevicesBufferLimitsAreRefusedNamingTheOption() throws Exception {
+    harness.close();
+    environment.close();
+    harness = open(new ClipSettings(4_000, 2_000, 4, 4, 120_000, 2_000, 5_000, 600_000, 5, 4L * JPEG.length), null);
+    for (long t = 0; t < 3_000; t += 500) {
+      process(frame("glasses-1", t)); // the 5th frame is over the bytes, the 6th over both
+    }
+    FrameRecord small = frame("glasses-2", 0);
+    process(small);
+
+    assertEquals(List.of(2_000L, 2_500L), refusedTimes());
+    assertTrue(refused().get(0).reason.startsWith("too many bytes buffered: device glasses-1 buffers "
+        + 4 * JPEG.length + " bytes of JPEG"), refused().get(0).reason);
+    assertTrue(refused().get(0).reason.contains("frames.max-buffered-bytes-per-device"), refused().get(0).reason);
+    assertEquals(2, metrics.count("overLimitFrames"));
+
+    harness.close();
+    environment.close();
+    harness = open(new ClipSettings(4_000, 2_000, 4, 4, 120_000, 2_000, 5_000, 600_000, 4, 1L << 20), null);
+    for (long t = 0; t < 2_500; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    assertEquals(List.of(2_000L), refusedTimes());
+    assertTrue(refused().get(0).reason.startsWith("too many frames buffered: device glasses-1 already buffers 4 "
+        + "frames, the most frames.max-buffered-per-device (4) allows"), refused().get(0).reason);
+  }
+
+  @Test
+  void framesLeaveTheBufferOnceTheDevicesEventTimeIsPastThemByTheRetention() throws Exception {
+    harness.close();
+    environment.close();
+    // 2 frames a second over the 120 s retention, 2 s out of order and a 1 s index bucket: at most 246 buffered.
+    harness = open(new ClipSettings(4_000, 2_000, 4, 4, 120_000, 2_000, 5_000, 600_000, 250, 1L << 20), null);
+    for (long t = 0; t <= 300_000; t += 500) { // 5 minutes, 601 frames
+      process(frame("glasses-1", t));
+    }
+    assertEquals(List.of(), refused());
+    process(frame("glasses-1", 297_999)); // at the event time: late
+    assertEquals(List.of(297_999L), refusedTimes());
+    assertEquals(149, harness.extractOutputValues().size(), "windows up to [294000, 298000)");
   }
 
   @Test
   void framesAreFlinkPojosSoStateNeverFallsBackToKryo() {
     assertInstanceOf(PojoTypeInfo.class, TypeInformation.of(FrameRecord.class));
     assertInstanceOf(PojoTypeInfo.class, TypeInformation.of(ClipRecord.class));
+    assertInstanceOf(PojoTypeInfo.class, TypeInformation.of(DeviceClock.class));
+    assertInstanceOf(PojoTypeInfo.class, TypeInformation.of(FrameBucket.class));
+    assertInstanceOf(PojoTypeInfo.class, TypeInformation.of(RefusedFrame.class));
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -401,6 +571,17 @@ class ClipBuilderTest {
     return described;
   }
 
+  /** The frames refused so far, with their reasons (dead-lettered by the job). */
+  private List<RefusedFrame> refused() {
+    var records = harness.getSideOutput(ClipBuilder.REFUSED);
+    return records == null ? List.of() : records.stream().map(r -> r.getValue()).collect(Collectors.toList());
+  }
+
+  /** Capture times (relative to T0) of the frames refused so far. */
+  private List<Long> refusedTimes() {
+    return refused().stream().map(r -> r.frame.captureTimeMs - T0).toList();
+  }
+
   /** Everything sent to the fallback so far. */
   private List<ChoiceRequest> unserved() {
     var records = harness.getSideOutput(ClipBuilder.UNSERVED);
@@ -415,9 +596,12 @@ class ClipBuilderTest {
     harness.processBothWatermarks(T0 + t);
   }
 
-  /** Advances the watermark and returns the clips it released (all keys, in emission order). */
-  private List<ClipRecord> emitted(long watermark) throws Exception {
-    watermark(watermark);
+  /**
+   * Moves the wall clock past every device's idle timeout, and returns the clips that built (all keys, in emission
+   * order): a silent device's last windows.
+   */
+  private List<ClipRecord> idle() throws Exception {
+    harness.setProcessingTime(harness.getProcessingTime() + SETTINGS.idleTimeoutMs());
     List<ClipRecord> clips = new ArrayList<>(harness.extractOutputValues());
     harness.getOutput().clear();
     return clips;

@@ -24,6 +24,16 @@ class ClipSettingsTest {
         + "(lower it or lengthen clipMs)", () -> new ClipSettings(5, 5, 8, 8, 120_000));
     assertMessage("Invalid value 3999 for frameRetentionMs: must be at least clipMs (4000), or frames would be "
         + "evicted before their windows fire", () -> new ClipSettings(4_000, 2_000, 4, 4, 3_999));
+    assertMessage("Invalid value 120000 for outOfOrdernessMs: must be between 0 and frameRetentionMs (120000) - 1",
+        () -> new ClipSettings(4_000, 2_000, 4, 4, 120_000, 120_000, 5_000, 600_000, 4_000, 1L << 20));
+    assertMessage("Invalid value 0 for idleTimeoutMs: must be positive",
+        () -> new ClipSettings(4_000, 2_000, 4, 4, 120_000, 2_000, 0, 600_000, 4_000, 1L << 20));
+    assertMessage("Invalid value 0 for maxClockJumpMs: must be positive",
+        () -> new ClipSettings(4_000, 2_000, 4, 4, 120_000, 2_000, 5_000, 0, 4_000, 1L << 20));
+    assertMessage("Invalid value 3 for maxBufferedFrames: must be at least framesPerClip (4), or no clip could ever "
+        + "be built", () -> new ClipSettings(4_000, 2_000, 4, 4, 120_000, 2_000, 5_000, 600_000, 3, 1L << 20));
+    assertMessage("Invalid value 0 for maxBufferedBytes: must be positive",
+        () -> new ClipSettings(4_000, 2_000, 4, 4, 120_000, 2_000, 5_000, 600_000, 4_000, 0));
   }
 
   private static void assertMessage(String expected, Runnable construct) {

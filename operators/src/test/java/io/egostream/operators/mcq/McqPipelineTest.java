@@ -70,8 +70,8 @@ class McqPipelineTest {
 
   @Test
   void interVideoChoicesOnThreeDevicesPickTheRightClip() throws Exception {
-    framesUntil(20_000);
-    advance(19_999);
+    framesUntil(20_000); // every device's event time: 19500 - 2000 - 1 = 17499
+    advance(17_499);
 
     // Four-second choices on three devices, off the window grid; the narration is g3's activity in [8.5 s, 11.5 s).
     ask("q1", activity(2, 8_500), new String[] {"g1", "g2", "g3", "g1", "g2"},
@@ -88,7 +88,7 @@ class McqPipelineTest {
   @Test
   void intraVideoChoicesOnOneDevicePickTheRightMoment() throws Exception {
     framesUntil(24_000);
-    advance(23_999);
+    advance(21_499);
 
     // Five moments of g2, one per activity; the narration is the fourth's.
     ask("q1", activity(1, 13_000), new String[] {"g2", "g2", "g2", "g2", "g2"},
@@ -102,19 +102,19 @@ class McqPipelineTest {
   }
 
   @Test
-  void aChoiceInTheFutureIsAnsweredOnceTheWatermarkPassesItsEnd() throws Exception {
+  void aChoiceInTheFutureIsAnsweredOnceItsDevicesEventTimePassesItsEnd() throws Exception {
     framesUntil(10_000);
-    advance(9_999);
+    advance(7_499);
 
     ask("q1", activity(0, 13_000), new String[] {"g1", "g2", "g3", "g1", "g2"},
         new long[] {0, 0, 4_000, 12_000, 4_000}, new long[] {3_000, 3_000, 7_000, 15_000, 7_000});
     assertEquals(List.of(), answers, "g1 [12 s, 15 s) has not been recorded yet");
 
-    framesUntil(20_000);
-    advance(14_998);
-    assertEquals(List.of(), answers, "a frame at 14 999 could still come");
+    framesUntil(17_000);
+    advance(14_499);
+    assertEquals(List.of(), answers, "g1's event time is 14 499: a frame at 14 999 could still come");
 
-    advance(14_999);
+    framesUntil(17_500); // g1's event time reaches 14 999
     AnswerRecord answer = onlyAnswer();
     assertEquals(Status.OK, answer.status);
     assertEquals(3, answer.mcqChoice);
@@ -125,7 +125,7 @@ class McqPipelineTest {
   @Test
   void aChoiceWhoseFramesAgedOutIsScoredWithTheStoredClipOverlappingItMost() throws Exception {
     framesUntil(40_000);
-    advance(39_999); // frames kept from 19 999 on
+    advance(37_499); // every device's event time: frames kept from 17 499 on
 
     // Choice 1 ([5 s, 8 s) of g2) is 35 s old: its frames are gone, the stored window [4 s, 8 s) overlaps it most.
     ask("q1", activity(1, 5_000), new String[] {"g1", "g2", "g3", "g1", "g3"},
@@ -142,18 +142,21 @@ class McqPipelineTest {
 
   @Test
   void aChoiceWithNeitherFramesNorStoredClipIsMissingAndTheAnswerPartial() throws Exception {
-    framesUntil(12_000);
-    advance(11_999);
+    framesUntil(14_000);
+    advance(11_499);
 
     ask("q1", activity(0, 0), new String[] {"g1", "g2", "g3", "g4", "g2"},
         new long[] {0, 4_000, 8_000, 0, 0}, new long[] {3_000, 7_000, 11_000, 3_000, 3_000});
+    assertEquals(List.of(), answers, "g4 has no clock of its own: its choice waits for its expiry");
 
-    AnswerRecord answer = onlyAnswer(); // at once: every choice has an outcome
+    clipBuilder.setProcessingTime(T0 + 200_000); // past the query's give-up time
+    pump();
+    AnswerRecord answer = onlyAnswer();
     assertEquals(Status.PARTIAL, answer.status);
     assertEquals(0, answer.mcqChoice);
     assertEquals(ChoiceSource.MISSING, answer.mcqSources[3]);
     assertTrue(Float.isNaN(answer.mcqScores[3]));
-    assertTrue(answer.reason.contains("choice 3: too few frames in range: 0"), answer.reason);
+    assertTrue(answer.reason.contains("choice 3: gave up at wall-clock"), answer.reason);
     assertEverythingAnsweredAndEmpty();
   }
 
@@ -213,10 +216,11 @@ class McqPipelineTest {
     pump();
   }
 
-  /** The same watermark to every operator, in pipeline order, carrying each one's output on before the next. */
+  /**
+   * The job-wide watermark to the operators after the clip builder (which goes by each device's own clock), in
+   * pipeline order, carrying each one's output on before the next.
+   */
   private void advance(long t) throws Exception {
-    clipBuilder.processBothWatermarks(new Watermark(T0 + t));
-    pump();
     lookup.processBothWatermarks(new Watermark(T0 + t));
     pump();
     gather.processBothWatermarks(new Watermark(T0 + t));
@@ -261,11 +265,16 @@ class McqPipelineTest {
     return answers.remove(0);
   }
 
-  private void assertEverythingAnsweredAndEmpty() {
+  private void assertEverythingAnsweredAndEmpty() throws Exception {
     assertEquals(0, gather.numKeyedStateEntries());
     assertEquals(0, gather.numEventTimeTimers());
     assertEquals(0, gather.numProcessingTimeTimers());
-    assertEquals(0, clipBuilder.numProcessingTimeTimers(), "no request left waiting");
+    // Every device silent past the retention: nothing is left, and no request was still waiting.
+    clipBuilder.setProcessingTime(Long.MAX_VALUE / 2);
+    assertEquals(0, clipBuilder.numKeyedStateEntries());
+    assertEquals(0, clipBuilder.numProcessingTimeTimers());
+    Queue<StreamRecord<ChoiceRequest>> unserved = clipBuilder.getSideOutput(ClipBuilder.UNSERVED);
+    assertTrue(unserved == null || unserved.isEmpty(), "no request left waiting: " + unserved);
   }
 
   private static ChoiceSource[] all(ChoiceSource source) {

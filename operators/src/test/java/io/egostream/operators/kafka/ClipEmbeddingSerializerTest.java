@@ -1,0 +1,33 @@
+package io.egostream.operators.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.egostream.model.SvittConfig;
+import io.egostream.operators.records.EmbeddedClip;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+/** The record timestamp of a clip embedding is one the broker accepts, whatever the device's clock said. */
+class ClipEmbeddingSerializerTest {
+  private final ClipEmbeddingSerializer serializer = new ClipEmbeddingSerializer("ego.embeddings", SvittConfig.tiny());
+
+  @Test
+  void aClipEndingInThePastIsStampedWithItsEnd() {
+    long end = System.currentTimeMillis() - 60_000;
+    assertEquals(end, serializer.serialize(clip(end), null, null).timestamp());
+  }
+
+  @Test
+  void aClipFromAClockRunningAheadIsStampedNoLaterThanTheJobsClock() {
+    // The broker refuses timestamps more than log.message.timestamp.after.max.ms (1 h by default) ahead of it.
+    long twoHoursAhead = System.currentTimeMillis() + 2 * 3_600_000L;
+    ProducerRecord<byte[], byte[]> record = serializer.serialize(clip(twoHoursAhead), null, null);
+    assertTrue(record.timestamp() <= System.currentTimeMillis(), "timestamp " + record.timestamp());
+  }
+
+  private static EmbeddedClip clip(long endMs) {
+    return new EmbeddedClip("glasses-1", "session-1", endMs - 4_000, endMs, new long[] {endMs - 1}, new float[256],
+        new int[0][], "model", endMs);
+  }
+}
