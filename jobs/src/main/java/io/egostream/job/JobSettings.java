@@ -44,17 +44,20 @@ public record JobSettings(
           + e.getMessage(), e);
     }
     int lanes = conf.get(INFERENCE_LANES) > 0 ? conf.get(INFERENCE_LANES) : Math.max(1, 2 * parallelism);
+    int minFrames = conf.get(CLIP_MIN_FRAMES) == 0 ? frames : conf.get(CLIP_MIN_FRAMES);
+    long storeRetentionMs = conf.get(STORE_RETENTION_MS);
     return new JobSettings(
         DecodeSettings.defaults(),
         new ClipSettings(conf.get(CLIP_LENGTH_MS), conf.get(CLIP_STRIDE_MS), frames,
-            Math.max(frames, conf.get(CLIP_MIN_FRAMES)), conf.get(FRAME_RETENTION_MS)),
+            minFrames, conf.get(FRAME_RETENTION_MS)),
         Duration.ofMillis(conf.get(OUT_OF_ORDERNESS_MS)),
         Duration.ofMillis(conf.get(IDLENESS_MS)),
         new BatchSettings(conf.get(BATCH_MAX_SIZE), conf.get(BATCH_MAX_WAIT_MS)),
         lanes,
-        new StoreSettings(conf.get(STORE_RETENTION_MS), StoreSettings.DEFAULT_EVICTION_INTERVAL_MS),
+        // The eviction interval is no option: a retention shorter than its default shortens it too.
+        new StoreSettings(storeRetentionMs, Math.min(StoreSettings.DEFAULT_EVICTION_INTERVAL_MS, storeRetentionMs)),
         conf.get(MERGE_TIMEOUT_MS),
-        new McqSettings(conf.get(MCQ_TIMEOUT_MS), conf.get(MCQ_SAFETY_TIMEOUT_MS), conf.get(STORE_RETENTION_MS)),
+        new McqSettings(conf.get(MCQ_TIMEOUT_MS), conf.get(MCQ_SAFETY_TIMEOUT_MS), storeRetentionMs),
         model);
   }
 }

@@ -25,16 +25,16 @@ public record ClipSettings(long clipMs, long strideMs, int framesPerClip, int mi
   }
 
   public ClipSettings {
-    require(clipMs > 0, clipMs, "clipMs", "must be positive");
-    require(strideMs > 0, strideMs, "strideMs", "must be positive");
-    require(framesPerClip > 0, framesPerClip, "framesPerClip", "must be positive (the model's frame count)");
-    require(minFramesPerClip > 0 && minFramesPerClip <= framesPerClip, minFramesPerClip, "minFramesPerClip",
-        "must be between 1 and framesPerClip (" + framesPerClip + ")");
+    require(clipMs > 0, clipMs, "clip.length.ms", "must be positive");
+    require(strideMs > 0, strideMs, "clip.stride.ms", "must be positive");
+    require(framesPerClip > 0, framesPerClip, "the model's frame count", "must be positive (frames in config.json)");
+    require(minFramesPerClip > 0 && minFramesPerClip <= framesPerClip, minFramesPerClip, "clip.min-frames",
+        "must be between 1 and the model's frame count (" + framesPerClip + "), or 0 for the model's frame count");
     // Capture times are distinct milliseconds, so a window can never hold more than clipMs frames.
-    require(minFramesPerClip <= clipMs, minFramesPerClip, "minFramesPerClip",
-        "a " + clipMs + " ms window holds at most " + clipMs + " distinct capture times (lower it or lengthen clipMs)");
-    require(frameRetentionMs >= clipMs, frameRetentionMs, "frameRetentionMs",
-        "must be at least clipMs (" + clipMs + "), or frames would be evicted before their windows fire");
+    require(minFramesPerClip <= clipMs, minFramesPerClip, "clip.min-frames", "a " + clipMs + " ms window holds at "
+        + "most " + clipMs + " distinct capture times (lower it or raise clip.length.ms)");
+    require(frameRetentionMs >= clipMs, frameRetentionMs, "frames.retention.ms",
+        "must be at least clip.length.ms (" + clipMs + "), or frames would be evicted before their windows fire");
   }
 
   private static void require(boolean ok, long value, String name, String reason) {

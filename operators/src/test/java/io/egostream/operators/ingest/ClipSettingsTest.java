@@ -14,16 +14,18 @@ class ClipSettingsTest {
 
   @Test
   void invalidValuesAreNamedWithTheReason() {
-    assertMessage("Invalid value 0 for clipMs: must be positive", () -> new ClipSettings(0, 2_000, 4, 4, 120_000));
-    assertMessage("Invalid value -1 for strideMs: must be positive", () -> new ClipSettings(4_000, -1, 4, 4, 120_000));
-    assertMessage("Invalid value 0 for framesPerClip: must be positive (the model's frame count)",
+    assertMessage("Invalid value 0 for clip.length.ms: must be positive",
+        () -> new ClipSettings(0, 2_000, 4, 4, 120_000));
+    assertMessage("Invalid value -1 for clip.stride.ms: must be positive",
+        () -> new ClipSettings(4_000, -1, 4, 4, 120_000));
+    assertMessage("Invalid value 0 for the model's frame count: must be positive (frames in config.json)",
         () -> new ClipSettings(4_000, 2_000, 0, 1, 120_000));
-    assertMessage("Invalid value 5 for minFramesPerClip: must be between 1 and framesPerClip (4)",
-        () -> new ClipSettings(4_000, 2_000, 4, 5, 120_000));
-    assertMessage("Invalid value 8 for minFramesPerClip: a 5 ms window holds at most 5 distinct capture times "
-        + "(lower it or lengthen clipMs)", () -> new ClipSettings(5, 5, 8, 8, 120_000));
-    assertMessage("Invalid value 3999 for frameRetentionMs: must be at least clipMs (4000), or frames would be "
-        + "evicted before their windows fire", () -> new ClipSettings(4_000, 2_000, 4, 4, 3_999));
+    assertMessage("Invalid value 5 for clip.min-frames: must be between 1 and the model's frame count (4), or 0 for "
+        + "the model's frame count", () -> new ClipSettings(4_000, 2_000, 4, 5, 120_000));
+    assertMessage("Invalid value 8 for clip.min-frames: a 5 ms window holds at most 5 distinct capture times "
+        + "(lower it or raise clip.length.ms)", () -> new ClipSettings(5, 5, 8, 8, 120_000));
+    assertMessage("Invalid value 3999 for frames.retention.ms: must be at least clip.length.ms (4000), or frames "
+        + "would be evicted before their windows fire", () -> new ClipSettings(4_000, 2_000, 4, 4, 3_999));
   }
 
   private static void assertMessage(String expected, Runnable construct) {
