@@ -18,7 +18,7 @@ import java.util.List;
  * @param steps optimizer steps in the run
  * @param learningRate peak rate after warm-up
  * @param minLearningRate rate the cosine decays to at the last step
- * @param adamBeta2 AdamW's second-moment decay: PyTorch's 0.999 by default; 0.98 (CLIP's) from scratch
+ * @param adamBeta2 AdamW's second-moment decay: PyTorch's by default, CLIP's faster-forgetting one from scratch
  * @param positionRateScale the relative position bias tables learn at this multiple of the rate ({@link AdamW}),
  *     from {@code orderFromStep} on (before it, at the rate)
  * @param orderFromStep the step (0-based) from which {@code reversedNegatives} and {@code positionRateScale} apply:
