@@ -26,7 +26,7 @@ class DemoConsoleTest {
   @Test
   void aShortDemoPrintsOnlyItsOwnLinesAndKeepsTheLibrariesLogsInTheFileItNames(@TempDir Path tmp) throws Exception {
     Path console = tmp.resolve("console.txt");
-    Process demo = new ProcessBuilder(command(tmp, "demo", "--duration", "10s"))
+    Process demo = new ProcessBuilder(command(tmp, "demo", "--devices", "2", "--duration", "8s"))
         .redirectErrorStream(true).redirectOutput(console.toFile()).start();
     boolean exited = demo.waitFor(4, TimeUnit.MINUTES);
     if (!exited) {
