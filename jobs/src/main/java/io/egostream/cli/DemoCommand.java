@@ -17,6 +17,7 @@ import io.egostream.simulate.WearableSimulator;
 import io.egostream.world.Recording;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -93,6 +95,7 @@ final class DemoCommand implements Callable<Integer> {
           + "inter-video questions need at least 2");
     }
     PrintWriter out = spec.commandLine().getOut();
+    Path logFile = DemoLog.start(((EgoStream) spec.root().userObject()).verbose());
     try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null)) {
       kafka.createEgoStreamTopics(EgoStreamTopics.DEFAULT_FRAME_PARTITIONS);
       Configuration conf = new Configuration();
@@ -111,8 +114,9 @@ final class DemoCommand implements Callable<Integer> {
       }
       EgoStreamJob.buildOnKafka(env, conf, settings, false);
       JobClient job = env.executeAsync("egostream-demo");
-      out.printf(Locale.ROOT, "EgoStream demo: Kafka on %s, job on a local Flink cluster, model %s%n",
+      out.printf(Locale.ROOT, "EgoStream demo: Kafka on %s, the job on a local Flink cluster, running the %s%n",
           kafka.bootstrapServers(), settings.model());
+      out.printf(Locale.ROOT, "full log: %s%n", logFile);
       out.flush();
       try {
         return drive(kafka, durationMs, out);
@@ -144,7 +148,8 @@ final class DemoCommand implements Callable<Integer> {
         }
       }, "wearables");
       wearables.start();
-      Thread listener = new Thread(() -> listen(kafka, answers, asked, latencies, out), "answers");
+      AtomicBoolean listening = new AtomicBoolean(true);
+      Thread listener = new Thread(() -> listen(kafka, listening, answers, asked, latencies, out), "answers");
       listener.setDaemon(true);
       listener.start();
 
@@ -180,6 +185,9 @@ final class DemoCommand implements Callable<Integer> {
           && !(answers.keySet().containsAll(asked.keySet()) && answers.containsKey("moment-cup"))) {
         Thread.sleep(500);
       }
+      // Its consumer closes now, while the broker is up: closed after it, it would warn about a lost connection.
+      listening.set(false);
+      listener.join();
     }
     return summarize(out, frames.get(), asked, answers, latencies, kafka);
   }
@@ -220,9 +228,9 @@ final class DemoCommand implements Callable<Integer> {
         .setEndMs(d.epochMs(a.endMs())).build();
   }
 
-  /** Reads committed answers and prints each one as it arrives. */
-  private static void listen(EmbeddedKafka kafka, Map<String, Answer> answers, Map<String, Asked> asked,
-      List<Long> latencies, PrintWriter out) {
+  /** Reads committed answers and prints each one as it arrives, while {@code listening}. */
+  private static void listen(EmbeddedKafka kafka, AtomicBoolean listening, Map<String, Answer> answers,
+      Map<String, Asked> asked, List<Long> latencies, PrintWriter out) {
     Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -231,7 +239,7 @@ final class DemoCommand implements Callable<Integer> {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(EgoStreamTopics.ANSWERS));
-      while (!Thread.currentThread().isInterrupted()) {
+      while (listening.get()) {
         for (var record : consumer.poll(Duration.ofMillis(500))) {
           Answer a = Answer.parseFrom(record.value());
           answers.putIfAbsent(a.getQueryId(), a);

@@ -42,7 +42,7 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--write-files", paramLabel = "DIR",
       description = "Instead of publishing, write each FrameBatch's protobuf bytes to DIR/<device>-<n>.bin, e.g. "
-          + "to publish with kcat (README).")
+          + "to publish with kcat (docs/job.md).")
   Path writeFiles;
 
   @Option(names = "--devices", defaultValue = "4", paramLabel = "N",

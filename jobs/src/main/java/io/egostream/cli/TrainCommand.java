@@ -48,10 +48,13 @@ import picocli.CommandLine.Spec;
     name = "train",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    resourceBundle = "io.egostream.cli.TrainRecipe",
     description = {
         "Train SViTT-Ego with EgoNCE on EgoClip-style data (e.g. gen-data's egoclip_train.csv and videos/).",
-        "From scratch: 4 frames at q_v 0.7, then 8 frames at q_v 0.6 (the paper's curriculum), learning the order of "
-            + "frames from step 636 and running every other step dense from step 2150. With --init: fine-tune.",
+        "From scratch: ${bundle:scratch.steps} steps, ${bundle:scratch.curriculum} (the paper's curriculum), "
+            + "learning the order of frames from step ${bundle:scratch.order-from} and running every other step "
+            + "dense from step ${bundle:scratch.dense-from}. With --init: fine-tune (${bundle:finetune.steps} steps "
+            + "at lr ${bundle:finetune.lr}).",
         "Checkpoints (model folders) go to OUT/checkpoint-NNNNNNNN; an interrupted run resumes from the newest."
     })
 final class TrainCommand implements Callable<Integer> {
@@ -77,44 +80,49 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--init", paramLabel = "DIR", description = "Fine-tune this model folder instead.")
   Path init;
 
-  @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: the preset run's, 2950).")
+  @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: ${bundle:scratch.steps} from "
+      + "scratch, ${bundle:finetune.steps} fine-tuning). Another number scales the warm-up and every step below.")
   Integer steps;
 
-  @Option(names = "--batch-size", paramLabel = "B", description = "Clips a step (default: the preset run's).")
+  @Option(names = "--batch-size", paramLabel = "B",
+      description = "Clips a step (default: ${bundle:scratch.batch}).")
   Integer batchSize;
 
   @Option(names = "--learning-rate", paramLabel = "LR",
-      description = "Peak learning rate after warm-up (default: the preset run's, 2e-4 from scratch, 3e-5 fine-tuning).")
+      description = "Peak learning rate after warm-up (default: ${bundle:scratch.lr} from scratch after "
+          + "${bundle:scratch.warmup} warm-up steps, ${bundle:finetune.lr} fine-tuning).")
   Double learningRate;
 
   @Option(names = "--adam-beta2", paramLabel = "B2",
-      description = "AdamW's second-moment decay (default: the preset run's, 0.98 from scratch, 0.999 fine-tuning).")
+      description = "AdamW's second-moment decay (default: ${bundle:scratch.beta2} from scratch, "
+          + "${bundle:finetune.beta2} fine-tuning).")
   Double adamBeta2;
 
   @Option(names = "--position-lr-scale", paramLabel = "S",
-      description = "The video encoder's relative position bias tables learn at S times the rate (default: the preset "
-          + "run's, 100 from scratch, 1 fine-tuning).")
+      description = "The video encoder's relative position bias tables learn at S times the rate (default: "
+          + "${bundle:scratch.position-scale} from scratch, ${bundle:finetune.position-scale} fine-tuning).")
   Double positionLrScale;
 
   @Option(names = "--reversed-negatives", paramLabel = "R",
       description = "The first R clips of each batch also go through the video encoder played backwards, as "
-          + "negatives for their own narrations (default: the preset run's, 16 from scratch, 0 fine-tuning).")
+          + "negatives for their own narrations (default: ${bundle:scratch.reversed} from scratch, "
+          + "${bundle:finetune.reversed} fine-tuning).")
   Integer reversedNegatives;
 
   @Option(names = "--order-from-step", paramLabel = "N",
-      description = "The step from which --reversed-negatives and --position-lr-scale apply (default: the preset "
-          + "run's, 636 from scratch, 0 fine-tuning).")
+      description = "The step from which --reversed-negatives and --position-lr-scale apply (default: "
+          + "${bundle:scratch.order-from} from scratch, ${bundle:finetune.order-from} fine-tuning).")
   Integer orderFromStep;
 
   @Option(names = "--dense-every", paramLabel = "K",
       description = "Every K-th step runs the same weights dense (full attention, no token pruning), so that the "
-          + "model answers as well dense as sparse; 1 trains a dense model (default: the preset run's, 2 from "
-          + "scratch, 0 fine-tuning: never).")
+          + "model answers as well dense as sparse; 1 trains a dense model; 0 never (default: "
+          + "${bundle:scratch.dense-every} from scratch, ${bundle:finetune.dense-every} fine-tuning).")
   Integer denseEvery;
 
   @Option(names = "--dense-from-step", paramLabel = "N",
-      description = "The step from which --dense-every applies (default: the preset run's, 2150 from scratch, 0 "
-          + "fine-tuning).")
+      description = "The step from which --dense-every applies (default: ${bundle:scratch.dense-from} from scratch, "
+          + "${bundle:finetune.dense-from} fine-tuning).")
   Integer denseFromStep;
 
   @Option(names = "--scene-negatives", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -123,14 +131,15 @@ final class TrainCommand implements Callable<Integer> {
   boolean sceneNegatives;
 
   @Option(names = "--temperature", paramLabel = "TAU",
-      description = "EgoNCE's temperature (default: EgoVLP's 0.05).")
+      description = "EgoNCE's temperature (default: EgoVLP's ${bundle:scratch.temperature}).")
   Double temperature;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
       description = "Seed of the initial weights and the data order (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--checkpoint-every", paramLabel = "N", description = "Steps between checkpoints.")
+  @Option(names = "--checkpoint-every", paramLabel = "N",
+      description = "Steps between checkpoints (default: ${bundle:scratch.checkpoint-every}).")
   Integer checkpointEvery;
 
   @Option(names = "--validate-every", defaultValue = "250", paramLabel = "N",

@@ -57,8 +57,9 @@ public final class EgoStreamOptions {
       .longType().defaultValue(2_000L).withDescription("Time between the starts of consecutive clips of a device.");
 
   public static final ConfigOption<Integer> CLIP_MIN_FRAMES = ConfigOptions.key("clip.min-frames")
-      .intType().defaultValue(4)
-      .withDescription("Distinct frames a clip window needs to be embedded (at least the model's frame count).");
+      .intType().defaultValue(0)
+      .withDescription("Distinct frames a clip window needs to be embedded, from 1 to the model's frame count; fewer "
+          + "than that are repeated to fill the clip (wearables with a low frame rate); 0 = the model's frame count.");
 
   public static final ConfigOption<Long> FRAME_RETENTION_MS = ConfigOptions.key("frames.retention.ms")
       .longType().defaultValue(120_000L)
@@ -83,7 +84,7 @@ public final class EgoStreamOptions {
 
   public static final ConfigOption<Integer> INFERENCE_LANES = ConfigOptions.key("inference.lanes")
       .intType().defaultValue(0)
-      .withDescription("Batching lanes clips are spread over by device; 0 = the job's parallelism.");
+      .withDescription("Batching lanes clips are spread over by device; 0 = 2 × the job's parallelism.");
 
   public static final ConfigOption<Long> STORE_RETENTION_MS = ConfigOptions.key("store.retention.ms")
       .longType().defaultValue(3_600_000L)
@@ -95,12 +96,15 @@ public final class EgoStreamOptions {
 
   public static final ConfigOption<Long> MCQ_TIMEOUT_MS = ConfigOptions.key("mcq.timeout.ms")
       .longType().defaultValue(10_000L)
-      .withDescription("Event time past an MCQ's latest choice end to wait for its clips before answering partial "
-          + "or timed out (a query's own timeout_ms wins); must exceed batch.max-wait.ms plus one model call.");
+      .withDescription("How long an MCQ choice whose frames have not come is waited for, in wall-clock time from "
+          + "the later of the query's arrival and its latest choice's end (a query's own timeout_ms replaces it); "
+          + "the choice is given up mcq.safety-timeout.ms after that.");
 
   public static final ConfigOption<Long> MCQ_SAFETY_TIMEOUT_MS = ConfigOptions.key("mcq.safety-timeout.ms")
       .longType().defaultValue(60_000L)
-      .withDescription("Wall-clock time after that to answer anyway when event time stalls (silent devices).");
+      .withDescription("Wall-clock margin added to mcq.timeout.ms before a choice is given up, and again before an "
+          + "MCQ is answered with whatever has arrived, so that stalled event time (silent devices) or a lost "
+          + "choice cannot keep it waiting.");
 
   public static final ConfigOption<String> MODEL_DIR = ConfigOptions.key("model.dir")
       .stringType().noDefaultValue()

@@ -57,24 +57,27 @@ public record JobSettings(
           + "too)");
     }
     int lanes = conf.get(INFERENCE_LANES) > 0 ? conf.get(INFERENCE_LANES) : Math.max(1, 2 * parallelism);
+    int minFrames = conf.get(CLIP_MIN_FRAMES) == 0 ? frames : conf.get(CLIP_MIN_FRAMES);
+    long storeRetentionMs = conf.get(STORE_RETENTION_MS);
     return new JobSettings(
         new DecodeSettings(conf.get(FRAMES_MAX_FUTURE_SKEW_MS), conf.get(FRAMES_MAX_AGE_MS),
             conf.get(FRAMES_MAX_PIXELS), conf.get(FRAMES_MAX_JPEG_BYTES), conf.get(FRAMES_MAX_JPEG_SCANS),
             conf.get(FRAMES_MAX_PER_RECORD)),
-        clipSettings(conf, frames),
+        clipSettings(conf, frames, minFrames),
         Duration.ofMillis(conf.get(OUT_OF_ORDERNESS_MS)),
         Duration.ofMillis(conf.get(IDLENESS_MS)),
         new BatchSettings(conf.get(BATCH_MAX_SIZE), conf.get(BATCH_MAX_WAIT_MS)),
         lanes,
-        new StoreSettings(conf.get(STORE_RETENTION_MS), StoreSettings.DEFAULT_EVICTION_INTERVAL_MS),
+        // The eviction interval is no option: a retention shorter than its default shortens it too.
+        new StoreSettings(storeRetentionMs, Math.min(StoreSettings.DEFAULT_EVICTION_INTERVAL_MS, storeRetentionMs)),
         conf.get(MERGE_TIMEOUT_MS),
-        new McqSettings(conf.get(MCQ_TIMEOUT_MS), conf.get(MCQ_SAFETY_TIMEOUT_MS), conf.get(STORE_RETENTION_MS)),
+        new McqSettings(conf.get(MCQ_TIMEOUT_MS), conf.get(MCQ_SAFETY_TIMEOUT_MS), storeRetentionMs),
         model,
         queryLimits);
   }
 
   /** The clip builder's settings; its event-time and limit options are checked here, so an error names the key. */
-  private static ClipSettings clipSettings(ReadableConfig conf, int frames) {
+  private static ClipSettings clipSettings(ReadableConfig conf, int frames, int minFrames) {
     long retention = conf.get(FRAME_RETENTION_MS);
     require(conf.get(OUT_OF_ORDERNESS_MS) >= 0 && conf.get(OUT_OF_ORDERNESS_MS) < retention, conf, OUT_OF_ORDERNESS_MS,
         "must be at least 0 and below " + FRAME_RETENTION_MS.key() + " (" + retention + ")");
@@ -85,7 +88,7 @@ public record JobSettings(
     require(conf.get(FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE) > 0, conf, FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE,
         "must be positive");
     return new ClipSettings(conf.get(CLIP_LENGTH_MS), conf.get(CLIP_STRIDE_MS), frames,
-        Math.max(frames, conf.get(CLIP_MIN_FRAMES)), retention, conf.get(OUT_OF_ORDERNESS_MS), conf.get(IDLENESS_MS),
+        minFrames, retention, conf.get(OUT_OF_ORDERNESS_MS), conf.get(IDLENESS_MS),
         conf.get(FRAMES_MAX_CLOCK_JUMP_MS), conf.get(FRAMES_MAX_BUFFERED_PER_DEVICE),
         conf.get(FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE));
   }

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.egostream.model.train.TrainingConfig;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +29,26 @@ class EgoStreamTest {
     assertTrue(command.out().contains("(default: 4)"), command.out());
     assertEquals(0, run("--version"));
     assertTrue(command.out().contains("egostream"), command.out());
+  }
+
+  /** The numbers in train --help come from TrainingConfig, so a change of the recipe cannot leave them behind. */
+  @Test
+  void trainHelpReadsTheRecipesNumbersFromTrainingConfig() {
+    TrainingConfig scratch = TrainingConfig.fromScratch();
+    TrainingConfig fineTune = TrainingConfig.fineTune();
+    assertEquals(0, run("train", "--help"));
+    String help = command.out().replaceAll("\\s+", " ");
+    assertFalse(help.contains("${"), help);
+    assertTrue(help.contains("From scratch: " + scratch.steps() + " steps, " + TrainRecipe.curriculum(scratch)
+        + " (the paper's curriculum), learning the order of frames from step " + scratch.orderFromStep()
+        + " and running every other step dense from step " + scratch.denseFromStep() + "."), help);
+    assertTrue(help.contains("(default: " + scratch.steps() + " from scratch, " + fineTune.steps() + " fine-tuning)"),
+        help);
+    assertTrue(help.contains("(default: " + TrainRecipe.number(scratch.learningRate()) + " from scratch after "
+        + scratch.warmupSteps() + " warm-up steps, " + TrainRecipe.number(fineTune.learningRate()) + " fine-tuning)"),
+        help);
+    assertEquals(List.of("2e-4", "3e-5", "0.98", "100", "0.7"), List.of(TrainRecipe.number(2e-4),
+        TrainRecipe.number(3e-5), TrainRecipe.number(0.98), TrainRecipe.number(100.0), TrainRecipe.number(0.7f)));
   }
 
   @Test

@@ -113,4 +113,27 @@ class JobSettingsTest {
         + "frames.retention.ms (120000)",
         assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1)).getMessage());
   }
+
+  /** A wearable at a low frame rate still gets clips (frames repeated) if clip.min-frames is below the model's T. */
+  @Test
+  void clipMinFramesDefaultsToTheModelsFrameCountAndMayBeLowerButNotHigher() {
+    assertEquals(4, JobSettings.from(new Configuration(), 1).clips().minFramesPerClip());
+    Configuration conf = new Configuration();
+    conf.set(EgoStreamOptions.CLIP_MIN_FRAMES, 2);
+    assertEquals(2, JobSettings.from(conf, 1).clips().minFramesPerClip());
+    conf.set(EgoStreamOptions.CLIP_MIN_FRAMES, 5);
+    assertEquals("Invalid value 5 for clip.min-frames: must be between 1 and the model's frame count (4), or 0 for "
+        + "the model's frame count", assertThrows(IllegalArgumentException.class,
+            () -> JobSettings.from(conf, 1)).getMessage());
+  }
+
+  /** The store's eviction interval is not an option: it shrinks to a short store.retention.ms instead of failing. */
+  @Test
+  void aStoreRetentionShorterThanTheEvictionIntervalIsAccepted() {
+    Configuration conf = new Configuration();
+    conf.set(EgoStreamOptions.STORE_RETENTION_MS, 30_000L);
+    JobSettings settings = JobSettings.from(conf, 1);
+    assertEquals(30_000, settings.store().retentionMs());
+    assertEquals(30_000, settings.store().evictionIntervalMs());
+  }
 }

@@ -40,10 +40,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Queries end to end on a running job (real Kafka, local Flink): a standing query fires on every matching clip and
- * stops when cancelled, MCQs are answered from the exact choice ranges (inter- and intra-video) with the scores an
- * independent run of the model gives, a moment query returns the true top-k, an MCQ whose choices never come times
- * out, and an invalid query is answered ERROR and dead-lettered.
+ * Queries end to end on a running job (real Kafka, local Flink): a standing query fires once on every matching clip
+ * and its cancel is acknowledged (that it then stops firing is {@code ClipStoreTest}'s), MCQs are answered from the
+ * exact choice ranges (inter- and intra-video) with the scores an independent run of the model gives, a moment query
+ * returns the true top-k, an MCQ whose choices never come times out, and an invalid query is answered ERROR and
+ * dead-lettered.
  */
 class QueriesEndToEndTest {
   private static final long START = System.currentTimeMillis() / 4000 * 4000 - 60_000;

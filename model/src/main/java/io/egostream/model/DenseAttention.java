@@ -8,9 +8,9 @@ import java.util.List;
 /**
  * Plain full attention, every query over every key: the dense baseline.
  *
- * <p>Queries go through in row chunks so that each (B, H, rows, L) temporary stays under {@link #CHUNK_BYTES} by default:
- * larger temporaries are mmapped and unmapped by the allocator on every call and page-fault, which made long clips
- * several times slower (STACK.md, 'Measured here').
+ * <p>Queries go through in row chunks so that each (B, H, rows, L) temporary stays under {@link #CHUNK_BYTES} by
+ * default: larger temporaries are mmapped and unmapped by the allocator on every call and page-fault, which made long
+ * clips several times slower (docs/model.md, 'Speed on the CPU').
  */
 final class DenseAttention implements AttentionKernel {
   static final long CHUNK_BYTES = 24L << 20;

@@ -184,7 +184,7 @@ public final class ModelBenchmark {
     try {
       Files.writeString(Path.of("/proc/self/clear_refs"), "5");
     } catch (IOException | UnsupportedOperationException e) {
-      // Not Linux, or not allowed: the peak then covers the whole process so far, which the README says.
+      // Not Linux, or not allowed: the peak then covers the whole process so far, which docs/benchmarks.md says.
     }
   }
 

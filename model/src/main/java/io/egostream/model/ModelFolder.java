@@ -90,7 +90,7 @@ final class ModelFolder {
    * from the same clip played backwards. The released code's nearest-neighbour resize of the table (index t·S/T) is
    * not: doubling the frames it maps +1 to 0 but −1 to −1, halving them it maps 0 to −1. Read at 4 frames, a model
    * trained last at 8 answered 60 % of the test split's intra-video questions with this mapping and 49 % with the
-   * released one (README, Training).
+   * released one (docs/training.md, 'Where the order goes at 8 frames').
    */
   static void adaptFrames(Map<String, NDArray> tensors, SvittConfig config) {
     long spatial = (2L * config.gridSize() - 1) * (2L * config.gridSize() - 1);

@@ -15,7 +15,7 @@ final class Ops {
 
   /**
    * Rows of a 2-D {@code table} picked by integer {@code index} of any shape: result shape = index shape + (C,).
-   * A row gather (torch's embedding) is the fastest gather on the CPU engine (see STACK.md, 'Measured here').
+   * A row gather (torch's embedding) is the fastest gather on the CPU engine (docs/model.md, 'Speed on the CPU').
    */
   static NDArray rows(NDArray table, NDArray index) {
     return ai.djl.nn.core.Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow();

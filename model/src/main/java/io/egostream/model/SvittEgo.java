@@ -377,7 +377,7 @@ public final class SvittEgo implements AutoCloseable {
 
   /**
    * Arrays alive in the model's manager and its sub-managers. Constant across calls unless something leaks: a hook
-   * for leak tests (training without an NDScope per step leaks every intermediate, see STACK.md).
+   * for leak tests (training without an NDScope per step leaks every intermediate: docs/model.md, 'Native memory').
    */
   public int liveArrays() {
     return ((BaseNDManager) manager).getManagedArrays().size();

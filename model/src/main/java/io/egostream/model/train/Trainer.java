@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * between steps; checkpoints are model folders plus the optimizer and the step, so a run resumes exactly.
  *
  * <p>Native memory: forward and backward run in one {@link NDScope} per step, which frees every intermediate and
- * the autograd graph when it closes (without it ~0.85 GB leaked per step, see STACK.md); the update runs after it,
+ * the autograd graph when it closes (without it ~0.85 GB leaked per step: docs/model.md); the update runs after it,
  * on buffers that live as long as the optimizer.
  *
  * <p>A stage switch rebuilds the model around copies of the same tensors ({@link SvittEgo#withClipShape}, which

@@ -18,7 +18,7 @@ import java.util.List;
  * @param steps optimizer steps in the run
  * @param learningRate peak rate after warm-up
  * @param minLearningRate rate the cosine decays to at the last step
- * @param adamBeta2 AdamW's second-moment decay: PyTorch's 0.999 by default; 0.98 (CLIP's) from scratch
+ * @param adamBeta2 AdamW's second-moment decay: PyTorch's by default, CLIP's faster-forgetting one from scratch
  * @param positionRateScale the relative position bias tables learn at this multiple of the rate ({@link AdamW}),
  *     from {@code orderFromStep} on (before it, at the rate)
  * @param orderFromStep the step (0-based) from which {@code reversedNegatives} and {@code positionRateScale} apply:
@@ -83,19 +83,14 @@ public record TrainingConfig(
   }
 
   /**
-   * A tiny model from random weights, sized to train in about 90 minutes on two CPU cores (81 measured): the temporal
-   * sparse expansion curriculum (4 frames at q_v 0.7, then 8 frames at q_v 0.6 for the last 120 steps, which cost twice
-   * as much each), lr 2e-4 after 381 warm-up steps, Adam β2 0.98, and from step 636 order learning: 16 reversed
-   * negatives a batch, the position tables at 100 times the rate; from step 2150 every other step runs dense, so that
-   * the model answers within 2 points dense as sparse. The shipped model runs at 4 frames, so the 8-frame stage is kept
-   * short and its time spent on 4-frame steps: against 2 800 steps with 318 at 8 frames (dense from step 2000), 1.6
-   * points more inter-video and 2.6 intra-video on the validation split, one run each (README, Training). With a
-   * 10-step warm-up, 3e-4 collapses the tiny model's embeddings (all clips, all narrations, one vector each); 1e-4
-   * learns but sits on its loss plateau about twice as long as 2e-4; with PyTorch's β2 0.999, 2e-4 spiked near its peak
-   * (EgoNCE 5.5 to 10.2 in 13 steps) and lost what it had learned, which a faster-forgetting second moment prevents.
-   * Order learning from step 0 (with the tables at 20 times the rate) kept the loss on its plateau for 550 steps and
-   * more. On gen-data's world as drawn now, from step 1000 with 4 or 8 reversed negatives the model learned no order;
-   * from step 500 with 4 it learned it for pick up and put down only, and with 16 for more verbs.
+   * A tiny model from random weights, sized to train in about 90 minutes on two CPU cores. The numbers here are the
+   * recipe's only home: {@code train --help} reads them from this method, and the shipped model's card quotes them.
+   * Why each part: the temporal sparse expansion curriculum, with a short last stage at 8 frames because the shipped
+   * model runs at 4 and an 8-frame step costs two 4-frame ones; a peak rate high enough to leave EgoNCE's plateau
+   * early, with a faster-forgetting second moment than PyTorch's default, without which it spiked at the peak and
+   * forgot; order learning (reversed negatives, fast position tables) from an early step, since from step 0 it held
+   * the loss on its plateau; dense steps in the later part of the run, so that the model answers within 2 points
+   * dense as sparse. The runs behind each choice are in docs/training.md.
    */
   public static TrainingConfig fromScratch() {
     return new Builder().learningRate(2e-4).adamBeta2(0.98).steps(2950).warmupSteps(381)

@@ -107,7 +107,7 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
    */
   public static int lane(String deviceId, int lanes) {
     if (lanes < 1) {
-      throw new IllegalArgumentException("Invalid value " + lanes + " for lanes: must be at least 1 "
+      throw new IllegalArgumentException("Invalid value " + lanes + " for inference.lanes: must be at least 1 "
           + "(a few per inference subtask, e.g. 2 × its parallelism)");
     }
     return Math.floorMod(deviceId.hashCode(), lanes);

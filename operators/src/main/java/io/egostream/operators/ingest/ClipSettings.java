@@ -50,23 +50,23 @@ public record ClipSettings(long clipMs, long strideMs, int framesPerClip, int mi
   }
 
   public ClipSettings {
-    require(clipMs > 0, clipMs, "clipMs", "must be positive");
-    require(strideMs > 0, strideMs, "strideMs", "must be positive");
-    require(framesPerClip > 0, framesPerClip, "framesPerClip", "must be positive (the model's frame count)");
-    require(minFramesPerClip > 0 && minFramesPerClip <= framesPerClip, minFramesPerClip, "minFramesPerClip",
-        "must be between 1 and framesPerClip (" + framesPerClip + ")");
+    require(clipMs > 0, clipMs, "clip.length.ms", "must be positive");
+    require(strideMs > 0, strideMs, "clip.stride.ms", "must be positive");
+    require(framesPerClip > 0, framesPerClip, "the model's frame count", "must be positive (frames in config.json)");
+    require(minFramesPerClip > 0 && minFramesPerClip <= framesPerClip, minFramesPerClip, "clip.min-frames",
+        "must be between 1 and the model's frame count (" + framesPerClip + "), or 0 for the model's frame count");
     // Capture times are distinct milliseconds, so a window can never hold more than clipMs frames.
-    require(minFramesPerClip <= clipMs, minFramesPerClip, "minFramesPerClip",
-        "a " + clipMs + " ms window holds at most " + clipMs + " distinct capture times (lower it or lengthen clipMs)");
-    require(frameRetentionMs >= clipMs, frameRetentionMs, "frameRetentionMs",
-        "must be at least clipMs (" + clipMs + "), or frames would be evicted before their windows fire");
-    require(outOfOrdernessMs >= 0 && outOfOrdernessMs < frameRetentionMs, outOfOrdernessMs, "outOfOrdernessMs",
-        "must be between 0 and frameRetentionMs (" + frameRetentionMs + ") - 1");
-    require(idleTimeoutMs > 0, idleTimeoutMs, "idleTimeoutMs", "must be positive");
-    require(maxClockJumpMs > 0, maxClockJumpMs, "maxClockJumpMs", "must be positive");
-    require(maxBufferedFrames >= framesPerClip, maxBufferedFrames, "maxBufferedFrames",
-        "must be at least framesPerClip (" + framesPerClip + "), or no clip could ever be built");
-    require(maxBufferedBytes > 0, maxBufferedBytes, "maxBufferedBytes", "must be positive");
+    require(minFramesPerClip <= clipMs, minFramesPerClip, "clip.min-frames", "a " + clipMs + " ms window holds at "
+        + "most " + clipMs + " distinct capture times (lower it or raise clip.length.ms)");
+    require(frameRetentionMs >= clipMs, frameRetentionMs, "frames.retention.ms",
+        "must be at least clip.length.ms (" + clipMs + "), or frames would be evicted before their windows fire");
+    require(outOfOrdernessMs >= 0 && outOfOrdernessMs < frameRetentionMs, outOfOrdernessMs, OUT_OF_ORDERNESS_KEY,
+        "must be between 0 and frames.retention.ms (" + frameRetentionMs + ") - 1");
+    require(idleTimeoutMs > 0, idleTimeoutMs, "watermark.idleness.ms", "must be positive");
+    require(maxClockJumpMs > 0, maxClockJumpMs, MAX_CLOCK_JUMP_KEY, "must be positive");
+    require(maxBufferedFrames >= framesPerClip, maxBufferedFrames, MAX_BUFFERED_FRAMES_KEY,
+        "must be at least the model's frame count (" + framesPerClip + "), or no clip could ever be built");
+    require(maxBufferedBytes > 0, maxBufferedBytes, MAX_BUFFERED_BYTES_KEY, "must be positive");
   }
 
   private static void require(boolean ok, long value, String name, String reason) {

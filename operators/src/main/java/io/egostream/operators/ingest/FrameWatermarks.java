@@ -34,11 +34,12 @@ public final class FrameWatermarks {
    */
   public static WatermarkStrategy<RawRecord> strategy(Duration outOfOrderness, Duration idleness) {
     if (outOfOrderness == null || outOfOrderness.isNegative()) {
-      throw new IllegalArgumentException(
-          "Invalid value " + outOfOrderness + " for outOfOrderness: must not be negative");
+      throw new IllegalArgumentException("Invalid value " + (outOfOrderness == null ? null : outOfOrderness.toMillis())
+          + " for watermark.out-of-orderness.ms: must not be negative");
     }
     if (idleness == null || idleness.isNegative() || idleness.isZero()) {
-      throw new IllegalArgumentException("Invalid value " + idleness + " for idleness: must be positive");
+      throw new IllegalArgumentException("Invalid value " + (idleness == null ? null : idleness.toMillis())
+          + " for watermark.idleness.ms: must be positive");
     }
     return WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(outOfOrderness)
         .withTimestampAssigner((record, kafkaTimestamp) -> record.eventTimeMs)

@@ -24,9 +24,9 @@ public record McqSettings(long defaultTimeoutMs, long safetyTimeoutMs, long stor
   }
 
   public McqSettings {
-    require(defaultTimeoutMs > 0, defaultTimeoutMs, "defaultTimeoutMs", "must be positive");
-    require(safetyTimeoutMs > 0, safetyTimeoutMs, "safetyTimeoutMs", "must be positive");
-    require(storedClipRetentionMs > 0, storedClipRetentionMs, "storedClipRetentionMs", "must be positive");
+    require(defaultTimeoutMs > 0, defaultTimeoutMs, "mcq.timeout.ms", "must be positive");
+    require(safetyTimeoutMs > 0, safetyTimeoutMs, "mcq.safety-timeout.ms", "must be positive");
+    require(storedClipRetentionMs > 0, storedClipRetentionMs, "store.retention.ms", "must be positive");
   }
 
   /** The query's own timeout, or the default when it set none (0). */

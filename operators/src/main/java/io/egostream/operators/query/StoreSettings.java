@@ -23,8 +23,8 @@ public record StoreSettings(long retentionMs, long evictionIntervalMs) implement
           + "(event-time ms a clip stays searchable after its end)");
     }
     if (evictionIntervalMs < 1 || evictionIntervalMs > retentionMs) {
-      throw new IllegalArgumentException("Invalid value " + evictionIntervalMs + " for store.eviction-interval.ms: "
-          + "must be between 1 and store.retention.ms (" + retentionMs + ")");
+      throw new IllegalArgumentException("Invalid value " + evictionIntervalMs + " for the clip store's eviction "
+          + "interval (ms): must be between 1 and store.retention.ms (" + retentionMs + ")");
     }
   }
 

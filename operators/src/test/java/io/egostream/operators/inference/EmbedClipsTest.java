@@ -394,7 +394,7 @@ class EmbedClipsTest {
       assertTrue(lane >= 0 && lane < 3);
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EmbedClips.lane("a", 0));
-    assertTrue(e.getMessage().startsWith("Invalid value 0 for lanes"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("Invalid value 0 for inference.lanes"), e.getMessage());
   }
 
   /** A clip whose frames are 13 × 40 pixels. */

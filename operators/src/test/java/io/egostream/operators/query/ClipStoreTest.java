@@ -63,7 +63,8 @@ class ClipStoreTest {
   void settingsAreValidated() {
     assertEquals("Invalid value 0 for store.retention.ms: must be at least 1 (event-time ms a clip stays searchable "
         + "after its end)", assertThrows(IllegalArgumentException.class, () -> new StoreSettings(0, 1)).getMessage());
-    assertEquals("Invalid value 20 for store.eviction-interval.ms: must be between 1 and store.retention.ms (10)",
+    assertEquals("Invalid value 20 for the clip store's eviction interval (ms): must be between 1 and "
+        + "store.retention.ms (10)",
         assertThrows(IllegalArgumentException.class, () -> new StoreSettings(10, 20)).getMessage());
     assertEquals(60_000, new StoreSettings(60_000, 1_000).evictAt(0));
     assertEquals(61_000, new StoreSettings(60_000, 1_000).evictAt(1));
