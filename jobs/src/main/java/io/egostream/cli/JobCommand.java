@@ -88,7 +88,7 @@ final class JobCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Configuration conf = configuration();
-    resumeOrStartFresh(conf, spec.commandLine().getErr());
+    Path jobDir = prepareRestore(conf);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     if (parallelism > 0) {
       env.setParallelism(parallelism);
@@ -100,6 +100,7 @@ final class JobCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    startFreshOrAnnounce(conf, jobDir, spec.commandLine().getErr());
     EgoStreamJob.buildOnKafka(env, conf, settings, false);
     env.execute("egostream");
     return 0;
@@ -166,11 +167,14 @@ final class JobCommand implements Callable<Integer> {
   }
 
   /**
-   * Resumes from the newest completed checkpoint of this job, unless a restore path is given or {@code --fresh}.
-   * The job's Flink id is fixed by its consumer group ({@link RetainedCheckpoints#jobId}), so its checkpoints are
-   * found under {@code DIR/JOB_ID}; the restored checkpoint is claimed, so Flink deletes it once newer ones exist.
+   * Before the environment is made from {@code conf}: fixes the job's Flink id by its consumer group
+   * ({@link RetainedCheckpoints#jobId}), so its checkpoints are found under {@code DIR/JOB_ID}, and unless a restore
+   * path is given or {@code --fresh}, sets the newest completed one there as the restore path, claimed, so that Flink
+   * deletes it once newer ones exist. Changes nothing on disk.
+   *
+   * @return the job's checkpoint folder
    */
-  void resumeOrStartFresh(Configuration conf, PrintWriter err) throws IOException {
+  Path prepareRestore(Configuration conf) throws IOException {
     JobID id = conf.getOptional(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID).map(JobID::fromHexString)
         .orElseGet(() -> RetainedCheckpoints.jobId(conf.get(EgoStreamOptions.GROUP_ID)));
     conf.set(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID, id.toHexString());
@@ -178,27 +182,38 @@ final class JobCommand implements Callable<Integer> {
     Path jobDir = conf.get(CheckpointingOptions.CREATE_CHECKPOINT_SUB_DIR)
         ? new Path(checkpoints, id.toHexString()) : new Path(checkpoints);
     Optional<String> given = conf.getOptional(StateRecoveryOptions.SAVEPOINT_PATH);
-    if (given.isPresent()) {
-      if (fresh) {
-        throw new ParameterException(spec.commandLine(), "--fresh contradicts "
-            + StateRecoveryOptions.SAVEPOINT_PATH.key() + "=" + given.get() + " (give one or the other)");
-      }
-      err.println("egostream job: restoring from " + given.get() + " (" + StateRecoveryOptions.SAVEPOINT_PATH.key()
-          + ")");
-    } else if (fresh) {
-      Optional<Path> moved = RetainedCheckpoints.moveAside(jobDir, Instant.now());
-      err.println("egostream job: starting fresh (--fresh) from the committed Kafka offsets"
-          + moved.map(p -> "; the previous checkpoints were moved to " + p).orElse(""));
-    } else {
+    if (given.isPresent() && fresh) {
+      throw new ParameterException(spec.commandLine(), "--fresh contradicts "
+          + StateRecoveryOptions.SAVEPOINT_PATH.key() + "=" + given.get() + " (give one or the other)");
+    }
+    if (given.isEmpty() && !fresh) {
       Optional<Path> latest = RetainedCheckpoints.latest(jobDir);
       if (latest.isPresent()) {
         conf.set(StateRecoveryOptions.SAVEPOINT_PATH, latest.get().toString());
         setDefault(conf, StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
-        err.println("egostream job: resuming from checkpoint " + latest.get() + " (the newest in " + jobDir
-            + "; --fresh starts empty)");
-      } else {
-        err.println("egostream job: no checkpoint in " + jobDir + ", starting from the committed Kafka offsets");
       }
+    }
+    return jobDir;
+  }
+
+  /**
+   * Once the configuration is known to be valid: for {@code --fresh}, moves the job's old checkpoints aside; then
+   * says on {@code err} what the job starts from.
+   */
+  void startFreshOrAnnounce(Configuration conf, Path jobDir, PrintWriter err) throws IOException {
+    Optional<String> restore = conf.getOptional(StateRecoveryOptions.SAVEPOINT_PATH);
+    if (fresh) {
+      Optional<Path> moved = RetainedCheckpoints.moveAside(jobDir, Instant.now());
+      err.println("egostream job: starting fresh (--fresh) from the committed Kafka offsets"
+          + moved.map(p -> "; the previous checkpoints were moved to " + p).orElse(""));
+    } else if (restore.isPresent() && restore.get().startsWith(jobDir.toString())) {
+      err.println("egostream job: resuming from checkpoint " + restore.get() + " (the newest in " + jobDir
+          + "; --fresh starts empty)");
+    } else if (restore.isPresent()) {
+      err.println("egostream job: restoring from " + restore.get() + " ("
+          + StateRecoveryOptions.SAVEPOINT_PATH.key() + ")");
+    } else {
+      err.println("egostream job: no checkpoint in " + jobDir + ", starting from the committed Kafka offsets");
     }
     err.flush();
   }

@@ -116,7 +116,8 @@ class JobCommandTest {
     Files.writeString(dir.resolve(RetainedCheckpoints.jobId("g2").toHexString()).resolve("chk-40/_metadata"), "m");
 
     StringWriter err = new StringWriter();
-    job.resumeOrStartFresh(conf, new PrintWriter(err));
+    org.apache.flink.core.fs.Path prepared = job.prepareRestore(conf);
+    job.startFreshOrAnnounce(conf, prepared, new PrintWriter(err));
     assertEquals(id, conf.get(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID));
     assertEquals(jobDir.resolve("chk-12").toString(),
         new org.apache.flink.core.fs.Path(conf.get(StateRecoveryOptions.SAVEPOINT_PATH)).toUri().getPath());
@@ -126,8 +127,10 @@ class JobCommandTest {
     JobCommand fresh = parse("job", "--bootstrap-servers", "localhost:1", "--fresh", "-D",
         "execution.checkpointing.dir=" + dir, "-D", "kafka.group-id=g1");
     Configuration freshConf = fresh.configuration();
-    fresh.resumeOrStartFresh(freshConf, new PrintWriter(err));
+    org.apache.flink.core.fs.Path freshDir = fresh.prepareRestore(freshConf);
     assertFalse(freshConf.getOptional(StateRecoveryOptions.SAVEPOINT_PATH).isPresent());
+    assertTrue(Files.exists(jobDir), "nothing moved before the configuration is known valid");
+    fresh.startFreshOrAnnounce(freshConf, freshDir, new PrintWriter(err));
     assertFalse(Files.exists(jobDir), "the old checkpoints are moved aside");
     assertTrue(err.toString().contains("the previous checkpoints were moved to"), err.toString());
     assertTrue(RetainedCheckpoints.latest(new org.apache.flink.core.fs.Path(jobDir.toString())).isEmpty());
