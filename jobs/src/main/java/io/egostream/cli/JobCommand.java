@@ -111,21 +111,24 @@ final class JobCommand implements Callable<Integer> {
    * file, -D values, then the named options. A key that is neither EgoStream's nor Flink's is a usage error.
    */
   Configuration configuration() {
-    Map<String, ConfigOption<?>> known = EgoStreamOptions.all().stream()
-        .collect(Collectors.toMap(ConfigOption::key, o -> o));
+    Set<String> known = EgoStreamOptions.all().stream().map(ConfigOption::key).collect(Collectors.toSet());
     Configuration conf = new Configuration();
     if (flinkConf != null) {
       Configuration file = loadFlinkConf();
-      checkKeys(file.keySet(), known.keySet(), "in " + flinkConf);
+      checkKeys(file.keySet(), known, "in " + flinkConf);
       conf.addAll(file);
     }
-    checkKeys(options.keySet(), known.keySet(), "");
+    checkKeys(options.keySet(), known, "");
     options.forEach(conf::setString);
     conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, bootstrapServers);
     if (model != null) {
       conf.set(EgoStreamOptions.MODEL_DIR, model);
     }
-    streamDefaults(conf);
+    try {
+      streamDefaults(conf);
+    } catch (IllegalArgumentException e) { // a value of the wrong type for one of those options, e.g. a bad duration
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     return conf;
   }
 

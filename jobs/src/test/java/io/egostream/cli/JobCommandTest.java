@@ -89,6 +89,8 @@ class JobCommandTest {
         command.err());
     assertEquals(2, command.run("job", "--bootstrap-servers", "localhost:1", "-D", "no.such.thing.at-all=1"));
     assertTrue(command.err().contains("no EgoStream or Flink option is called that"), command.err());
+    assertEquals(2, command.run("job", "--bootstrap-servers", "localhost:1", "-D", "state.backend.incremental=often"));
+    assertTrue(command.err().contains("often"), command.err());
   }
 
   @Test
