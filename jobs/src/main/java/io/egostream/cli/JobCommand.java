@@ -28,6 +28,7 @@ import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.core.fs.Path;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,8 +41,8 @@ import picocli.CommandLine.Spec;
  * process; submitted with {@code flink run egostream.jar job ...} it runs on that cluster.
  *
  * <p>It takes EgoStream's options and Flink's own, and ships Flink settings for a long-running stream
- * ({@link #streamDefaults}). Started again, it resumes from the newest checkpoint it completed, so buffered frames,
- * pending MCQs and standing queries survive a crash of the whole process (docs/operations.md).
+ * ({@link #streamDefaults}). Run from the jar and started again, it resumes from the newest checkpoint it completed,
+ * so buffered frames, pending MCQs and standing queries survive a crash of the whole process (docs/operations.md).
  */
 @Command(
     name = "job",
@@ -88,8 +89,19 @@ final class JobCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Configuration conf = configuration();
-    Path jobDir = prepareRestore(conf);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    // Resuming by a job id fixed per job is for the cluster this process runs: a session cluster refuses a job id it
+    // has seen finish, so under flink run the restore is Flink's usual one (flink run -s, or HA application mode).
+    boolean inProcess = env instanceof LocalStreamEnvironment;
+    if (fresh && !inProcess) {
+      throw new ParameterException(spec.commandLine(), "--fresh applies to the local cluster of java -jar only: "
+          + "with flink run, a job starts empty unless given a checkpoint (flink run -s)");
+    }
+    Path jobDir = null;
+    if (inProcess) {
+      jobDir = prepareRestore(conf);
+      env.configure(conf);
+    }
     if (parallelism > 0) {
       env.setParallelism(parallelism);
     }
@@ -100,7 +112,9 @@ final class JobCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    startFreshOrAnnounce(conf, jobDir, spec.commandLine().getErr());
+    if (inProcess) {
+      startFreshOrAnnounce(conf, jobDir, spec.commandLine().getErr());
+    }
     EgoStreamJob.buildOnKafka(env, conf, settings, false);
     env.execute("egostream");
     return 0;
