@@ -101,6 +101,7 @@ final class DemoCommand implements Callable<Integer> {
       Configuration conf = new Configuration();
       conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 1_000L);
+      JobCommand.restOnLoopback(conf);
       if (model != null) {
         conf.set(EgoStreamOptions.MODEL_DIR, model);
       }

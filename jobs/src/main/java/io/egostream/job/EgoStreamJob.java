@@ -28,14 +28,17 @@ import io.egostream.operators.records.RawRecord;
 import io.egostream.proto.v1.Frame;
 import io.egostream.proto.v1.FrameBatch;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -62,14 +65,49 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class EgoStreamJob {
   private EgoStreamJob() {}
 
+  /** Checkpoint timeout unless {@code execution.checkpointing.timeout} is set (Flink's own default is 10 min). */
+  public static final Duration CHECKPOINT_TIMEOUT = Duration.ofMinutes(2);
+
+  /** Failed checkpoints in a row tolerated unless {@code execution.checkpointing.tolerable-failed-checkpoints}. */
+  public static final int TOLERABLE_CHECKPOINT_FAILURES = 3;
+
   /**
    * Exactly-once checkpoints every {@code checkpoint.interval.ms}, unaligned: model inference is the job's bottleneck,
    * and an aligned barrier would wait behind every clip queued for it, so no checkpoint (and no Kafka commit) would
    * complete while a backlog lasts.
+   *
+   * <p>A slow checkpoint (a large state upload, a busy disk) fails after {@link #CHECKPOINT_TIMEOUT}, and
+   * {@link #TOLERABLE_CHECKPOINT_FAILURES} in a row are tolerated before the job restarts: one slow upload should not
+   * restart the stream (Flink tolerates none by default). Meanwhile the sinks' Kafka transaction stays open, so the
+   * longest that can take must stay under {@code kafka.transaction-timeout.ms}, or the broker aborts the transaction
+   * and its results are lost: checked here.
+   *
+   * @throws IllegalArgumentException if the checkpoint timeout and tolerated failures outlast the Kafka transaction
    */
   public static void configureCheckpoints(StreamExecutionEnvironment env, ReadableConfig conf) {
     env.enableCheckpointing(conf.get(EgoStreamOptions.CHECKPOINT_INTERVAL_MS), CheckpointingMode.EXACTLY_ONCE);
-    env.getCheckpointConfig().enableUnalignedCheckpoints();
+    CheckpointConfig checkpoints = env.getCheckpointConfig();
+    checkpoints.enableUnalignedCheckpoints();
+    if (conf.getOptional(CheckpointingOptions.CHECKPOINTING_TIMEOUT).isEmpty()) {
+      checkpoints.setCheckpointTimeout(CHECKPOINT_TIMEOUT.toMillis());
+    }
+    if (conf.getOptional(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER).isEmpty()) {
+      checkpoints.setTolerableCheckpointFailureNumber(TOLERABLE_CHECKPOINT_FAILURES);
+    }
+    long timeoutMs = checkpoints.getCheckpointTimeout();
+    int tolerated = checkpoints.getTolerableCheckpointFailureNumber();
+    long transactionMs = conf.get(EgoStreamOptions.TRANSACTION_TIMEOUT_MS);
+    long longestOpenMs = conf.get(EgoStreamOptions.CHECKPOINT_INTERVAL_MS) + (tolerated + 1L) * timeoutMs;
+    if (longestOpenMs >= transactionMs) {
+      throw new IllegalArgumentException("Invalid value " + Duration.ofMillis(timeoutMs) + " for "
+          + CheckpointingOptions.CHECKPOINTING_TIMEOUT.key() + ": with "
+          + CheckpointingOptions.TOLERABLE_FAILURE_NUMBER.key() + "=" + tolerated + " and "
+          + EgoStreamOptions.CHECKPOINT_INTERVAL_MS.key() + "=" + conf.get(EgoStreamOptions.CHECKPOINT_INTERVAL_MS)
+          + " a Kafka transaction may stay open " + longestOpenMs + " ms (interval + (tolerated + 1) × timeout), "
+          + "not under " + EgoStreamOptions.TRANSACTION_TIMEOUT_MS.key() + "=" + transactionMs + ", and the broker "
+          + "would abort it (lower the timeout or the tolerated failures, or raise "
+          + EgoStreamOptions.TRANSACTION_TIMEOUT_MS.key() + " up to the broker's transaction.max.timeout.ms)");
+    }
   }
 
   /**

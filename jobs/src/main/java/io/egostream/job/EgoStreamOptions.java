@@ -26,12 +26,14 @@ public final class EgoStreamOptions {
       .withDescription("Kafka consumer group of the job's sources (offsets are committed on checkpoints).");
 
   public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("kafka.transactional-id-prefix")
-      .stringType().defaultValue("egostream")
-      .withDescription("Prefix of the exactly-once sinks' transactional ids; unique per job on a cluster.");
+      .stringType().noDefaultValue()
+      .withDescription("Prefix of the exactly-once sinks' transactional ids, unique per job on a cluster; unset = "
+          + "kafka.group-id and a hash of the output topics, the same on every restart of the job.");
 
   public static final ConfigOption<Long> TRANSACTION_TIMEOUT_MS = ConfigOptions.key("kafka.transaction-timeout.ms")
       .longType().defaultValue(600_000L)
-      .withDescription("Kafka transaction timeout: far above checkpoint interval + restart time, under the broker's "
+      .withDescription("Kafka transaction timeout: above checkpoint.interval.ms + (tolerated checkpoint failures + "
+          + "1) × checkpoint timeout (checked at start) and the time a restart takes, under the broker's "
           + "transaction.max.timeout.ms (15 min by default).");
 
   public static final ConfigOption<String> FRAMES_TOPIC = ConfigOptions.key("topic.frames")

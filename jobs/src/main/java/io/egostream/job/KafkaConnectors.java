@@ -13,8 +13,10 @@ import io.egostream.operators.kafka.DeadLetterSerializer;
 import io.egostream.operators.records.DeadLetterRecord;
 import io.egostream.operators.records.EmbeddedClip;
 import io.egostream.operators.records.RawRecord;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -91,10 +93,25 @@ public final class KafkaConnectors {
         .setRecordSerializer(serializer)
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         // One prefix per sink: two sinks sharing transactional ids would fence each other.
-        .setTransactionalIdPrefix(conf.get(TRANSACTIONAL_ID_PREFIX) + "-" + name)
+        .setTransactionalIdPrefix(transactionalIdPrefix(conf) + "-" + name)
         .setProperty("transaction.timeout.ms", String.valueOf(conf.get(TRANSACTION_TIMEOUT_MS)))
         .setKafkaProducerConfig(properties(EgoStreamTopics.producerSizeLimits()))
         .build();
+  }
+
+  /**
+   * {@link EgoStreamOptions#TRANSACTIONAL_ID_PREFIX}, or by default the job's consumer group and a hash of its output
+   * topics. Unique per job: two jobs on one cluster that shared transactional ids would fence each other, each
+   * aborting the other's open transactions. Stable across restarts: a job restored from a checkpoint must find its
+   * own transactions again to commit or abort them. The group id alone would do for jobs configured apart; the topics
+   * keep two jobs apart that share a group id by mistake but write to different places.
+   */
+  public static String transactionalIdPrefix(ReadableConfig conf) {
+    return conf.getOptional(TRANSACTIONAL_ID_PREFIX).orElseGet(() -> {
+      String topics = conf.get(EMBEDDINGS_TOPIC) + "\n" + conf.get(ANSWERS_TOPIC) + "\n" + conf.get(DEAD_LETTER_TOPIC);
+      UUID hash = UUID.nameUUIDFromBytes(topics.getBytes(StandardCharsets.UTF_8));
+      return conf.get(GROUP_ID) + "-" + String.format("%016x", hash.getMostSignificantBits()).substring(0, 8);
+    });
   }
 
   private static Properties properties(Map<String, Object> settings) {
