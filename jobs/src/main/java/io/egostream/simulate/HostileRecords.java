@@ -218,7 +218,7 @@ public final class HostileRecords {
             : Query.newBuilder().setQueryId(id).setStanding(standing));
       }
       case THRESHOLD_FLOOR -> query(kind, id, standing(id, "#C C looks around", -1f));
-      case STANDING_FLOOD -> query(kind, id, standing(id, "#C C picks up the cup", 0.99f));
+      case STANDING_FLOOD -> query(kind, id, standing(id, "#C C holds the cup", 0.99f));
     };
   }
 

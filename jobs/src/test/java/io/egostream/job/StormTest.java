@@ -97,19 +97,19 @@ class StormTest {
       Map.entry(TRUNCATED_FRAMES, expect(700, "malformed", "truncated")),
       Map.entry(TRUNCATED_QUERY, expect(500, "malformed", "truncated")),
       Map.entry(OVERSIZED_JPEG, expect(2, "jpeg", "bytes")),
-      Map.entry(TOO_MANY_FRAMES, expect(2, "frames", "limits.")),
-      Map.entry(BOMB_DECLARED_SIZE, expect(3, "pixels", "limits.", "jpeg", "decode")),
-      Map.entry(BOMB_PROGRESSIVE, expect(2, "pixels", "limits.", "progressive")),
-      Map.entry(HUGE_FRAMES, expect(2, "pixels", "limits.", "width/height")),
-      Map.entry(DUPLICATE_CAPTURE_TIME, expect(300, "duplicate", "repeated", "capture time", "capture_time_ms")),
+      Map.entry(TOO_MANY_FRAMES, expect(2, "frames", "frames.max-")),
+      Map.entry(BOMB_DECLARED_SIZE, expect(3, "pixels", "frames.max-", "jpeg", "decode")),
+      Map.entry(BOMB_PROGRESSIVE, expect(2, "pixels", "frames.max-", "scans")),
+      Map.entry(HUGE_FRAMES, expect(2, "pixels", "frames.max-", "width/height")),
+      Map.entry(DUPLICATE_CAPTURE_TIME, expect(300, "duplicate", "capture time", "sequence")),
       Map.entry(NON_INCREASING_SEQUENCE, expect(300, "sequence")),
       Map.entry(FUTURE_CAPTURE_TIME, expect(150, "ahead", "future")),
       Map.entry(PAST_CAPTURE_TIME, expect(150, "behind", "older", "late", "retention")),
-      Map.entry(HUGE_DEVICE_ID, expect(2, "device_id", "limits.id")),
+      Map.entry(HUGE_DEVICE_ID, expect(2, "device_id", "limits.device-id")),
       Map.entry(EMPTY_TEXT, expect(120, "empty")),
       Map.entry(CONTROL_CHARACTER_TEXT, expect(30, "token")),
       Map.entry(OVERSIZED_TEXT, expect(10, "text", "limits.text")),
-      Map.entry(HUGE_QUERY_ID, expect(2, "query_id", "limits.id")),
+      Map.entry(HUGE_QUERY_ID, expect(2, "query_id", "limits.query-id")),
       Map.entry(BAD_RANGE, expect(60, "range", "start_ms", "end_ms", "from_ms", "to_ms")),
       Map.entry(ABSURD_TIMEOUT, expect(20, "timeout_ms")),
       Map.entry(THOUSANDS_OF_DEVICES, expect(20, "device_ids")),
@@ -117,8 +117,8 @@ class StormTest {
       Map.entry(STANDING_FLOOD, expect(2_000, "standing"))));
 
   /**
-   * Standing queries of the flood that may be accepted (the job's cap on standing queries per text or per job);
-   * every one after them must be answered ERROR. Align with the cap's default.
+   * Standing queries of the flood (all with one text) that may be accepted: the job's cap on standing queries with
+   * one text ({@code limits.standing.max-per-text}); every one after them must be answered ERROR.
    */
   private static final int STANDING_FLOOD_ACCEPTED_AT_MOST = 100;
 
