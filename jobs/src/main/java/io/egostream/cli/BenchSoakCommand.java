@@ -160,16 +160,23 @@ final class BenchSoakCommand implements Callable<Integer> {
     List<Sample> samples = new ArrayList<>();
     HttpClient http = HttpClient.newHttpClient();
     String jobId = job.client().getJobID().toHexString();
+    HostileRecords.Kind[] kinds = HostileRecords.Kind.values();
+    long[] hostileSent = {0};
     try (KafkaProducer<byte[], byte[]> producer = LocalJob.producer(kafka)) {
+      // Hostile records go out after good batches, from the wearables' thread: the kinds that spoof a device copy
+      // the batch just sent, and one thread alone uses the generator.
       Thread wearables = new Thread(() -> {
         try {
           simulator.run(true, (device, batch) -> {
             producer.send(new ProducerRecord<>(EgoStreamTopics.FRAMES, device.getBytes(StandardCharsets.UTF_8),
                 batch.toByteArray())).get();
-            synchronized (hostile) {
-              hostile.observe(batch);
-            }
+            hostile.observe(batch);
             frames.addAndGet(batch.getFramesCount());
+            double due = (System.currentTimeMillis() - start) / 1000.0 * hostilePerSecond;
+            for (; hostileSent[0] < due; hostileSent[0]++) {
+              HostileRecords.Hostile h = hostile.next(kinds[(int) (hostileSent[0] % kinds.length)]);
+              producer.send(new ProducerRecord<>(h.topic(), h.key(), h.value()));
+            }
           });
         } catch (Exception e) {
           throw new IllegalStateException("The simulated wearables stopped: " + e.getMessage(), e);
@@ -180,8 +187,6 @@ final class BenchSoakCommand implements Callable<Integer> {
       listener.setDaemon(true);
       listener.start();
 
-      HostileRecords.Kind[] kinds = HostileRecords.Kind.values();
-      long hostileSent = 0;
       long queries = 0;
       long lastSample = start;
       long framesAtLast = 0;
@@ -191,15 +196,6 @@ final class BenchSoakCommand implements Callable<Integer> {
         Thread.sleep(100);
         long now = System.currentTimeMillis();
         long elapsed = now - start;
-        // Hostile records once the first good batch is out (the spoofing kinds copy it).
-        while (hostilePerSecond > 0 && hostileSent < elapsed / 1000.0 * hostilePerSecond && frames.get() > 0) {
-          HostileRecords.Hostile h;
-          synchronized (hostile) {
-            h = hostile.next(kinds[(int) (hostileSent % kinds.length)]);
-          }
-          producer.send(new ProducerRecord<>(h.topic(), h.key(), h.value()));
-          hostileSent++;
-        }
         // A query every few seconds once 20 s are recorded: moment and MCQ in turn, over the last 20 s.
         if (elapsed >= 20_000 && queries < elapsed / QUERY_EVERY_MS) {
           producer.send(query(simulator, queries++, now));
@@ -338,7 +334,12 @@ final class BenchSoakCommand implements Callable<Integer> {
     summary.put("second_half_from_s", half.isEmpty() ? 0 : half.get(0).seconds());
     summary.put("restarts", samples.isEmpty() ? 0 : samples.get(samples.size() - 1).restarts());
     trend(summary.putObject("resident_memory"), half, Sample::residentBytes);
-    trend(summary.putObject("checkpoint_size"), half, Sample::checkpointBytes);
+    ObjectNode checkpointSize = summary.putObject("checkpoint_size");
+    trend(checkpointSize, half, Sample::checkpointBytes);
+    // A size that no new checkpoint updated says nothing: the job was failing or stuck.
+    long completed = half.isEmpty() ? 0 : half.get(half.size() - 1).checkpoints() - half.get(0).checkpoints();
+    checkpointSize.put("completed_in_half", completed);
+    checkpointSize.put("flat", checkpointSize.get("flat").asBoolean() && completed > 0);
     if (json) {
       out.println(summary);
     } else {
@@ -349,7 +350,8 @@ final class BenchSoakCommand implements Callable<Integer> {
           summary.get("second_half_from_s").asDouble(), rss.get("mean").asDouble() / MIB,
           rss.get("slope_per_min").asDouble() / MIB, rss.get("flat").asBoolean() ? "flat" : "GROWING",
           ckpt.get("mean").asDouble() / 1024, ckpt.get("slope_per_min").asDouble() / 1024,
-          ckpt.get("flat").asBoolean() ? "flat" : "GROWING", summary.get("restarts").asLong());
+          ckpt.get("completed_in_half").asLong() == 0 ? "no checkpoint completed"
+              : ckpt.get("flat").asBoolean() ? "flat" : "GROWING", summary.get("restarts").asLong());
     }
     out.flush();
   }
