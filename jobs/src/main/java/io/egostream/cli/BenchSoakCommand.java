@@ -15,6 +15,7 @@ import io.egostream.simulate.HostileRecords;
 import io.egostream.simulate.WearableSimulator;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +35,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToLongFunction;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -119,6 +123,7 @@ final class BenchSoakCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     int restPort = freePort();
+    Path checkpoints = Files.createTempDirectory("egostream-soak-checkpoints");
     try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null)) {
       kafka.createEgoStreamTopics(EgoStreamTopics.DEFAULT_FRAME_PARTITIONS);
       Configuration conf = new Configuration();
@@ -130,6 +135,10 @@ final class BenchSoakCommand implements Callable<Integer> {
       conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
       conf.set(RestOptions.ADDRESS, "127.0.0.1");
       conf.set(RestOptions.BIND_PORT, String.valueOf(restPort));
+      // Checkpoints to files, as a deployed job keeps them: in JobManager memory (the local cluster's default) a
+      // state handle over 5 MiB fails the checkpoint, which 4 wearables at 8 fps reach in about 100 s.
+      conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
       LocalJob job = LocalJob.start(spec, conf, "egostream-soak");
       if (!json) {
         out.printf(Locale.ROOT, "EgoStream soak: %d wearables at %s fps for %s min, %s hostile records/s, model %s%n",
@@ -146,6 +155,8 @@ final class BenchSoakCommand implements Callable<Integer> {
       } finally {
         job.client().cancel().get();
       }
+    } finally {
+      deleteTree(checkpoints);
     }
   }
 
@@ -372,6 +383,17 @@ final class BenchSoakCommand implements Callable<Integer> {
     node.put("slope_per_min", slopePerSecond * 60);
     node.put("growth_over_half", slopePerSecond * span);
     node.put("flat", n >= 2 && slopePerSecond * span <= FLAT_SHARE * meanV);
+  }
+
+  /** Best effort: the cancelled job may still be discarding its checkpoints; a leftover temporary folder is fine. */
+  private static void deleteTree(Path root) {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      // Left in the temporary folder.
+    }
   }
 
   private static int freePort() throws IOException {
