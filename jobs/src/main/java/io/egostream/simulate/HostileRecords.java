@@ -73,7 +73,7 @@ public final class HostileRecords {
     HUGE_DEVICE_ID(EgoStreamTopics.FRAMES),
     /** Moment, standing or MCQ text that is empty. */
     EMPTY_TEXT(EgoStreamTopics.QUERIES),
-    /** Moment or standing text {@code "\u0001"}: not blank, but nothing is left after tokenisation. */
+    /** Moment or standing text U+0001 (a control character): not blank, but no token is left after tokenisation. */
     CONTROL_CHARACTER_TEXT(EgoStreamTopics.QUERIES),
     /** A moment query whose text is 1 MB. */
     OVERSIZED_TEXT(EgoStreamTopics.QUERIES),
