@@ -2,9 +2,7 @@ package io.egostream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.egostream.job.EgoStreamJob;
 import io.egostream.job.EgoStreamOptions;
-import io.egostream.job.JobSettings;
 import io.egostream.kafka.EgoStreamTopics;
 import io.egostream.kafka.EmbeddedKafka;
 import io.egostream.proto.v1.Answer;
@@ -30,14 +28,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -105,24 +100,12 @@ final class DemoCommand implements Callable<Integer> {
       if (model != null) {
         conf.set(EgoStreamOptions.MODEL_DIR, model);
       }
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
-      EgoStreamJob.configureCheckpoints(env, conf);
-      JobSettings settings;
-      try {
-        settings = JobSettings.from(conf, 2);
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), e.getMessage());
-      }
-      EgoStreamJob.buildOnKafka(env, conf, settings, false);
-      JobClient job = env.executeAsync("egostream-demo");
-      out.printf(Locale.ROOT, "EgoStream demo: Kafka on %s, the job on a local Flink cluster, running the %s%n",
-          kafka.bootstrapServers(), settings.model());
-      out.printf(Locale.ROOT, "full log: %s%n", logFile);
-      out.flush();
-      try {
+      try (LocalJob job = LocalJob.start(spec, conf, "egostream-demo")) {
+        out.printf(Locale.ROOT, "EgoStream demo: Kafka on %s, the job on a local Flink cluster, running the %s%n",
+            kafka.bootstrapServers(), job.settings().model());
+        out.printf(Locale.ROOT, "full log: %s%n", logFile);
+        out.flush();
         return drive(kafka, durationMs, out);
-      } finally {
-        job.cancel().get();
       }
     }
   }
@@ -137,7 +120,7 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, Answer> answers = new ConcurrentHashMap<>();
     List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
     AtomicLong frames = new AtomicLong();
-    try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+    try (KafkaProducer<byte[], byte[]> producer = LocalJob.producer(kafka)) {
       send(producer, Query.newBuilder().setQueryId(STANDING_ID).setStanding(StandingQuery.newBuilder()
           .setText("#C C picks up the cup").setThreshold(0.5f)));
       Thread wearables = new Thread(() -> {
@@ -352,12 +335,6 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     return n;
-  }
-
-  private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
-    Map<String, Object> config = new HashMap<>(EgoStreamTopics.producerSizeLimits());
-    config.put("bootstrap.servers", kafka.bootstrapServers());
-    return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, Query.Builder query) throws Exception {
