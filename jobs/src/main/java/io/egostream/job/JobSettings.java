@@ -62,7 +62,7 @@ public record JobSettings(
     return new JobSettings(
         new DecodeSettings(conf.get(FRAMES_MAX_FUTURE_SKEW_MS), conf.get(FRAMES_MAX_AGE_MS),
             conf.get(FRAMES_MAX_PIXELS), conf.get(FRAMES_MAX_JPEG_BYTES), conf.get(FRAMES_MAX_JPEG_SCANS),
-            conf.get(FRAMES_MAX_PER_RECORD)),
+            conf.get(FRAMES_MAX_PER_RECORD), conf.get(DEVICE_ID_MAX_BYTES)),
         clipSettings(conf, frames, minFrames),
         Duration.ofMillis(conf.get(OUT_OF_ORDERNESS_MS)),
         Duration.ofMillis(conf.get(IDLENESS_MS)),

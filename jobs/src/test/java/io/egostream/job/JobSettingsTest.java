@@ -87,7 +87,7 @@ class JobSettingsTest {
     conf.set(EgoStreamOptions.FRAMES_MAX_JPEG_BYTES, 1_000_000);
     conf.set(EgoStreamOptions.FRAMES_MAX_JPEG_SCANS, 12);
     conf.set(EgoStreamOptions.FRAMES_MAX_PER_RECORD, 100);
-    assertEquals(new DecodeSettings(60_000L, 3_600_000L, 1280 * 720, 1_000_000, 12, 100),
+    assertEquals(new DecodeSettings(60_000L, 3_600_000L, 1280 * 720, 1_000_000, 12, 100, 128),
         JobSettings.from(conf, 1).decode());
 
     conf.set(EgoStreamOptions.FRAMES_MAX_PIXELS, 0);

@@ -120,6 +120,17 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     if (batch.getSessionId().isEmpty()) {
       throw new Rejected("missing session_id");
     }
+    // Before the key comparison, which would quote them: ids live on in several operators' state and every answer.
+    int deviceIdBytes = batch.getDeviceIdBytes().size();
+    if (deviceIdBytes > settings.maxIdBytes()) {
+      throw new Rejected("device_id is " + deviceIdBytes + " bytes, more than " + DecodeSettings.MAX_ID_BYTES_KEY
+          + " (" + settings.maxIdBytes() + ")");
+    }
+    int sessionIdBytes = batch.getSessionIdBytes().size();
+    if (sessionIdBytes > settings.maxIdBytes()) {
+      throw new Rejected("session_id is " + sessionIdBytes + " bytes, more than " + DecodeSettings.MAX_ID_BYTES_KEY
+          + " (" + settings.maxIdBytes() + "), which bounds session ids too");
+    }
     if (record.key == null) {
       throw new Rejected("missing record key: it must equal device_id " + quote(deviceId));
     }

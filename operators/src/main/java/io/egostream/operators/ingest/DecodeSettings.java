@@ -18,7 +18,7 @@ import java.io.Serializable;
  * @param maxFramesPerRecord most frames one {@code FrameBatch} record may carry
  */
 public record DecodeSettings(long maxFutureSkewMs, long maxAgeMs, int maxFramePixels, int maxJpegBytes,
-    int maxJpegScans, int maxFramesPerRecord) implements Serializable {
+    int maxJpegScans, int maxFramesPerRecord, int maxIdBytes) implements Serializable {
 
   public static final String MAX_FUTURE_SKEW_KEY = "frames.max-future-skew.ms";
   public static final String MAX_AGE_KEY = "frames.max-age.ms";
@@ -26,6 +26,8 @@ public record DecodeSettings(long maxFutureSkewMs, long maxAgeMs, int maxFramePi
   public static final String MAX_JPEG_BYTES_KEY = "frames.max-jpeg-bytes";
   public static final String MAX_JPEG_SCANS_KEY = "frames.max-jpeg-scans";
   public static final String MAX_FRAMES_PER_RECORD_KEY = "frames.max-per-record";
+  /** The device-id limit of queries ({@code QueryLimits}) bounds a batch's device and session ids too: one id rule. */
+  public static final String MAX_ID_BYTES_KEY = "limits.device-id.max-bytes";
 
   /**
    * 10 minutes: room for a device clock that is minutes off, and far below the 1 h by which Kafka 4's brokers let a
@@ -53,11 +55,13 @@ public record DecodeSettings(long maxFutureSkewMs, long maxAgeMs, int maxFramePi
   public static final int DEFAULT_MAX_JPEG_SCANS = 64;
   /** 1 000: over 4 minutes of frames at 4 fps, or 30 s at 30 fps, in one upload. */
   public static final int DEFAULT_MAX_FRAMES_PER_RECORD = 1_000;
+  /** 128: names like {@code glasses-0042} or UUIDs; every id is kept in the state of several operators. */
+  public static final int DEFAULT_MAX_ID_BYTES = 128;
 
   /** The defaults above. */
   public static DecodeSettings defaults() {
     return new DecodeSettings(DEFAULT_MAX_FUTURE_SKEW_MS, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_FRAME_PIXELS,
-        DEFAULT_MAX_JPEG_BYTES, DEFAULT_MAX_JPEG_SCANS, DEFAULT_MAX_FRAMES_PER_RECORD);
+        DEFAULT_MAX_JPEG_BYTES, DEFAULT_MAX_JPEG_SCANS, DEFAULT_MAX_FRAMES_PER_RECORD, DEFAULT_MAX_ID_BYTES);
   }
 
   public DecodeSettings {
@@ -68,6 +72,7 @@ public record DecodeSettings(long maxFutureSkewMs, long maxAgeMs, int maxFramePi
     require(maxJpegBytes > 0, maxJpegBytes, MAX_JPEG_BYTES_KEY, "must be positive (e.g. 4194304 for 4 MiB)");
     require(maxJpegScans > 0, maxJpegScans, MAX_JPEG_SCANS_KEY, "must be at least 1 (1 accepts baseline JPEGs only)");
     require(maxFramesPerRecord > 0, maxFramesPerRecord, MAX_FRAMES_PER_RECORD_KEY, "must be at least 1");
+    require(maxIdBytes > 0, maxIdBytes, MAX_ID_BYTES_KEY, "must be at least 1");
   }
 
   /** Whether a capture time is within the accepted distance of the job's wall clock {@code nowMs}. */

@@ -190,7 +190,7 @@ class DecodeFramesTest {
 
   @Test
   void jpegBytesAndFramesPerRecordAreLimited() throws Exception {
-    reopenWith(new DecodeSettings(10 * MINUTE, DAY, 1920 * 1080, JPEG.length, 64, 2));
+    reopenWith(new DecodeSettings(10 * MINUTE, DAY, 1920 * 1080, JPEG.length, 64, 2, 128));
     byte[] bigger = TestSupport.jpeg(16, 12);
     assertRejected("frame 1: JPEG of " + bigger.length + " bytes, over frames.max-jpeg-bytes (" + JPEG.length + ")",
         batchRecord(frame(-100, 1, JPEG, 8, 6), frame(0, 2, bigger, 16, 12)));
@@ -199,6 +199,22 @@ class DecodeFramesTest {
     // At the limits: accepted.
     harness.processElement(new StreamRecord<>(batchRecord(frame(-100, 1, JPEG, 8, 6), frame(0, 2, JPEG, 8, 6))));
     assertEquals(2, harness.extractOutputValues().size());
+  }
+
+  /** A device's ids end up in the state of several operators and in every answer: a megabyte id must not. */
+  @Test
+  void deviceAndSessionIdsAreLimitedInBytes() throws Exception {
+    String longId = "d".repeat(129);
+    FrameBatch longDevice = batch(frame(0, 1, JPEG, 8, 6)).toBuilder().setDeviceId(longId).build();
+    assertRejected("device_id is 129 bytes, more than limits.device-id.max-bytes (128)",
+        record(longId.getBytes(StandardCharsets.UTF_8), longDevice.toByteArray()));
+    FrameBatch longSession = batch(frame(0, 1, JPEG, 8, 6)).toBuilder().setSessionId("s".repeat(200)).build();
+    assertRejected("session_id is 200 bytes, more than limits.device-id.max-bytes (128), which bounds session ids too",
+        record(KEY, longSession.toByteArray()));
+    String atTheLimit = "é".repeat(64); // 128 bytes in UTF-8
+    FrameBatch ok = batch(frame(0, 1, JPEG, 8, 6)).toBuilder().setDeviceId(atTheLimit).build();
+    harness.processElement(new StreamRecord<>(record(atTheLimit.getBytes(StandardCharsets.UTF_8), ok.toByteArray())));
+    assertEquals(1, harness.extractOutputValues().size());
   }
 
   @Test
@@ -269,17 +285,23 @@ class DecodeFramesTest {
   void settingsAreValidatedAndErrorsNameTheOptionKey() {
     assertEquals("Invalid value -1 for frames.max-future-skew.ms: must not be negative (0 accepts no capture time "
         + "ahead of the job's clock)",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(-1, DAY, 100, 100, 1, 1)).getMessage());
+        message(() -> new DecodeSettings(-1, DAY, 100, 100, 1, 1, 1)));
     assertEquals("Invalid value 0 for frames.max-age.ms: must be positive (e.g. 604800000 for 7 days)",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, 0, 100, 100, 1, 1)).getMessage());
+        message(() -> new DecodeSettings(DAY, 0, 100, 100, 1, 1, 1)));
     assertEquals("Invalid value 0 for frames.max-pixels: must be positive (e.g. 2073600 for 1080p)",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 0, 100, 1, 1)).getMessage());
+        message(() -> new DecodeSettings(DAY, DAY, 0, 100, 1, 1, 1)));
     assertEquals("Invalid value 0 for frames.max-jpeg-bytes: must be positive (e.g. 4194304 for 4 MiB)",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 100, 0, 1, 1)).getMessage());
+        message(() -> new DecodeSettings(DAY, DAY, 100, 0, 1, 1, 1)));
     assertEquals("Invalid value 0 for frames.max-jpeg-scans: must be at least 1 (1 accepts baseline JPEGs only)",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 100, 100, 0, 1)).getMessage());
+        message(() -> new DecodeSettings(DAY, DAY, 100, 100, 0, 1, 1)));
     assertEquals("Invalid value 0 for frames.max-per-record: must be at least 1",
-        assertThrows(IllegalArgumentException.class, () -> new DecodeSettings(DAY, DAY, 100, 100, 1, 0)).getMessage());
+        message(() -> new DecodeSettings(DAY, DAY, 100, 100, 1, 0, 1)));
+    assertEquals("Invalid value 0 for limits.device-id.max-bytes: must be at least 1",
+        message(() -> new DecodeSettings(DAY, DAY, 100, 100, 1, 1, 0)));
+  }
+
+  private static String message(Runnable construct) {
+    return assertThrows(IllegalArgumentException.class, construct::run).getMessage();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
