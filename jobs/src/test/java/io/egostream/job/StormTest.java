@@ -486,7 +486,8 @@ class StormTest {
     };
     long deadline = System.currentTimeMillis() + ANSWER_TIMEOUT.toMillis();
     String failure = null;
-    // MCQs answered and clips quiet for 3 s (the stream's clips are in the store), then the moment query.
+    // MCQs answered and clips quiet for 3 s past the idle timeout (every clip is in the store, the last windows of
+    // each device built when it went idle), then the moment query: its top-k must not depend on when it was asked.
     int seenClips = -1;
     long quietSince = System.currentTimeMillis();
     while (failure == null && System.currentTimeMillis() < deadline) {
@@ -496,7 +497,7 @@ class StormTest {
         seenClips = clips.size();
         quietSince = System.currentTimeMillis();
       } else if (answers.containsKey("good-mcq-inter") && answers.containsKey("good-mcq-intra")
-          && System.currentTimeMillis() - quietSince > 3_000) {
+          && System.currentTimeMillis() - quietSince > EgoStreamOptions.IDLENESS_MS.defaultValue() + 3_000) {
         break;
       }
       Thread.sleep(500);
