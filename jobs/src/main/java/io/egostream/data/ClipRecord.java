@@ -23,7 +23,8 @@ public record ClipRecord(
       throw new IllegalArgumentException("video_uid is missing or empty");
     }
     if (!Double.isFinite(clipStart) || !Double.isFinite(clipEnd)) {
-      throw new IllegalArgumentException("clip_start " + clipStart + " / clip_end " + clipEnd + " is not a finite number");
+      throw new IllegalArgumentException(
+          "clip_start " + clipStart + " / clip_end " + clipEnd + " is not a finite number");
     }
     if (clipEnd <= clipStart) {
       throw new IllegalArgumentException(

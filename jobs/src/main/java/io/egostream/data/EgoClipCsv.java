@@ -94,7 +94,8 @@ public final class EgoClipCsv {
   private static ClipRecord row(List<String> cells, Map<String, Integer> columns) {
     return new ClipRecord(cell(cells, columns, "video_uid"), number(cells, columns, "clip_start"),
         number(cells, columns, "clip_end"), cell(cells, columns, "clip_text"),
-        TagList.parse(optionalCell(cells, columns, "tag_verb")), TagList.parse(optionalCell(cells, columns, "tag_noun")));
+        TagList.parse(optionalCell(cells, columns, "tag_verb")),
+        TagList.parse(optionalCell(cells, columns, "tag_noun")));
   }
 
   private static String cell(List<String> cells, Map<String, Integer> columns, String name) {

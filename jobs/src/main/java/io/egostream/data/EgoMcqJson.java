@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -114,8 +113,9 @@ public final class EgoMcqJson {
       throw new IllegalArgumentException(where + " is not an object");
     }
     try {
-      return new ClipRecord(text(field(node, "video_uid"), "video_uid"), number(field(node, "clip_start"), "clip_start"),
-          number(field(node, "clip_end"), "clip_end"), text(field(node, "clip_text"), "clip_text"),
+      return new ClipRecord(text(field(node, "video_uid"), "video_uid"),
+          number(field(node, "clip_start"), "clip_start"), number(field(node, "clip_end"), "clip_end"),
+          text(field(node, "clip_text"), "clip_text"),
           tags(node.get("tag_verb")), tags(node.get("tag_noun")));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": " + e.getMessage(), e);

@@ -19,7 +19,8 @@ public record McqQuestion(String key, ClipRecord query, List<ClipRecord> choices
       throw new IllegalArgumentException("has " + choices.size() + " choice(s); a question needs at least 2");
     }
     if (answer < 0 || answer >= choices.size()) {
-      throw new IllegalArgumentException("answer " + answer + " is not an index into its " + choices.size() + " choices");
+      throw new IllegalArgumentException(
+          "answer " + answer + " is not an index into its " + choices.size() + " choices");
     }
   }
 }

@@ -63,8 +63,8 @@ public final class SyntheticDatasetWriter {
       clipCounts.put(split, clips.size());
       if (split != Split.TRAIN) {
         // Question seeds differ per split so that val and test are not built alike.
-        List<McqQuestion> questions = new McqGenerator(inSplit, SyntheticDataset.mix(settings.seed(), 1000 + split.ordinal()))
-            .generate(settings.questionsPerSplit());
+        long questionSeed = SyntheticDataset.mix(settings.seed(), 1000 + split.ordinal());
+        List<McqQuestion> questions = new McqGenerator(inSplit, questionSeed).generate(settings.questionsPerSplit());
         EgoMcqJson.write(out.resolve("egomcq_" + split.fileKey() + ".json"), questions);
         Map<McqType, Integer> byType = new EnumMap<>(McqType.class);
         for (McqType t : McqType.values()) {

@@ -37,7 +37,8 @@ public final class EgoStreamOptions {
           + "transaction.max.timeout.ms (15 min by default).");
 
   public static final ConfigOption<String> FRAMES_TOPIC = ConfigOptions.key("topic.frames")
-      .stringType().defaultValue(EgoStreamTopics.FRAMES).withDescription("Input: FrameBatch records keyed by device id.");
+      .stringType().defaultValue(EgoStreamTopics.FRAMES)
+      .withDescription("Input: FrameBatch records keyed by device id.");
 
   public static final ConfigOption<String> EMBEDDINGS_TOPIC = ConfigOptions.key("topic.embeddings")
       .stringType().defaultValue(EgoStreamTopics.EMBEDDINGS).withDescription("Output: a ClipEmbedding per clip.");
@@ -232,7 +233,8 @@ public final class EgoStreamOptions {
     return List.of(BOOTSTRAP_SERVERS, GROUP_ID, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT_MS, FRAMES_TOPIC,
         QUERIES_TOPIC, EMBEDDINGS_TOPIC, ANSWERS_TOPIC, DEAD_LETTER_TOPIC, CLIP_LENGTH_MS, CLIP_STRIDE_MS,
         CLIP_MIN_FRAMES, FRAME_RETENTION_MS, OUT_OF_ORDERNESS_MS, IDLENESS_MS, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
-        INFERENCE_LANES, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, MCQ_TIMEOUT_MS, MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR, MODEL_PRESET, MODEL_SEED,
+        INFERENCE_LANES, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, MCQ_TIMEOUT_MS, MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR,
+        MODEL_PRESET, MODEL_SEED,
         CHECKPOINT_INTERVAL_MS,
         QUERY_ID_MAX_BYTES, TEXT_MAX_BYTES, QUERY_MAX_DEVICES, DEVICE_ID_MAX_BYTES, RANGE_MAX_FUTURE_MS,
         RANGE_MAX_LENGTH_MS, MCQ_MAX_TIMEOUT_MS, STANDING_MAX_QUERIES, STANDING_MAX_PER_TEXT, STANDING_MAX_LIFETIME_MS,

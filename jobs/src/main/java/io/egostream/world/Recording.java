@@ -405,6 +405,7 @@ public final class Recording {
 
   private static Color mix(Color a, Color b, double t) {
     return new Color((int) (a.getRed() + (b.getRed() - a.getRed()) * t),
-        (int) (a.getGreen() + (b.getGreen() - a.getGreen()) * t), (int) (a.getBlue() + (b.getBlue() - a.getBlue()) * t));
+        (int) (a.getGreen() + (b.getGreen() - a.getGreen()) * t),
+        (int) (a.getBlue() + (b.getBlue() - a.getBlue()) * t));
   }
 }

@@ -11,7 +11,8 @@ public record RgbFrame(int width, int height, byte[] rgb) {
 
   public RgbFrame {
     if (width <= 0 || height <= 0) {
-      throw new IllegalArgumentException("Invalid frame size " + width + "x" + height + ": both sides must be positive");
+      throw new IllegalArgumentException(
+          "Invalid frame size " + width + "x" + height + ": both sides must be positive");
     }
     if (rgb == null || rgb.length != (long) width * height * 3) {
       throw new IllegalArgumentException("Invalid frame of " + width + "x" + height + ": expected "

@@ -7,9 +7,9 @@ import java.io.Serializable;
  *
  * @param retentionMs event time a clip stays searchable after its end ({@value #DEFAULT_RETENTION_MS} ms, one hour, by
  *     default): a clip ending at {@code e} is evicted once the watermark reaches {@code e + retentionMs}
- * @param evictionIntervalMs eviction timers are rounded up to a multiple of this ({@value #DEFAULT_EVICTION_INTERVAL_MS}
- *     ms by default), so a device has one timer per interval rather than one per clip; a clip may outlive its
- *     retention by up to this much
+ * @param evictionIntervalMs eviction timers are rounded up to a multiple of this
+ *     ({@value #DEFAULT_EVICTION_INTERVAL_MS} ms by default), so a device has one timer per interval rather than
+ *     one per clip; a clip may outlive its retention by up to this much
  */
 public record StoreSettings(long retentionMs, long evictionIntervalMs) implements Serializable {
   /** One hour of event time: moment queries look back over the recent past, not the whole recording. */

@@ -46,7 +46,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-// The harness's close() declares Exception (javac's "try" lint warns about InterruptedException): closing it is the point.
+// The harness's close() declares Exception (javac's "try" lint warns about InterruptedException):
+// closing it is the point.
 @SuppressWarnings("try")
 class EmbedClipsTest {
   /** The micro model takes 2 frames. */
@@ -334,7 +335,7 @@ class EmbedClipsTest {
   @Test
   void metricsDescribeTheBatchesAndATaskWithAGpuPyTorchCannotSeeRunsOnTheCpu() throws Exception {
     InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
-    UnregisteredMetricGroups.UnregisteredTaskMetricGroup task = new UnregisteredMetricGroups.UnregisteredTaskMetricGroup() {
+    var task = new UnregisteredMetricGroups.UnregisteredTaskMetricGroup() {
       @Override
       public InternalOperatorMetricGroup getOrAddOperator(OperatorID id, String name, Map<String, String> vars) {
         return metrics;

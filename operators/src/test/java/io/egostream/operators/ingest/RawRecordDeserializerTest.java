@@ -1,7 +1,5 @@
 package io.egostream.operators.ingest;
 
-import io.egostream.proto.v1.Frame;
-import io.egostream.proto.v1.FrameBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.egostream.operators.records.RawRecord;
+import io.egostream.proto.v1.Frame;
+import io.egostream.proto.v1.FrameBatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -29,7 +29,8 @@ import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
-// The harness's close() declares Exception (javac's "try" lint warns about InterruptedException): closing it is the point.
+// The harness's close() declares Exception (javac's "try" lint warns about InterruptedException):
+// closing it is the point.
 @SuppressWarnings("try")
 class ClipStoreTest {
   private static final int MAX_PARALLELISM = 128;
