@@ -2,6 +2,7 @@ package io.egostream.eval;
 
 import io.egostream.data.ClipRecord;
 import io.egostream.model.Clip;
+import io.egostream.model.Permutations;
 import io.egostream.model.RgbFrame;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,16 +43,7 @@ public final class FrameShuffle {
   /** A uniformly random non-identity permutation of 0..n-1 (rejection sampling; n >= 2). */
   static int[] permutation(int n, SplittableRandom random) {
     while (true) {
-      int[] order = new int[n];
-      for (int i = 0; i < n; i++) {
-        order[i] = i;
-      }
-      for (int i = n - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      int[] order = Permutations.shuffled(n, random);
       for (int i = 0; i < n; i++) {
         if (order[i] != i) {
           return order;
