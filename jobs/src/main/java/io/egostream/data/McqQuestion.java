@@ -11,7 +11,7 @@ import java.util.List;
  * @param answer index into {@code choices} of the right clip
  * @param type inter-video or intra-video
  */
-public record McqQuestion(String key, ClipRecord query, List<ClipRecord> choices, int answer, McqType type) {
+public record McqQuestion(String key, NarratedClip query, List<NarratedClip> choices, int answer, McqType type) {
 
   public McqQuestion {
     choices = List.copyOf(choices);

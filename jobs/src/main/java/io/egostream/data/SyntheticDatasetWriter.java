@@ -56,7 +56,7 @@ public final class SyntheticDatasetWriter {
     Map<Split, Map<McqType, Integer>> questionCounts = new EnumMap<>(Split.class);
     for (Split split : Split.values()) {
       List<SyntheticRecording> inSplit = recordings.stream().filter(r -> r.split() == split).toList();
-      List<ClipRecord> clips = new ArrayList<>();
+      List<NarratedClip> clips = new ArrayList<>();
       inSplit.forEach(r -> clips.addAll(r.clips()));
       EgoClipCsv.write(out.resolve("egoclip_" + split.fileKey() + ".csv"), clips);
       recordingCounts.put(split, inSplit.size());

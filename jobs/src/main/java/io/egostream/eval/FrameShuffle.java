@@ -1,6 +1,6 @@
 package io.egostream.eval;
 
-import io.egostream.data.ClipRecord;
+import io.egostream.data.NarratedClip;
 import io.egostream.model.Clip;
 import io.egostream.model.Permutations;
 import io.egostream.model.RgbFrame;
@@ -25,7 +25,7 @@ public final class FrameShuffle {
     this.seed = seed;
   }
 
-  public Clip apply(Clip clip, ClipRecord record) {
+  public Clip apply(Clip clip, NarratedClip record) {
     List<RgbFrame> frames = clip.frames();
     if (frames.size() < 2) {
       return clip;

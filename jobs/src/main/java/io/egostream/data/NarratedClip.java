@@ -13,10 +13,10 @@ import java.util.List;
  * @param tagVerb verb tags: words (ours) or indices into the Ego4D verb taxonomy (real EgoClip), as text; may be empty
  * @param tagNoun noun tags, likewise
  */
-public record ClipRecord(
+public record NarratedClip(
     String videoUid, double clipStart, double clipEnd, String clipText, List<String> tagVerb, List<String> tagNoun) {
 
-  public ClipRecord {
+  public NarratedClip {
     tagVerb = List.copyOf(tagVerb);
     tagNoun = List.copyOf(tagNoun);
     if (videoUid == null || videoUid.isBlank()) {
