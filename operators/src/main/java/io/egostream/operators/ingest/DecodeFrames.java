@@ -3,9 +3,12 @@ package io.egostream.operators.ingest;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.egostream.model.RgbFrame;
 import io.egostream.operators.records.DeadLetterRecord;
+import io.egostream.operators.records.DeadLetters;
 import io.egostream.operators.records.FrameRecord;
 import io.egostream.operators.records.Jpeg;
 import io.egostream.operators.records.RawRecord;
+import io.egostream.operators.records.Reasons;
+import io.egostream.operators.records.Rejected;
 import io.egostream.proto.v1.Frame;
 import io.egostream.proto.v1.FrameBatch;
 import java.io.ByteArrayInputStream;
@@ -60,8 +63,9 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
 
   private final DecodeSettings settings;
 
+  private final DeadLetters deadLetters = new DeadLetters(DEAD_LETTERS);
+
   private transient Counter framesDecoded;
-  private transient Counter deadLetters;
 
   public DecodeFrames(DecodeSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -70,7 +74,7 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
   @Override
   public void open(OpenContext openContext) {
     framesDecoded = getRuntimeContext().getMetricGroup().counter("framesDecoded");
-    deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    deadLetters.open(getRuntimeContext().getMetricGroup());
   }
 
   @Override
@@ -80,11 +84,11 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     try {
       frames = decode(record, now);
     } catch (Rejected e) {
-      deadLetter(record, e.getMessage(), now, ctx);
+      deadLetters.reject(record, e.getMessage(), now, ctx);
       return;
     } catch (RuntimeException e) {
       // A library failing on input nobody foresaw must not fail the job either; the record is kept for a look.
-      deadLetter(record, "unexpected error decoding the record: " + e, now, ctx);
+      deadLetters.reject(record, "unexpected error decoding the record: " + e, now, ctx);
       return;
     }
     // Emitted only once the whole record passed, and outside the try: a failure downstream is never taken for a
@@ -93,11 +97,6 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
       out.collect(frame);
     }
     framesDecoded.inc(frames.size());
-  }
-
-  private void deadLetter(RawRecord record, String reason, long now, Context ctx) {
-    deadLetters.inc();
-    ctx.output(DEAD_LETTERS, new DeadLetterRecord(record, reason, now));
   }
 
   private List<FrameRecord> decode(RawRecord record, long now) throws Rejected {
@@ -121,12 +120,12 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
       throw new Rejected("missing session_id");
     }
     if (record.key == null) {
-      throw new Rejected("missing record key: it must equal device_id " + quote(deviceId));
+      throw new Rejected("missing record key: it must equal device_id " + Reasons.quote(deviceId));
     }
     // Byte comparison: the key is UTF-8 by contract, and a key that is not valid UTF-8 must not match by accident.
     if (!Arrays.equals(record.key, deviceId.getBytes(StandardCharsets.UTF_8))) {
-      throw new Rejected("record key " + quote(new String(record.key, StandardCharsets.UTF_8))
-          + " does not equal device_id " + quote(deviceId));
+      throw new Rejected("record key " + Reasons.quote(new String(record.key, StandardCharsets.UTF_8))
+          + " does not equal device_id " + Reasons.quote(deviceId));
     }
     if (batch.getFramesCount() == 0) {
       throw new Rejected("no frames");
@@ -291,17 +290,5 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
       }
     }
     return ms + " ms";
-  }
-
-  /** Quoted, and cut short: a reason is for a person and must stay small whatever the record holds. */
-  private static String quote(String s) {
-    return "\"" + (s.length() > 64 ? s.substring(0, 64) + "…" : s) + "\"";
-  }
-
-  /** Why a record is rejected; control flow only, so without a stack trace. */
-  private static final class Rejected extends Exception {
-    Rejected(String reason) {
-      super(reason, null, false, false);
-    }
   }
 }
