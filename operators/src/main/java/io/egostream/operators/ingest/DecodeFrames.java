@@ -131,7 +131,7 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
       throw new Rejected("no frames");
     }
     if (batch.getFramesCount() > settings.maxFramesPerRecord()) {
-      throw new Rejected(batch.getFramesCount() + " frames, over " + DecodeSettings.MAX_FRAMES_PER_RECORD_KEY + " ("
+      throw new Rejected(batch.getFramesCount() + " frames, over " + DecodeSettings.MAX_FRAMES_PER_RECORD.key() + " ("
           + settings.maxFramesPerRecord() + "): send them in several records");
     }
     List<FrameRecord> frames = new ArrayList<>(batch.getFramesCount());
@@ -157,13 +157,13 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     }
     if (captureTime > now + settings.maxFutureSkewMs()) {
       throw new Rejected("frame " + i + ": capture_time_ms " + captureTime + " is more than "
-          + duration(settings.maxFutureSkewMs()) + " (" + DecodeSettings.MAX_FUTURE_SKEW_KEY + ") ahead of the job's "
-          + "clock (" + now + ")"
+          + duration(settings.maxFutureSkewMs()) + " (" + DecodeSettings.MAX_FUTURE_SKEW_MS.key()
+          + ") ahead of the job's clock (" + now + ")"
           + (settings.plausible(captureTime / 1000, now) ? "; microseconds instead of milliseconds?" : ""));
     }
     if (captureTime < now - settings.maxAgeMs()) {
       throw new Rejected("frame " + i + ": capture_time_ms " + captureTime + " is more than "
-          + duration(settings.maxAgeMs()) + " (" + DecodeSettings.MAX_AGE_KEY + ") behind the job's clock ("
+          + duration(settings.maxAgeMs()) + " (" + DecodeSettings.MAX_AGE_MS.key() + ") behind the job's clock ("
           + now + ")"
           + (settings.plausible(captureTime * 1000, now) ? "; seconds instead of milliseconds?" : ""));
     }
@@ -188,14 +188,14 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     }
     if ((long) width * height > settings.maxFramePixels()) {
       throw new Rejected("frame " + i + ": width/height " + width + "x" + height + " is " + (long) width * height
-          + " pixels, over " + DecodeSettings.MAX_FRAME_PIXELS_KEY + " (" + settings.maxFramePixels() + ")");
+          + " pixels, over " + DecodeSettings.MAX_FRAME_PIXELS.key() + " (" + settings.maxFramePixels() + ")");
     }
     if (jpeg.length == 0) {
       throw new Rejected("frame " + i + ": missing jpeg");
     }
     if (jpeg.length > settings.maxJpegBytes()) {
-      throw new Rejected("frame " + i + ": JPEG of " + jpeg.length + " bytes, over " + DecodeSettings.MAX_JPEG_BYTES_KEY
-          + " (" + settings.maxJpegBytes() + ")");
+      throw new Rejected("frame " + i + ": JPEG of " + jpeg.length + " bytes, over "
+          + DecodeSettings.MAX_JPEG_BYTES.key() + " (" + settings.maxJpegBytes() + ")");
     }
     // The header next: its size decides how much memory decoding takes, so it must be the declared (checked) one.
     int[] headerSize = jpegHeaderSize(i, jpeg);
@@ -206,7 +206,7 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     }
     int scans = scans(jpeg);
     if (scans > settings.maxJpegScans()) {
-      throw new Rejected("frame " + i + ": JPEG has " + scans + " scans, over " + DecodeSettings.MAX_JPEG_SCANS_KEY
+      throw new Rejected("frame " + i + ": JPEG has " + scans + " scans, over " + DecodeSettings.MAX_JPEG_SCANS.key()
           + " (" + settings.maxJpegScans() + ")");
     }
     RgbFrame decoded;

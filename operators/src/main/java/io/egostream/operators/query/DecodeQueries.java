@@ -136,7 +136,8 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
     // From here on the sender's own id addresses the error answer.
     if (proto.getQueryIdBytes().size() > limits.queryIdMaxBytes()) {
       throw new QueryRejected(id, kind, "query_id is " + proto.getQueryIdBytes().size() + " bytes, more than "
-          + QueryLimits.QUERY_ID_MAX_BYTES + " (" + limits.queryIdMaxBytes() + ") (use a shorter id, e.g. a UUID)");
+          + QueryLimits.QUERY_ID_MAX_BYTES.key() + " (" + limits.queryIdMaxBytes()
+          + ") (use a shorter id, e.g. a UUID)");
     }
     if (record.key == null) {
       throw new QueryRejected(id, kind, "missing record key: it must equal query_id " + Reasons.quote(id));
@@ -174,7 +175,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       throw invalid(q, "mcq: timeout_ms " + mcq.getTimeoutMs() + " is negative (0 takes the job's default)");
     }
     if (mcq.getTimeoutMs() > limits.mcqMaxTimeoutMs()) {
-      throw invalid(q, "mcq: timeout_ms " + mcq.getTimeoutMs() + " is more than " + QueryLimits.MCQ_MAX_TIMEOUT_MS
+      throw invalid(q, "mcq: timeout_ms " + mcq.getTimeoutMs() + " is more than " + QueryLimits.MCQ_MAX_TIMEOUT_MS.key()
           + " (" + limits.mcqMaxTimeoutMs() + ")");
     }
     q.text = mcq.getNarration();
@@ -189,7 +190,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       }
       if (c.getDeviceIdBytes().size() > limits.deviceIdMaxBytes()) {
         throw invalid(q, "mcq: choice " + i + " device_id is " + c.getDeviceIdBytes().size() + " bytes, more than "
-            + QueryLimits.DEVICE_ID_MAX_BYTES + " (" + limits.deviceIdMaxBytes() + ")");
+            + QueryLimits.DEVICE_ID_MAX_BYTES.key() + " (" + limits.deviceIdMaxBytes() + ")");
       }
       if (c.getStartMs() < 0) {
         throw invalid(q, "mcq: choice " + i + " start_ms " + c.getStartMs() + " is negative");
@@ -201,14 +202,14 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       // No overflow: 0 <= start < end.
       if (c.getEndMs() - c.getStartMs() > limits.rangeMaxLengthMs()) {
         throw invalid(q, "mcq: choice " + i + " range [" + c.getStartMs() + ", " + c.getEndMs() + ") is "
-            + (c.getEndMs() - c.getStartMs()) + " ms long, more than " + QueryLimits.RANGE_MAX_LENGTH_MS + " ("
+            + (c.getEndMs() - c.getStartMs()) + " ms long, more than " + QueryLimits.RANGE_MAX_LENGTH_MS.key() + " ("
             + limits.rangeMaxLengthMs() + ")");
       }
       // now is a wall-clock time, far below Long.MAX_VALUE minus a limit of at most a year.
       if (c.getEndMs() > now + limits.rangeMaxFutureMs()) {
         throw invalid(q, "mcq: choice " + i + " ends at " + c.getEndMs() + ", more than "
-            + QueryLimits.RANGE_MAX_FUTURE_MS + " (" + limits.rangeMaxFutureMs() + ") after the job's clock (" + now
-            + "): capture times are wall-clock ms since the epoch");
+            + QueryLimits.RANGE_MAX_FUTURE_MS.key() + " (" + limits.rangeMaxFutureMs() + ") after the job's clock ("
+            + now + "): capture times are wall-clock ms since the epoch");
       }
       q.choiceDevices[i] = c.getDeviceId();
       q.choiceStartsMs[i] = c.getStartMs();
@@ -253,8 +254,8 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       throw invalid(q, "standing: threshold " + threshold + " is not a cosine similarity in [-1, 1]");
     }
     if (threshold < limits.standingMinThreshold()) {
-      throw invalid(q, "standing: threshold " + threshold + " is below " + QueryLimits.STANDING_MIN_THRESHOLD + " ("
-          + limits.standingMinThreshold() + "): it would fire on most clips (raise it)");
+      throw invalid(q, "standing: threshold " + threshold + " is below " + QueryLimits.STANDING_MIN_THRESHOLD.key()
+          + " (" + limits.standingMinThreshold() + "): it would fire on most clips (raise it)");
     }
     q.text = standing.getText();
     q.threshold = threshold;
@@ -264,7 +265,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
   private String[] devices(String kind, ProtocolStringList ids, QueryRecord q) throws QueryRejected {
     List<ByteString> utf8 = ids.asByteStringList();
     if (ids.size() > limits.devicesMax()) {
-      throw invalid(q, kind + ": " + ids.size() + " device_ids, more than " + QueryLimits.DEVICES_MAX + " ("
+      throw invalid(q, kind + ": " + ids.size() + " device_ids, more than " + QueryLimits.DEVICES_MAX.key() + " ("
           + limits.devicesMax() + ") (leave the list empty to mean all devices)");
     }
     for (int i = 0; i < ids.size(); i++) {
@@ -273,7 +274,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       }
       if (utf8.get(i).size() > limits.deviceIdMaxBytes()) {
         throw invalid(q, kind + ": device_ids[" + i + "] is " + utf8.get(i).size() + " bytes, more than "
-            + QueryLimits.DEVICE_ID_MAX_BYTES + " (" + limits.deviceIdMaxBytes() + ")");
+            + QueryLimits.DEVICE_ID_MAX_BYTES.key() + " (" + limits.deviceIdMaxBytes() + ")");
       }
     }
     return ids.toArray(new String[0]);
@@ -282,7 +283,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
   /** Rejects a text longer than {@link QueryLimits#textMaxBytes()}; {@code what} names it in the reason. */
   private void checkText(String what, ByteString utf8, QueryRecord q) throws QueryRejected {
     if (utf8.size() > limits.textMaxBytes()) {
-      throw invalid(q, what + " is " + utf8.size() + " bytes, more than " + QueryLimits.TEXT_MAX_BYTES + " ("
+      throw invalid(q, what + " is " + utf8.size() + " bytes, more than " + QueryLimits.TEXT_MAX_BYTES.key() + " ("
           + limits.textMaxBytes() + ") (the model reads only the first few dozen tokens: shorten it)");
     }
   }

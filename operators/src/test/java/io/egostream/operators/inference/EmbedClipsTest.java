@@ -26,6 +26,7 @@ import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
@@ -383,7 +384,7 @@ class EmbedClipsTest {
 
   @Test
   void theFunctionSerializesWithoutItsModel() throws Exception {
-    EmbedClips function = new EmbedClips(TestClips.MODEL, BatchSettings.defaults());
+    EmbedClips function = new EmbedClips(TestClips.MODEL, BatchSettings.from(new Configuration()));
     assertNotNull(InstantiationUtil.clone(function));
   }
 

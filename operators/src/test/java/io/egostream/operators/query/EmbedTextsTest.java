@@ -17,6 +17,7 @@ import io.egostream.operators.records.EmbeddedQuery;
 import io.egostream.operators.records.QueryRecord;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -168,7 +169,8 @@ class EmbedTextsTest {
 
   @Test
   void theFunctionSerializesWithoutItsModelAndLanesFollowTheQueryId() throws Exception {
-    assertNotNull(InstantiationUtil.clone(new EmbedTexts(QueryTestSupport.MODEL, BatchSettings.defaults())));
+    assertNotNull(
+        InstantiationUtil.clone(new EmbedTexts(QueryTestSupport.MODEL, BatchSettings.from(new Configuration()))));
     assertEquals(Math.floorMod("q-17".hashCode(), 4), EmbedTexts.lane("q-17", 4));
   }
 
