@@ -2,6 +2,7 @@ package io.egostream.job;
 
 import io.egostream.kafka.EgoStreamTopics;
 import io.egostream.operators.inference.BatchSettings;
+import io.egostream.operators.inference.EmbedClips;
 import io.egostream.operators.ingest.ClipSettings;
 import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.mcq.McqSettings;
@@ -16,8 +17,8 @@ import org.apache.flink.configuration.ConfigOptions;
  * The index of every option of the streaming job: a name (dotted lower case, units in the name), a type, a default
  * and one line of documentation. An option that feeds a settings record is declared next to it, with its check
  * ({@link ClipSettings}, {@link DecodeSettings}, {@link BatchSettings}, {@link StoreSettings}, {@link McqSettings},
- * {@link QueryLimits}, {@link MergeHits}) and only listed here; the job's own (Kafka, topics, model, checkpoints,
- * lanes) are declared here. The README's option table lists exactly {@link #all()}. Set them with
+ * {@link QueryLimits}, {@link MergeHits}, {@link EmbedClips}) and only listed here; the job's own (Kafka, topics,
+ * model, checkpoints) are declared here. The README's option table lists exactly {@link #all()}. Set them with
  * {@code -Dname=value} on the {@code job} command, or in the Flink configuration when submitting with
  * {@code flink run}.
  */
@@ -69,9 +70,7 @@ public final class EgoStreamOptions {
   public static final ConfigOption<Integer> BATCH_MAX_SIZE = BatchSettings.MAX_SIZE;
   public static final ConfigOption<Long> BATCH_MAX_WAIT_MS = BatchSettings.MAX_WAIT_MS;
 
-  public static final ConfigOption<Integer> INFERENCE_LANES = ConfigOptions.key("inference.lanes")
-      .intType().defaultValue(0)
-      .withDescription("Batching lanes clips are spread over by device; 0 = 2 × the job's parallelism.");
+  public static final ConfigOption<Integer> INFERENCE_LANES = EmbedClips.LANES;
 
   public static final ConfigOption<Long> STORE_RETENTION_MS = StoreSettings.RETENTION_MS;
   public static final ConfigOption<Long> MERGE_TIMEOUT_MS = MergeHits.TIMEOUT_MS;

@@ -53,6 +53,8 @@ public record JobSettings(
     McqSettings mcq = McqSettings.from(conf);
     require(mcq.defaultTimeoutMs() <= queryLimits.mcqMaxTimeoutMs(), MCQ_TIMEOUT_MS, mcq.defaultTimeoutMs(),
         "must be at most " + MCQ_MAX_TIMEOUT_MS.key() + " (" + queryLimits.mcqMaxTimeoutMs() + "; raise that too)");
+    require(conf.get(INFERENCE_LANES) >= 0, INFERENCE_LANES, conf.get(INFERENCE_LANES),
+        "must be at least 0 (0 = 2 × the job's parallelism)");
     int lanes = conf.get(INFERENCE_LANES) > 0 ? conf.get(INFERENCE_LANES) : Math.max(1, 2 * parallelism);
     return new JobSettings(
         DecodeSettings.from(conf),

@@ -97,7 +97,8 @@ class JobSettingsTest {
       }
     }
     assertTrue(declaredIn.containsAll(List.of("EgoStreamOptions", "ClipSettings", "DecodeSettings", "BatchSettings",
-        "StoreSettings", "McqSettings", "QueryLimits", "MergeHits")), "the scan found options in " + declaredIn);
+        "StoreSettings", "McqSettings", "QueryLimits", "MergeHits", "EmbedClips")),
+        "the scan found options in " + declaredIn);
     assertEquals(all.size(), all.stream().map(ConfigOption::key).distinct().count(), "a key is listed twice");
   }
 
@@ -180,5 +181,19 @@ class JobSettingsTest {
     JobSettings settings = JobSettings.from(conf, 1);
     assertEquals(30_000, settings.store().retentionMs());
     assertEquals(30_000, settings.store().evictionIntervalMs());
+  }
+
+  @Test
+  void lanesDefaultToTwiceTheParallelismAndANegativeCountIsRefusedByItsKey() {
+    Configuration conf = new Configuration();
+    conf.set(EgoStreamOptions.MODEL_PRESET, "tiny");
+    assertEquals(6, JobSettings.from(conf, 3).lanes());
+    conf.set(EgoStreamOptions.INFERENCE_LANES, 5);
+    assertEquals(5, JobSettings.from(conf, 3).lanes());
+
+    conf.set(EgoStreamOptions.INFERENCE_LANES, -1);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 3));
+    assertEquals("Invalid value -1 for inference.lanes: must be at least 0 (0 = 2 × the job's parallelism)",
+        e.getMessage());
   }
 }

@@ -1,5 +1,7 @@
 package io.egostream.operators.inference;
 
+import static io.egostream.operators.config.OptionChecks.require;
+
 import io.egostream.model.Clip;
 import io.egostream.model.ClipEmbedding;
 import io.egostream.model.RgbFrame;
@@ -15,6 +17,8 @@ import java.util.Objects;
 import java.util.stream.IntStream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Meter;
@@ -62,6 +66,14 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(EmbedClips.class);
 
+  /**
+   * How many lanes the job keys clips by ({@link #lane}); 0, the default, is 2 × the job's parallelism, so that every
+   * inference subtask gets a few.
+   */
+  public static final ConfigOption<Integer> LANES = ConfigOptions.key("inference.lanes")
+      .intType().defaultValue(0)
+      .withDescription("Batching lanes clips are spread over by device; 0 = 2 × the job's parallelism.");
+
   /** Clips the model could not take, with the reason. */
   public static final OutputTag<RejectedClip> REJECTED =
       new OutputTag<>("rejected-clips", TypeInformation.of(RejectedClip.class));
@@ -101,10 +113,7 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
    * across restores) because String's hash is specified.
    */
   public static int lane(String deviceId, int lanes) {
-    if (lanes < 1) {
-      throw new IllegalArgumentException("Invalid value " + lanes + " for inference.lanes: must be at least 1 "
-          + "(a few per inference subtask, e.g. 2 × its parallelism)");
-    }
+    require(lanes >= 1, LANES, lanes, "must be at least 1 (a few per inference subtask, e.g. 2 × its parallelism)");
     return Math.floorMod(deviceId.hashCode(), lanes);
   }
 
