@@ -102,6 +102,10 @@ final class BenchSoakCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print each sample and the summary as one JSON object a line.")
   boolean json;
 
+  @Option(names = "-D", paramLabel = "NAME=VALUE", mapFallbackValue = "",
+      description = "A job option, as for the job command, e.g. -D store.retention.ms=300000 (repeatable).")
+  Map<String, String> options = Map.of();
+
   /** One printed sample; restarts is −1 when the cluster did not report it. */
   record Sample(double seconds, double framesPerSecond, double clipsPerSecond, long answers, long latencyP50Ms,
       long latencyMaxMs, long checkpoints, long failedCheckpoints, long checkpointBytes, long checkpointMs,
@@ -122,6 +126,13 @@ final class BenchSoakCommand implements Callable<Integer> {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null)) {
       kafka.createEgoStreamTopics(EgoStreamTopics.DEFAULT_FRAME_PARTITIONS);
       Configuration conf = new Configuration();
+      for (Map.Entry<String, String> option : options.entrySet()) {
+        if (EgoStreamOptions.all().stream().noneMatch(o -> o.key().equals(option.getKey()))) {
+          throw new ParameterException(spec.commandLine(), "Unknown job option " + option.getKey()
+              + ": bench soak takes EgoStream's job options (README, Job options)");
+        }
+        conf.setString(option.getKey(), option.getValue());
+      }
       conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       if (model != null) {
         conf.set(EgoStreamOptions.MODEL_DIR, model);
@@ -132,7 +143,8 @@ final class BenchSoakCommand implements Callable<Integer> {
       try (LocalJob job = LocalJob.start(spec, conf, "egostream-soak")) {
         if (!json) {
           out.printf(Locale.ROOT,
-              "EgoStream soak: %d wearables at %s fps for %s min, %s hostile records/s, model %s%n", devices, fps, minutes, hostilePerSecond, job.settings().model());
+              "EgoStream soak: %d wearables at %s fps for %s min, %s hostile records/s, running the %s%n", devices,
+              fps, minutes, hostilePerSecond, job.settings().model());
           out.printf(Locale.ROOT, "%7s %8s %7s %7s %8s %8s %6s %11s %8s %8s %9s %9s%n", "seconds", "frames/s",
               "clips/s", "answers", "p50 ms", "max ms", "ckpts", "ckpt KiB", "ckpt ms", "restarts", "RSS MiB",
               "heap MiB");

@@ -75,6 +75,7 @@ final class FlinkOptionKeys {
   /** Up to three keys among {@code candidates} and Flink's closest to {@code key}, nearest first. */
   List<String> closest(String key, Set<String> candidates) {
     record Candidate(String name, int distance) {}
+
     Set<String> all = new HashSet<>(keys);
     all.addAll(candidates);
     int limit = Math.max(2, key.length() / 5);

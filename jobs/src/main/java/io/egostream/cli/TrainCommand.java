@@ -275,7 +275,8 @@ final class TrainCommand implements Callable<Integer> {
   /** Prints the figures and appends them to OUT/validation.jsonl, one JSON object a line. */
   private void validate(McqValidation validation, Trainer trainer, int step, PrintWriter err) {
     McqValidation.Result r = validation.run(trainer.model(), step);
-    err.printf(Locale.ROOT, "validation at step %d: inter-video %s, intra-video %s (%d questions, %d skipped, %.0f s)%n",
+    err.printf(Locale.ROOT,
+        "validation at step %d: inter-video %s, intra-video %s (%d questions, %d skipped, %.0f s)%n",
         step, percent(r.interVideo()), percent(r.intraVideo()), validation.size(), r.skipped(), r.seconds());
     err.flush();
     ObjectNode line = JSON.createObjectNode();

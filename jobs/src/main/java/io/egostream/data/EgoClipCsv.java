@@ -34,11 +34,11 @@ public final class EgoClipCsv {
   private EgoClipCsv() {}
 
   /** Writes {@code clips} as a tab-separated file with a header row. */
-  public static void write(Path file, List<ClipRecord> clips) throws IOException {
+  public static void write(Path file, List<NarratedClip> clips) throws IOException {
     try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       out.write(String.join("\t", COLUMNS));
       out.newLine();
-      for (ClipRecord c : clips) {
+      for (NarratedClip c : clips) {
         out.write(String.join("\t", field(c.videoUid()), seconds(c.clipStart()), seconds(c.clipEnd()),
             field(c.clipText()), field(TagList.format(c.tagVerb())), field(TagList.format(c.tagNoun()))));
         out.newLine();
@@ -47,8 +47,8 @@ public final class EgoClipCsv {
   }
 
   /** Reads a whole file; bad rows are skipped and listed with their line number and reason. */
-  public static ReadResult<ClipRecord> read(Path file) throws IOException {
-    List<ClipRecord> clips = new ArrayList<>();
+  public static ReadResult<NarratedClip> read(Path file) throws IOException {
+    List<NarratedClip> clips = new ArrayList<>();
     List<Rejected> rejected = new ArrayList<>();
     read(file, clips::add, rejected::add);
     return new ReadResult<>(clips, rejected);
@@ -60,7 +60,7 @@ public final class EgoClipCsv {
    *
    * @throws IOException if the file cannot be read or its header lacks a needed column
    */
-  public static void read(Path file, Consumer<ClipRecord> clips, Consumer<Rejected> rejected) throws IOException {
+  public static void read(Path file, Consumer<NarratedClip> clips, Consumer<Rejected> rejected) throws IOException {
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       String header = in.readLine();
       if (header == null) {
@@ -91,10 +91,11 @@ public final class EgoClipCsv {
     }
   }
 
-  private static ClipRecord row(List<String> cells, Map<String, Integer> columns) {
-    return new ClipRecord(cell(cells, columns, "video_uid"), number(cells, columns, "clip_start"),
+  private static NarratedClip row(List<String> cells, Map<String, Integer> columns) {
+    return new NarratedClip(cell(cells, columns, "video_uid"), number(cells, columns, "clip_start"),
         number(cells, columns, "clip_end"), cell(cells, columns, "clip_text"),
-        TagList.parse(optionalCell(cells, columns, "tag_verb")), TagList.parse(optionalCell(cells, columns, "tag_noun")));
+        TagList.parse(optionalCell(cells, columns, "tag_verb")),
+        TagList.parse(optionalCell(cells, columns, "tag_noun")));
   }
 
   private static String cell(List<String> cells, Map<String, Integer> columns, String name) {

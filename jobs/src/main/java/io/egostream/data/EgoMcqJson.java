@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -82,12 +81,12 @@ public final class EgoMcqJson {
       throw new IllegalArgumentException("is a JSON " + item.getNodeType() + ", not an object with query, choices, "
           + "answer and types");
     }
-    ClipRecord query = clip("query", field(item, "query"));
+    NarratedClip query = clip("query", field(item, "query"));
     JsonNode choicesNode = field(item, "choices");
     if (!choicesNode.isObject() && !choicesNode.isArray()) {
       throw new IllegalArgumentException("choices is not an object keyed \"0\"..\"4\"");
     }
-    List<ClipRecord> choices = new ArrayList<>();
+    List<NarratedClip> choices = new ArrayList<>();
     Iterator<Map.Entry<String, JsonNode>> it = entries(choicesNode);
     int expected = 0;
     while (it.hasNext()) {
@@ -109,13 +108,14 @@ public final class EgoMcqJson {
     }
   }
 
-  private static ClipRecord clip(String where, JsonNode node) {
+  private static NarratedClip clip(String where, JsonNode node) {
     if (!node.isObject()) {
       throw new IllegalArgumentException(where + " is not an object");
     }
     try {
-      return new ClipRecord(text(field(node, "video_uid"), "video_uid"), number(field(node, "clip_start"), "clip_start"),
-          number(field(node, "clip_end"), "clip_end"), text(field(node, "clip_text"), "clip_text"),
+      return new NarratedClip(text(field(node, "video_uid"), "video_uid"),
+          number(field(node, "clip_start"), "clip_start"), number(field(node, "clip_end"), "clip_end"),
+          text(field(node, "clip_text"), "clip_text"),
           tags(node.get("tag_verb")), tags(node.get("tag_noun")));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
@@ -187,7 +187,7 @@ public final class EgoMcqJson {
     return list.iterator();
   }
 
-  private static ObjectNode clip(ClipRecord c) {
+  private static ObjectNode clip(NarratedClip c) {
     ObjectNode node = JSON.createObjectNode();
     node.put("video_uid", c.videoUid());
     node.put("clip_start", millis(c.clipStart()));

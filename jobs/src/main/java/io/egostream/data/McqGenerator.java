@@ -77,11 +77,11 @@ public final class McqGenerator {
     List<McqQuestion> questions = new ArrayList<>();
     for (SyntheticRecording rec : recordings) {
       for (Recording.Action action : rec.recording().actions()) {
-        List<ClipRecord> inter = interDistractors(rec, action, random);
+        List<NarratedClip> inter = interDistractors(rec, action, random);
         if (inter != null) {
           questions.add(question(rec.clip(action), inter, McqType.INTER_VIDEO, random));
         }
-        List<ClipRecord> intra = intraDistractors(rec, action, random);
+        List<NarratedClip> intra = intraDistractors(rec, action, random);
         if (intra != null) {
           questions.add(question(rec.clip(action), intra, McqType.INTRA_VIDEO, random));
         }
@@ -92,12 +92,12 @@ public final class McqGenerator {
   }
 
   /** One random clip from each of 4 other recordings, or null if the split has fewer than 5 recordings. */
-  private List<ClipRecord> interDistractors(SyntheticRecording rec, Recording.Action query, Random random) {
+  private List<NarratedClip> interDistractors(SyntheticRecording rec, Recording.Action query, Random random) {
     List<SyntheticRecording> others = new ArrayList<>(recordings);
     others.remove(rec);
     Collections.shuffle(others, random);
     Set<String> narrations = new LinkedHashSet<>(List.of(query.narration()));
-    List<ClipRecord> picked = new ArrayList<>();
+    List<NarratedClip> picked = new ArrayList<>();
     for (SyntheticRecording other : others) {
       List<Recording.Action> candidates = new ArrayList<>(other.recording().actions());
       candidates.removeIf(a -> narrations.contains(a.narration()));
@@ -114,14 +114,14 @@ public final class McqGenerator {
   }
 
   /** 4 other clips of the same recording, the time-reversed one first; null if it has too few distinct actions. */
-  private List<ClipRecord> intraDistractors(SyntheticRecording rec, Recording.Action query, Random random) {
+  private List<NarratedClip> intraDistractors(SyntheticRecording rec, Recording.Action query, Random random) {
     List<Recording.Action> candidates = new ArrayList<>(rec.recording().actions());
     Collections.shuffle(candidates, random);
     Verb reversed = reverse(query.verb());
     // Stable sort: reversed actions on the same object go first, the rest keep their shuffled order.
     candidates.sort((a, b) -> Boolean.compare(!isReverse(a, query, reversed), !isReverse(b, query, reversed)));
     Set<String> narrations = new LinkedHashSet<>(List.of(query.narration()));
-    List<ClipRecord> picked = new ArrayList<>();
+    List<NarratedClip> picked = new ArrayList<>();
     for (Recording.Action a : candidates) {
       if (narrations.add(a.narration())) {
         picked.add(rec.clip(a));
@@ -137,8 +137,8 @@ public final class McqGenerator {
     return a.verb() == reversed && a.object() == query.object();
   }
 
-  private static McqQuestion question(ClipRecord right, List<ClipRecord> distractors, McqType type, Random random) {
-    List<ClipRecord> choices = new ArrayList<>(distractors);
+  private static McqQuestion question(NarratedClip right, List<NarratedClip> distractors, McqType type, Random random) {
+    List<NarratedClip> choices = new ArrayList<>(distractors);
     Collections.shuffle(choices, random);
     int answer = random.nextInt(CHOICES);
     choices.add(answer, right);

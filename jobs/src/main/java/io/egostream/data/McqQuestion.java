@@ -11,7 +11,7 @@ import java.util.List;
  * @param answer index into {@code choices} of the right clip
  * @param type inter-video or intra-video
  */
-public record McqQuestion(String key, ClipRecord query, List<ClipRecord> choices, int answer, McqType type) {
+public record McqQuestion(String key, NarratedClip query, List<NarratedClip> choices, int answer, McqType type) {
 
   public McqQuestion {
     choices = List.copyOf(choices);
@@ -19,7 +19,8 @@ public record McqQuestion(String key, ClipRecord query, List<ClipRecord> choices
       throw new IllegalArgumentException("has " + choices.size() + " choice(s); a question needs at least 2");
     }
     if (answer < 0 || answer >= choices.size()) {
-      throw new IllegalArgumentException("answer " + answer + " is not an index into its " + choices.size() + " choices");
+      throw new IllegalArgumentException(
+          "answer " + answer + " is not an index into its " + choices.size() + " choices");
     }
   }
 }

@@ -56,15 +56,15 @@ public final class SyntheticDatasetWriter {
     Map<Split, Map<McqType, Integer>> questionCounts = new EnumMap<>(Split.class);
     for (Split split : Split.values()) {
       List<SyntheticRecording> inSplit = recordings.stream().filter(r -> r.split() == split).toList();
-      List<ClipRecord> clips = new ArrayList<>();
+      List<NarratedClip> clips = new ArrayList<>();
       inSplit.forEach(r -> clips.addAll(r.clips()));
       EgoClipCsv.write(out.resolve("egoclip_" + split.fileKey() + ".csv"), clips);
       recordingCounts.put(split, inSplit.size());
       clipCounts.put(split, clips.size());
       if (split != Split.TRAIN) {
         // Question seeds differ per split so that val and test are not built alike.
-        List<McqQuestion> questions = new McqGenerator(inSplit, SyntheticDataset.mix(settings.seed(), 1000 + split.ordinal()))
-            .generate(settings.questionsPerSplit());
+        long questionSeed = SyntheticDataset.mix(settings.seed(), 1000 + split.ordinal());
+        List<McqQuestion> questions = new McqGenerator(inSplit, questionSeed).generate(settings.questionsPerSplit());
         EgoMcqJson.write(out.resolve("egomcq_" + split.fileKey() + ".json"), questions);
         Map<McqType, Integer> byType = new EnumMap<>(McqType.class);
         for (McqType t : McqType.values()) {

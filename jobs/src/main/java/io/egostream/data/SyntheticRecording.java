@@ -13,12 +13,12 @@ import java.util.List;
 public record SyntheticRecording(String videoUid, Split split, Recording recording) {
 
   /** One EgoClip row per narrated action: the clip spans the action exactly, tags are the verb and noun words. */
-  public List<ClipRecord> clips() {
+  public List<NarratedClip> clips() {
     return recording.actions().stream().map(this::clip).toList();
   }
 
-  public ClipRecord clip(Recording.Action a) {
-    return new ClipRecord(videoUid, a.startMs() / 1000.0, a.endMs() / 1000.0, a.narration(), List.of(a.verb().tag()),
+  public NarratedClip clip(Recording.Action a) {
+    return new NarratedClip(videoUid, a.startMs() / 1000.0, a.endMs() / 1000.0, a.narration(), List.of(a.verb().tag()),
         List.of(a.noun()));
   }
 }

@@ -1,6 +1,6 @@
 package io.egostream.eval;
 
-import io.egostream.data.ClipRecord;
+import io.egostream.data.NarratedClip;
 import io.egostream.model.Clip;
 
 /** Decodes the frames of a clip record; the evaluation's only contact with video files (tests plug in their own). */
@@ -8,5 +8,5 @@ import io.egostream.model.Clip;
 public interface ClipSource {
 
   /** The clip's frames, sampled uniformly over its time range. */
-  Clip load(ClipRecord record) throws ClipUnavailableException;
+  Clip load(NarratedClip record) throws ClipUnavailableException;
 }

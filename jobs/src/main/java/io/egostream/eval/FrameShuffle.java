@@ -1,7 +1,8 @@
 package io.egostream.eval;
 
-import io.egostream.data.ClipRecord;
+import io.egostream.data.NarratedClip;
 import io.egostream.model.Clip;
+import io.egostream.model.Permutations;
 import io.egostream.model.RgbFrame;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,7 @@ public final class FrameShuffle {
     this.seed = seed;
   }
 
-  public Clip apply(Clip clip, ClipRecord record) {
+  public Clip apply(Clip clip, NarratedClip record) {
     List<RgbFrame> frames = clip.frames();
     if (frames.size() < 2) {
       return clip;
@@ -42,16 +43,7 @@ public final class FrameShuffle {
   /** A uniformly random non-identity permutation of 0..n-1 (rejection sampling; n >= 2). */
   static int[] permutation(int n, SplittableRandom random) {
     while (true) {
-      int[] order = new int[n];
-      for (int i = 0; i < n; i++) {
-        order[i] = i;
-      }
-      for (int i = n - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      int[] order = Permutations.shuffled(n, random);
       for (int i = 0; i < n; i++) {
         if (order[i] != i) {
           return order;

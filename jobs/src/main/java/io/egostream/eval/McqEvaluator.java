@@ -1,7 +1,7 @@
 package io.egostream.eval;
 
-import io.egostream.data.ClipRecord;
 import io.egostream.data.McqQuestion;
+import io.egostream.data.NarratedClip;
 import io.egostream.data.Rejected;
 import io.egostream.model.Clip;
 import io.egostream.model.SvittEgo;
@@ -53,7 +53,7 @@ public final class McqEvaluator {
 
   /** Identity of a clip for reuse: the same range of the same video. */
   private record ClipKey(String videoUid, double start, double end) {
-    static ClipKey of(ClipRecord r) {
+    static ClipKey of(NarratedClip r) {
       return new ClipKey(r.videoUid(), r.clipStart(), r.clipEnd());
     }
   }
@@ -121,7 +121,7 @@ public final class McqEvaluator {
     float[][] vectors = new float[q.choices().size()][];
     Map<ClipKey, Clip> decoded = new LinkedHashMap<>();
     for (int c = 0; c < vectors.length; c++) {
-      ClipRecord choice = q.choices().get(c);
+      NarratedClip choice = q.choices().get(c);
       ClipKey key = ClipKey.of(choice);
       vectors[c] = cache.get(key);
       if (vectors[c] != null || toEmbed.containsKey(key) || decoded.containsKey(key)) {

@@ -1,6 +1,6 @@
 package io.egostream.eval;
 
-import io.egostream.data.ClipRecord;
+import io.egostream.data.NarratedClip;
 import io.egostream.model.Clip;
 import io.egostream.video.VideoClipReader;
 import java.io.IOException;
@@ -47,7 +47,7 @@ public final class VideoFolderClipSource implements ClipSource, AutoCloseable {
   }
 
   @Override
-  public Clip load(ClipRecord record) throws ClipUnavailableException {
+  public Clip load(NarratedClip record) throws ClipUnavailableException {
     VideoClipReader reader = reader(record.videoUid());
     double duration = reader.info().durationSeconds();
     double start = Math.max(0, record.clipStart());

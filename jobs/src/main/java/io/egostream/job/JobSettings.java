@@ -1,6 +1,8 @@
 package io.egostream.job;
 
 import static io.egostream.job.EgoStreamOptions.*;
+import static io.egostream.operators.config.OptionChecks.invalid;
+import static io.egostream.operators.config.OptionChecks.require;
 
 import io.egostream.operators.inference.BatchSettings;
 import io.egostream.operators.inference.ModelSource;
@@ -11,7 +13,6 @@ import io.egostream.operators.query.QueryLimits;
 import io.egostream.operators.query.StoreSettings;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 
 /**
@@ -44,58 +45,28 @@ public record JobSettings(
     try {
       frames = model.config().frames();
     } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("Invalid value " + conf.get(MODEL_DIR) + " for " + MODEL_DIR.key() + ": "
-          + e.getMessage(), e);
+      IllegalArgumentException invalid = invalid(MODEL_DIR, conf.get(MODEL_DIR), e.getMessage());
+      invalid.initCause(e);
+      throw invalid;
     }
-    QueryLimits queryLimits = new QueryLimits(conf.get(QUERY_ID_MAX_BYTES), conf.get(TEXT_MAX_BYTES),
-        conf.get(QUERY_MAX_DEVICES), conf.get(DEVICE_ID_MAX_BYTES), conf.get(RANGE_MAX_FUTURE_MS),
-        conf.get(RANGE_MAX_LENGTH_MS), conf.get(MCQ_MAX_TIMEOUT_MS), conf.get(STANDING_MAX_QUERIES),
-        conf.get(STANDING_MAX_PER_TEXT), conf.get(STANDING_MAX_LIFETIME_MS), conf.get(STANDING_MIN_THRESHOLD));
-    if (conf.get(MCQ_TIMEOUT_MS) > queryLimits.mcqMaxTimeoutMs()) {
-      throw new IllegalArgumentException("Invalid value " + conf.get(MCQ_TIMEOUT_MS) + " for " + MCQ_TIMEOUT_MS.key()
-          + ": must be at most " + MCQ_MAX_TIMEOUT_MS.key() + " (" + queryLimits.mcqMaxTimeoutMs() + "; raise that "
-          + "too)");
-    }
+    QueryLimits queryLimits = QueryLimits.from(conf);
+    McqSettings mcq = McqSettings.from(conf);
+    require(mcq.defaultTimeoutMs() <= queryLimits.mcqMaxTimeoutMs(), MCQ_TIMEOUT_MS, mcq.defaultTimeoutMs(),
+        "must be at most " + MCQ_MAX_TIMEOUT_MS.key() + " (" + queryLimits.mcqMaxTimeoutMs() + "; raise that too)");
+    require(conf.get(INFERENCE_LANES) >= 0, INFERENCE_LANES, conf.get(INFERENCE_LANES),
+        "must be at least 0 (0 = 2 × the job's parallelism)");
     int lanes = conf.get(INFERENCE_LANES) > 0 ? conf.get(INFERENCE_LANES) : Math.max(1, 2 * parallelism);
-    int minFrames = conf.get(CLIP_MIN_FRAMES) == 0 ? frames : conf.get(CLIP_MIN_FRAMES);
-    long storeRetentionMs = conf.get(STORE_RETENTION_MS);
     return new JobSettings(
-        new DecodeSettings(conf.get(FRAMES_MAX_FUTURE_SKEW_MS), conf.get(FRAMES_MAX_AGE_MS),
-            conf.get(FRAMES_MAX_PIXELS), conf.get(FRAMES_MAX_JPEG_BYTES), conf.get(FRAMES_MAX_JPEG_SCANS),
-            conf.get(FRAMES_MAX_PER_RECORD), conf.get(DEVICE_ID_MAX_BYTES)),
-        clipSettings(conf, frames, minFrames),
+        DecodeSettings.from(conf),
+        ClipSettings.from(conf, frames),
         Duration.ofMillis(conf.get(OUT_OF_ORDERNESS_MS)),
         Duration.ofMillis(conf.get(IDLENESS_MS)),
-        new BatchSettings(conf.get(BATCH_MAX_SIZE), conf.get(BATCH_MAX_WAIT_MS)),
+        BatchSettings.from(conf),
         lanes,
-        // The eviction interval is no option: a retention shorter than its default shortens it too.
-        new StoreSettings(storeRetentionMs, Math.min(StoreSettings.DEFAULT_EVICTION_INTERVAL_MS, storeRetentionMs)),
+        StoreSettings.from(conf),
         conf.get(MERGE_TIMEOUT_MS),
-        new McqSettings(conf.get(MCQ_TIMEOUT_MS), conf.get(MCQ_SAFETY_TIMEOUT_MS), storeRetentionMs),
+        mcq,
         model,
         queryLimits);
-  }
-
-  /** The clip builder's settings; its event-time and limit options are checked here, so an error names the key. */
-  private static ClipSettings clipSettings(ReadableConfig conf, int frames, int minFrames) {
-    long retention = conf.get(FRAME_RETENTION_MS);
-    require(conf.get(OUT_OF_ORDERNESS_MS) >= 0 && conf.get(OUT_OF_ORDERNESS_MS) < retention, conf, OUT_OF_ORDERNESS_MS,
-        "must be at least 0 and below " + FRAME_RETENTION_MS.key() + " (" + retention + ")");
-    require(conf.get(IDLENESS_MS) > 0, conf, IDLENESS_MS, "must be positive");
-    require(conf.get(FRAMES_MAX_CLOCK_JUMP_MS) > 0, conf, FRAMES_MAX_CLOCK_JUMP_MS, "must be positive");
-    require(conf.get(FRAMES_MAX_BUFFERED_PER_DEVICE) >= frames, conf, FRAMES_MAX_BUFFERED_PER_DEVICE,
-        "must be at least the model's frame count (" + frames + "), or no clip could ever be built");
-    require(conf.get(FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE) > 0, conf, FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE,
-        "must be positive");
-    return new ClipSettings(conf.get(CLIP_LENGTH_MS), conf.get(CLIP_STRIDE_MS), frames,
-        minFrames, retention, conf.get(OUT_OF_ORDERNESS_MS), conf.get(IDLENESS_MS),
-        conf.get(FRAMES_MAX_CLOCK_JUMP_MS), conf.get(FRAMES_MAX_BUFFERED_PER_DEVICE),
-        conf.get(FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE));
-  }
-
-  private static void require(boolean ok, ReadableConfig conf, ConfigOption<?> option, String reason) {
-    if (!ok) {
-      throw new IllegalArgumentException("Invalid value " + conf.get(option) + " for " + option.key() + ": " + reason);
-    }
   }
 }

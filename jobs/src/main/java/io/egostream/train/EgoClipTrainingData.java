@@ -1,7 +1,7 @@
 package io.egostream.train;
 
-import io.egostream.data.ClipRecord;
 import io.egostream.data.EgoClipCsv;
+import io.egostream.data.NarratedClip;
 import io.egostream.data.ReadResult;
 import io.egostream.eval.ClipUnavailableException;
 import io.egostream.eval.VideoFolderClipSource;
@@ -27,13 +27,13 @@ import java.util.Map;
 public final class EgoClipTrainingData implements TrainingData, AutoCloseable {
   /** How many clips on each side of a clip in its video count as its scene-aware negatives. */
   static final int NEIGHBOURS_EACH_SIDE = 2;
-  private final List<ClipRecord> clips;
+  private final List<NarratedClip> clips;
   private final Path videos;
   private final int maxShortSide;
   private final Map<Integer, VideoFolderClipSource> sourcesByFrames = new HashMap<>();
   private final int[][] neighbours;
 
-  private EgoClipTrainingData(List<ClipRecord> clips, Path videos, int maxShortSide) {
+  private EgoClipTrainingData(List<NarratedClip> clips, Path videos, int maxShortSide) {
     this.clips = List.copyOf(clips);
     this.videos = videos;
     this.maxShortSide = maxShortSide;
@@ -44,7 +44,7 @@ public final class EgoClipTrainingData implements TrainingData, AutoCloseable {
    * For each clip, the {@link #NEIGHBOURS_EACH_SIDE} clips before and after it in its video (by start time): close
    * enough in time to share the scene, and on synthetic data often the same object's reverse action.
    */
-  private static int[][] neighbours(List<ClipRecord> clips) {
+  private static int[][] neighbours(List<NarratedClip> clips) {
     Map<String, List<Integer>> byVideo = new HashMap<>();
     for (int i = 0; i < clips.size(); i++) {
       byVideo.computeIfAbsent(clips.get(i).videoUid(), v -> new ArrayList<>()).add(i);
@@ -72,11 +72,11 @@ public final class EgoClipTrainingData implements TrainingData, AutoCloseable {
    */
   public static EgoClipTrainingData read(Path egoclip, Path videos, int maxShortSide,
       java.util.function.Consumer<String> report) throws IOException {
-    ReadResult<ClipRecord> read = EgoClipCsv.read(egoclip);
+    ReadResult<NarratedClip> read = EgoClipCsv.read(egoclip);
     read.rejected().forEach(r -> report.accept(r.toString()));
-    List<ClipRecord> usable = new ArrayList<>();
+    List<NarratedClip> usable = new ArrayList<>();
     HashSet<String> missing = new HashSet<>();
-    for (ClipRecord clip : read.items()) {
+    for (NarratedClip clip : read.items()) {
       if (Files.isRegularFile(videos.resolve(clip.videoUid() + ".mp4"))) {
         usable.add(clip);
       } else if (missing.add(clip.videoUid())) {
@@ -97,7 +97,7 @@ public final class EgoClipTrainingData implements TrainingData, AutoCloseable {
 
   @Override
   public TrainingSample sample(int index, int frames) {
-    ClipRecord record = clips.get(index);
+    NarratedClip record = clips.get(index);
     VideoFolderClipSource source =
         sourcesByFrames.computeIfAbsent(frames, n -> new VideoFolderClipSource(videos, n, maxShortSide));
     try {

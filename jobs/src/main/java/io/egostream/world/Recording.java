@@ -10,7 +10,6 @@ import java.awt.geom.Ellipse2D;
 import java.awt.geom.Point2D;
 import java.awt.geom.RoundRectangle2D;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -183,14 +182,7 @@ public final class Recording {
     } finally {
       g.dispose();
     }
-    byte[] bgr = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
-    byte[] rgb = new byte[bgr.length];
-    for (int i = 0; i < bgr.length; i += 3) {
-      rgb[i] = bgr[i + 2];
-      rgb[i + 1] = bgr[i + 1];
-      rgb[i + 2] = bgr[i];
-    }
-    return new RgbFrame(width, height, rgb);
+    return RgbFrame.fromBgrImage(image);
   }
 
   private void draw(Graphics2D g, long ms, int w, int h) {
@@ -405,6 +397,7 @@ public final class Recording {
 
   private static Color mix(Color a, Color b, double t) {
     return new Color((int) (a.getRed() + (b.getRed() - a.getRed()) * t),
-        (int) (a.getGreen() + (b.getGreen() - a.getGreen()) * t), (int) (a.getBlue() + (b.getBlue() - a.getBlue()) * t));
+        (int) (a.getGreen() + (b.getGreen() - a.getGreen()) * t),
+        (int) (a.getBlue() + (b.getBlue() - a.getBlue()) * t));
   }
 }

@@ -9,12 +9,12 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.egostream.data.ClipRecord;
 import io.egostream.data.EgoClipCsv;
 import io.egostream.data.EgoMcqJson;
 import io.egostream.data.GenDataSettings;
 import io.egostream.data.McqQuestion;
 import io.egostream.data.McqType;
+import io.egostream.data.NarratedClip;
 import io.egostream.data.SyntheticDataset;
 import io.egostream.data.SyntheticRecording;
 import io.egostream.eval.FrameShuffle;
@@ -118,7 +118,7 @@ class GenDataAndEvalMcqCommandTest {
   @Test
   void trainingNeighboursAreNearbyClipsOfTheSameVideo() throws IOException {
     Path csv = data.resolve("egoclip_test.csv");
-    List<ClipRecord> rows = EgoClipCsv.read(csv).items();
+    List<NarratedClip> rows = EgoClipCsv.read(csv).items();
     try (EgoClipTrainingData samples = EgoClipTrainingData.read(csv, data.resolve("videos"), 64, line -> { })) {
       assertEquals(rows.size(), samples.size());
       for (int i = 0; i < rows.size(); i++) {
@@ -152,8 +152,8 @@ class GenDataAndEvalMcqCommandTest {
 
   @Test
   void csvRowsAreTheRecordingsActions() throws IOException {
-    List<ClipRecord> expected = new ArrayList<>();
-    List<ClipRecord> read = new ArrayList<>();
+    List<NarratedClip> expected = new ArrayList<>();
+    List<NarratedClip> read = new ArrayList<>();
     for (String split : List.of("train", "val", "test")) {
       read.addAll(EgoClipCsv.read(data.resolve("egoclip_" + split + ".csv")).items());
     }
@@ -163,7 +163,7 @@ class GenDataAndEvalMcqCommandTest {
     assertEquals(7 * 6, read.size());
     SyntheticRecording first = plan.get(0);
     io.egostream.world.Recording.Action action = first.recording().actions().get(0);
-    ClipRecord row = first.clip(action);
+    NarratedClip row = first.clip(action);
     assertEquals(List.of(action.verb().tag()), row.tagVerb());
     assertEquals(List.of(action.noun()), row.tagNoun());
     assertEquals(action.narration(), row.clipText());

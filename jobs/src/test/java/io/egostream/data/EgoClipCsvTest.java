@@ -17,13 +17,13 @@ class EgoClipCsvTest {
 
   @Test
   void writtenClipsReadBackEqual() throws IOException {
-    List<ClipRecord> clips = List.of(
-        new ClipRecord("synth-s0-00001", 0.5, 3.25, "#C C picks up the red cup", List.of("pick up"), List.of("cup")),
-        new ClipRecord("synth-s0-00001", 3.75, 7.1, "#C C says \"hi\"\twith a tab", List.of("it's"), List.of()));
+    List<NarratedClip> clips = List.of(
+        new NarratedClip("synth-s0-00001", 0.5, 3.25, "#C C picks up the red cup", List.of("pick up"), List.of("cup")),
+        new NarratedClip("synth-s0-00001", 3.75, 7.1, "#C C says \"hi\"\twith a tab", List.of("it's"), List.of()));
     Path file = dir.resolve("egoclip_train.csv");
     EgoClipCsv.write(file, clips);
 
-    ReadResult<ClipRecord> read = EgoClipCsv.read(file);
+    ReadResult<NarratedClip> read = EgoClipCsv.read(file);
 
     assertEquals(clips, read.items());
     assertTrue(read.rejected().isEmpty());
@@ -44,10 +44,10 @@ class EgoClipCsvTest {
         "broken\t1\tx\t2\t3\tnot-a-number\t4\t#C C waves\t[1]\t[2]",
         ""));
 
-    ReadResult<ClipRecord> read = EgoClipCsv.read(file);
+    ReadResult<NarratedClip> read = EgoClipCsv.read(file);
 
     assertEquals(2, read.items().size());
-    ClipRecord first = read.items().get(0);
+    NarratedClip first = read.items().get(0);
     assertEquals("002ad105-bd9a-4858-953e-54e88dc7587e", first.videoUid());
     assertEquals(7.840355, first.clipStart());
     assertEquals(8.653045, first.clipEnd());
@@ -65,9 +65,9 @@ class EgoClipCsvTest {
     Path file = dir.resolve("clips.csv");
     Files.writeString(file, "clip_text,video_uid,clip_start,clip_end\n\"#C C opens the box, slowly\",v1,1,2\n");
 
-    ClipRecord clip = EgoClipCsv.read(file).items().get(0);
+    NarratedClip clip = EgoClipCsv.read(file).items().get(0);
 
-    assertEquals(new ClipRecord("v1", 1, 2, "#C C opens the box, slowly", List.of(), List.of()), clip);
+    assertEquals(new NarratedClip("v1", 1, 2, "#C C opens the box, slowly", List.of(), List.of()), clip);
     assertEquals("opens", clip.verbKey(), "without tags, the verb comes from the narration");
   }
 

@@ -20,9 +20,9 @@ class EgoMcqJsonTest {
 
   @Test
   void writtenQuestionsReadBackEqual() throws IOException {
-    List<ClipRecord> choices = new ArrayList<>();
+    List<NarratedClip> choices = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      choices.add(new ClipRecord("v" + i, i, i + 2.5, "#C C opens the box " + i, List.of("open"), List.of("box")));
+      choices.add(new NarratedClip("v" + i, i, i + 2.5, "#C C opens the box " + i, List.of("open"), List.of("box")));
     }
     List<McqQuestion> questions = List.of(
         new McqQuestion("0", choices.get(3), choices, 3, McqType.INTER_VIDEO),

@@ -78,11 +78,11 @@ class McqGeneratorTest {
     assertEquals(q.type() == McqType.INTER_VIDEO ? 5 : 1, videos.size(), "question " + q.key() + " " + q.type());
   }
 
-  private static SyntheticRecording recordingOf(List<SyntheticRecording> recordings, ClipRecord clip) {
+  private static SyntheticRecording recordingOf(List<SyntheticRecording> recordings, NarratedClip clip) {
     return recordings.stream().filter(r -> r.videoUid().equals(clip.videoUid())).findFirst().orElseThrow();
   }
 
-  private static Recording.Action action(List<SyntheticRecording> recordings, ClipRecord clip) {
+  private static Recording.Action action(List<SyntheticRecording> recordings, NarratedClip clip) {
     return recordingOf(recordings, clip).recording().actions().stream()
         .filter(a -> a.startMs() / 1000.0 == clip.clipStart()).findFirst().orElseThrow();
   }

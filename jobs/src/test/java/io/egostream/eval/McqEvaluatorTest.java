@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.egostream.data.ClipRecord;
 import io.egostream.data.McqQuestion;
 import io.egostream.data.McqType;
+import io.egostream.data.NarratedClip;
 import io.egostream.data.Rejected;
 import io.egostream.model.Clip;
 import io.egostream.model.RgbFrame;
@@ -70,7 +70,7 @@ class McqEvaluatorTest {
       frames.add(new RgbFrame(1, 1, new byte[] {(byte) i, 0, 0}));
     }
     Clip clip = new Clip(frames);
-    ClipRecord record = new ClipRecord("v", 1, 2, "#C C x", List.of(), List.of());
+    NarratedClip record = new NarratedClip("v", 1, 2, "#C C x", List.of(), List.of());
     for (long seed = 0; seed < 50; seed++) {
       Clip shuffled = new FrameShuffle(seed).apply(clip, record);
       assertNotEquals(clip.frames(), shuffled.frames());
@@ -80,7 +80,7 @@ class McqEvaluatorTest {
 
   /** A question asking for narration {@code right}; choices are narrations right, right+1, ... at rotating slots. */
   private static McqQuestion question(String key, int right, int answer, McqType type) {
-    List<ClipRecord> choices = new ArrayList<>();
+    List<NarratedClip> choices = new ArrayList<>();
     for (int c = 0; c < 5; c++) {
       int n = Math.floorMod(right + c - answer, NARRATIONS.size());
       choices.add(clip(type == McqType.INTER_VIDEO ? "v" + n : "v", n));
@@ -89,18 +89,18 @@ class McqEvaluatorTest {
   }
 
   private static McqQuestion withVideo(McqQuestion q, int choice, String video) {
-    List<ClipRecord> choices = new ArrayList<>(q.choices());
-    ClipRecord c = choices.get(choice);
-    choices.set(choice, new ClipRecord(video, c.clipStart(), c.clipEnd(), c.clipText(), List.of(), List.of()));
+    List<NarratedClip> choices = new ArrayList<>(q.choices());
+    NarratedClip c = choices.get(choice);
+    choices.set(choice, new NarratedClip(video, c.clipStart(), c.clipEnd(), c.clipText(), List.of(), List.of()));
     return new McqQuestion(q.key(), q.query(), choices, q.answer(), q.type());
   }
 
-  private static ClipRecord clip(String video, int narration) {
-    return new ClipRecord(video, narration * 4, narration * 4 + 3, NARRATIONS.get(narration), List.of(), List.of());
+  private static NarratedClip clip(String video, int narration) {
+    return new NarratedClip(video, narration * 4, narration * 4 + 3, NARRATIONS.get(narration), List.of(), List.of());
   }
 
   /** Fake video folder: "missing" does not exist, "short" is 5 s long, every other clip shows its narration. */
-  private Clip load(ClipRecord r) throws ClipUnavailableException {
+  private Clip load(NarratedClip r) throws ClipUnavailableException {
     if (r.videoUid().equals("missing")) {
       throw new ClipUnavailableException(SkipReason.MISSING_VIDEO, "no video missing", null);
     }

@@ -91,7 +91,8 @@ class EgoStreamJobTest {
     }
 
     Map<String, TreeSet<Long>> got = new TreeMap<>();
-    for (ConsumerRecord<byte[], byte[]> r : TestKafka.readCommitted(kafka, EgoStreamTopics.EMBEDDINGS, Duration.ofSeconds(2))) {
+    for (ConsumerRecord<byte[], byte[]> r
+        : TestKafka.readCommitted(kafka, EgoStreamTopics.EMBEDDINGS, Duration.ofSeconds(2))) {
       ClipEmbedding e = ClipEmbedding.parseFrom(r.value());
       assertEquals(e.getDeviceId(), new String(r.key(), StandardCharsets.UTF_8));
       assertEquals(e.getStartMs() + 4_000, e.getEndMs());
@@ -112,7 +113,8 @@ class EgoStreamJobTest {
     assertEquals(expected, got);
 
     List<String> reasons = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : TestKafka.readCommitted(kafka, EgoStreamTopics.DEADLETTER, Duration.ofSeconds(2))) {
+    for (ConsumerRecord<byte[], byte[]> r
+        : TestKafka.readCommitted(kafka, EgoStreamTopics.DEADLETTER, Duration.ofSeconds(2))) {
       DeadLetter d = DeadLetter.parseFrom(r.value());
       assertEquals(EgoStreamTopics.FRAMES, d.getSourceTopic());
       reasons.add(d.getReason());

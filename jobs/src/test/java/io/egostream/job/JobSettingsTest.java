@@ -7,9 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittEgo;
+import io.egostream.operators.ingest.ClipSettings;
 import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.query.QueryLimits;
 import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
@@ -45,7 +54,7 @@ class JobSettingsTest {
   void queryLimitsAreReadFromTheirOptionsAndCheckedWithTheOptionsName() {
     Configuration conf = new Configuration();
     conf.set(EgoStreamOptions.MODEL_PRESET, "tiny");
-    assertEquals(QueryLimits.defaults(), JobSettings.from(conf, 1).queryLimits());
+    assertEquals(QueryLimits.from(new Configuration()), JobSettings.from(conf, 1).queryLimits());
 
     conf.setString("limits.standing.max-queries", "7");
     conf.setString("limits.standing.min-threshold", "-0.25");
@@ -66,19 +75,56 @@ class JobSettingsTest {
         + "that too)", e.getMessage());
   }
 
+  /**
+   * Every {@link ConfigOption} constant of the job and of the operators (where the options of their settings records
+   * are declared) is listed in {@link EgoStreamOptions#all()}, which the README's table is checked against; and no key
+   * is listed twice.
+   */
   @Test
   void everyDeclaredOptionIsInAll() throws Exception {
-    for (Field field : EgoStreamOptions.class.getFields()) {
-      if (field.getType() == ConfigOption.class) {
-        assertTrue(EgoStreamOptions.all().contains(field.get(null)), field.getName() + " is missing from all()");
+    List<ConfigOption<?>> all = EgoStreamOptions.all();
+    List<String> declaredIn = new ArrayList<>();
+    for (Class<?> inModule : List.of(EgoStreamOptions.class, ClipSettings.class)) {
+      for (Class<?> declaring : classesBeside(inModule)) {
+        for (Field field : declaring.getDeclaredFields()) {
+          if (field.getType() == ConfigOption.class && Modifier.isStatic(field.getModifiers())) {
+            field.setAccessible(true);
+            assertTrue(all.contains(field.get(null)), declaring.getName() + "." + field.getName()
+                + " is missing from EgoStreamOptions.all()");
+            declaredIn.add(declaring.getSimpleName());
+          }
+        }
       }
     }
+    assertTrue(declaredIn.containsAll(List.of("EgoStreamOptions", "ClipSettings", "DecodeSettings", "BatchSettings",
+        "StoreSettings", "McqSettings", "QueryLimits", "MergeHits", "EmbedClips")),
+        "the scan found options in " + declaredIn);
+    assertEquals(all.size(), all.stream().map(ConfigOption::key).distinct().count(), "a key is listed twice");
+  }
+
+  /** The classes of the module (classes folder or jar) that {@code anchor} was loaded from. */
+  private static List<Class<?>> classesBeside(Class<?> anchor) throws Exception {
+    Path location = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+    List<Class<?>> classes = new ArrayList<>();
+    try (FileSystem jar = Files.isDirectory(location) ? null : FileSystems.newFileSystem(location);
+        Stream<Path> files = Files.walk(jar == null ? location : jar.getPath("/"))) {
+      Path root = jar == null ? location : jar.getPath("/");
+      for (Path file : (Iterable<Path>) files::iterator) {
+        String name = root.relativize(file).toString();
+        if (name.endsWith(".class") && name.startsWith("io/egostream/") && !name.contains("-")) {
+          String className = name.substring(0, name.length() - ".class".length()).replace('/', '.');
+          classes.add(Class.forName(className, false, anchor.getClassLoader()));
+        }
+      }
+    }
+    return classes;
   }
 
   @Test
   void frameLimitsAreOptionsAndABadOneFailsNamingItsKey() {
-    assertEquals(DecodeSettings.defaults(), JobSettings.from(new Configuration(), 1).decode());
-    assertEquals(10 * 60 * 1000L, DecodeSettings.defaults().maxFutureSkewMs(), "well under the broker's 1 h");
+    assertEquals(DecodeSettings.from(new Configuration()), JobSettings.from(new Configuration(), 1).decode());
+    assertEquals(10 * 60 * 1000L, DecodeSettings.from(new Configuration()).maxFutureSkewMs(),
+        "well under the broker's 1 h");
 
     Configuration conf = new Configuration();
     conf.set(EgoStreamOptions.FRAMES_MAX_FUTURE_SKEW_MS, 60_000L);
@@ -135,5 +181,19 @@ class JobSettingsTest {
     JobSettings settings = JobSettings.from(conf, 1);
     assertEquals(30_000, settings.store().retentionMs());
     assertEquals(30_000, settings.store().evictionIntervalMs());
+  }
+
+  @Test
+  void lanesDefaultToTwiceTheParallelismAndANegativeCountIsRefusedByItsKey() {
+    Configuration conf = new Configuration();
+    conf.set(EgoStreamOptions.MODEL_PRESET, "tiny");
+    assertEquals(6, JobSettings.from(conf, 3).lanes());
+    conf.set(EgoStreamOptions.INFERENCE_LANES, 5);
+    assertEquals(5, JobSettings.from(conf, 3).lanes());
+
+    conf.set(EgoStreamOptions.INFERENCE_LANES, -1);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 3));
+    assertEquals("Invalid value -1 for inference.lanes: must be at least 0 (0 = 2 × the job's parallelism)",
+        e.getMessage());
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.egostream.cli.CommandRun;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -15,7 +16,6 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
-import io.egostream.cli.CommandRun;
 
 /** {@code egostream kafka}: options, errors, and a run stopped the way tests can stop it (interrupt). */
 class KafkaCommandTest {
@@ -84,6 +84,7 @@ class KafkaCommandTest {
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("no bootstrap.servers line within " + timeout + "; out: " + cli.out() + "; err: " + cli.err());
+    throw new AssertionError(
+        "no bootstrap.servers line within " + timeout + "; out: " + cli.out() + "; err: " + cli.err());
   }
 }

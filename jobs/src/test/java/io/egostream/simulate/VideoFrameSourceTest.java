@@ -7,7 +7,6 @@ import io.egostream.operators.records.Jpeg;
 import io.egostream.proto.v1.FrameBatch;
 import io.egostream.video.TestVideos;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,6 @@ package io.egostream.model;
 
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.util.List;
 
 /**
@@ -55,31 +54,12 @@ public final class FramePreprocessor {
     java.awt.Graphics2D g = target.createGraphics();
     try {
       g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-      g.drawImage(toImage(frame), -(scaledWidth - size) / 2, -(scaledHeight - size) / 2, scaledWidth, scaledHeight,
+      g.drawImage(frame.toBgrImage(), -(scaledWidth - size) / 2, -(scaledHeight - size) / 2, scaledWidth, scaledHeight,
           null);
     } finally {
       g.dispose();
     }
-    byte[] bgr = ((DataBufferByte) target.getRaster().getDataBuffer()).getData();
-    byte[] rgb = new byte[bgr.length];
-    for (int i = 0; i < bgr.length; i += 3) {
-      rgb[i] = bgr[i + 2];
-      rgb[i + 1] = bgr[i + 1];
-      rgb[i + 2] = bgr[i];
-    }
-    return rgb;
-  }
-
-  private static BufferedImage toImage(RgbFrame frame) {
-    BufferedImage image = new BufferedImage(frame.width(), frame.height(), BufferedImage.TYPE_3BYTE_BGR);
-    byte[] bgr = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
-    byte[] rgb = frame.rgb();
-    for (int i = 0; i < rgb.length; i += 3) {
-      bgr[i] = rgb[i + 2];
-      bgr[i + 1] = rgb[i + 1];
-      bgr[i + 2] = rgb[i];
-    }
-    return image;
+    return RgbFrame.fromBgrImage(target).rgb();
   }
 
   private static float[] toArray(List<Float> values) {

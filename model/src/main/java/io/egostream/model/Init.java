@@ -6,8 +6,8 @@ import java.util.SplittableRandom;
 sealed interface Init {
 
   /**
-   * Fills {@code out} from {@code random}; {@code initializerRange} is the model's {@link SvittConfig#initializerRange},
-   * which {@link #weights()} follows.
+   * Fills {@code out} from {@code random}; {@code initializerRange} is the model's
+   * {@link SvittConfig#initializerRange}, which {@link #weights()} follows.
    */
   void fill(float[] out, SplittableRandom random, float initializerRange);
 

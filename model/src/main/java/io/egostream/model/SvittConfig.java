@@ -218,7 +218,9 @@ public record SvittConfig(
     return textLayers - fusionLayers;
   }
 
-  /** Patch tokens ([CLS] excluded) entering the first layer and leaving each pruning layer: 784, 549, 385, 270 for base. */
+  /**
+   * Patch tokens ([CLS] excluded) entering the first layer and leaving each pruning layer: 784, 549, 385, 270 for base.
+   */
   public List<Integer> tokensPerStage() {
     List<Integer> counts = new ArrayList<>();
     int n = patchTokens();

@@ -62,7 +62,9 @@ final class TokenPositions {
     return HostArrays.of(manager, out, new Shape(rows.length, to - from, length));
   }
 
-  /** The positions after keeping, for each clip, the patches at {@code kept} (B, k), indices into this stage's patches. */
+  /**
+   * The positions after keeping, for each clip, the patches at {@code kept} (B, k), indices into this stage's patches.
+   */
   TokenPositions keep(NDArray kept) {
     int batch = Math.toIntExact(kept.getShape().get(0));
     int k = Math.toIntExact(kept.getShape().get(1));

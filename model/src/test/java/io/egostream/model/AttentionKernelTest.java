@@ -84,8 +84,8 @@ class AttentionKernelTest {
   }
 
   /**
-   * Runs {@code kernel} on random q, k, v drawn from {@code seed} and compares every output and the [CLS] probabilities with the reference;
-   * returns the kernel's output [B][H][L][d].
+   * Runs {@code kernel} on random q, k, v drawn from {@code seed} and compares every output and the [CLS]
+   * probabilities with the reference; returns the kernel's output [B][H][L][d].
    */
   private float[][][][] check(AttentionKernel kernel, TokenPositions positions, int batch, int layer,
       boolean masked, long seed) {

@@ -1,5 +1,6 @@
 package io.egostream.model.train;
 
+import io.egostream.model.Permutations;
 import java.util.SplittableRandom;
 
 /**
@@ -37,7 +38,7 @@ final class DataOrder {
     int wanted = step / perEpoch;
     if (wanted != epoch) {
       epoch = wanted;
-      permutation = shuffled(data.size(), mix(seed, epoch));
+      permutation = Permutations.shuffled(data.size(), new SplittableRandom(mix(seed, epoch)));
     }
     int first = (step % perEpoch) * anchors;
     if (anchors == batchSize) {
@@ -58,21 +59,5 @@ final class DataOrder {
 
   private static long mix(long seed, long n) {
     return seed ^ (0x9E3779B97F4A7C15L * (n + 1L));
-  }
-
-  /** Fisher-Yates. */
-  private static int[] shuffled(int n, long seed) {
-    SplittableRandom random = new SplittableRandom(seed);
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 }

@@ -8,7 +8,6 @@ import io.egostream.model.Clip;
 import io.egostream.model.Param;
 import io.egostream.model.SvittEgo;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

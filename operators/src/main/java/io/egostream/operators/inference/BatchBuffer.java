@@ -11,6 +11,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.typeutils.TupleTypeInfo;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.TimerService;
 
@@ -28,23 +30,27 @@ import org.apache.flink.streaming.api.TimerService;
  * {@code processElement} and {@link #onTimer} from {@code onTimer}. One buffer per function: a function's
  * processing-time timers are shared, and two buffers whose timers fell on the same millisecond would share one timer.
  *
+ * <p>Metric: {@code queueWaitMs} (histogram, per item: processing time from entering the buffer to its batch's
+ * hand-over).
+ *
  * @param <T> what is batched
  */
 public final class BatchBuffer<T> {
-
-  /** An item and the processing time (ms) at which it entered the buffer, to measure how long it waited. */
-  public record Buffered<T>(T item, long arrivedAtMs) {}
+  /** Values the queueWaitMs histogram keeps for its statistics. */
+  private static final int HISTOGRAM_WINDOW = 500;
 
   private final BatchSettings settings;
-  /** The items waiting, in arrival order, each with its arrival time (f1). */
+  /** The items waiting, in arrival order, each with its arrival time (f1, processing time). */
   private final ListState<Tuple2<T, Long>> items;
   /** How many items wait: counted apart so that adding one does not read (and deserialise) the whole buffer. */
   private final ValueState<Integer> count;
   /** Processing time of the pending flush timer; null when none is set, which is exactly when the buffer is empty. */
   private final ValueState<Long> flushAt;
+  private final Histogram queueWaitMs;
 
   /**
-   * Declares the buffer's state. {@code name} prefixes the state names, which are part of savepoints: keep it stable.
+   * Declares the buffer's state and registers its metric. {@code name} prefixes the state names, which are part of
+   * savepoints: keep it stable.
    */
   public BatchBuffer(RuntimeContext context, String name, TypeInformation<T> itemType, BatchSettings settings) {
     this.settings = settings;
@@ -52,6 +58,8 @@ public final class BatchBuffer<T> {
         new ListStateDescriptor<>(name + "-buffer", new TupleTypeInfo<Tuple2<T, Long>>(itemType, Types.LONG)));
     this.count = context.getState(new ValueStateDescriptor<>(name + "-count", Types.INT));
     this.flushAt = context.getState(new ValueStateDescriptor<>(name + "-flush-at", Types.LONG));
+    this.queueWaitMs = context.getMetricGroup()
+        .histogram("queueWaitMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
   }
 
   /**
@@ -59,7 +67,7 @@ public final class BatchBuffer<T> {
    * (the buffer is then empty and its timer deleted); otherwise an empty list, and the first item of a batch sets the
    * flush timer.
    */
-  public List<Buffered<T>> add(T item, TimerService timers) throws Exception {
+  public List<T> add(T item, TimerService timers) throws Exception {
     long now = timers.currentProcessingTime();
     items.add(Tuple2.of(item, now));
     Integer before = count.value();
@@ -88,7 +96,7 @@ public final class BatchBuffer<T> {
    * {@link #END_OF_INPUT} timer; either returns the buffered batch and empties the buffer. Any other timer returns an
    * empty list.
    */
-  public List<Buffered<T>> onTimer(long timestamp, TimeDomain domain, TimerService timers) throws Exception {
+  public List<T> onTimer(long timestamp, TimeDomain domain, TimerService timers) throws Exception {
     if (domain == TimeDomain.EVENT_TIME) {
       return timestamp == END_OF_INPUT ? drain(timers) : List.of();
     }
@@ -100,17 +108,19 @@ public final class BatchBuffer<T> {
   }
 
   /** Returns every buffered item, clears all of this key's buffer state and deletes its timers. */
-  private List<Buffered<T>> drain(TimerService timers) throws Exception {
+  private List<T> drain(TimerService timers) throws Exception {
     Long pending = flushAt.value();
     if (pending != null) {
       timers.deleteProcessingTimeTimer(pending);
     }
     timers.deleteEventTimeTimer(END_OF_INPUT);
-    List<Buffered<T>> batch = new ArrayList<>();
+    long now = timers.currentProcessingTime();
+    List<T> batch = new ArrayList<>();
     Iterable<Tuple2<T, Long>> buffered = items.get();
     if (buffered != null) { // some state backends return null rather than an empty list
       for (Tuple2<T, Long> entry : buffered) {
-        batch.add(new Buffered<>(entry.f0, entry.f1));
+        queueWaitMs.update(now - entry.f1);
+        batch.add(entry.f0);
       }
     }
     items.clear();

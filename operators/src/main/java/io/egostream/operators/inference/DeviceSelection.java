@@ -15,17 +15,17 @@ import org.slf4j.LoggerFactory;
  * Picks the device an inference task runs its model on: a GPU when the task has one PyTorch can use, else the CPU.
  *
  * <p>GPUs come from Flink's external resource framework under the name {@value #GPU_RESOURCE} (TaskManager settings
- * {@code external-resources: gpu}, {@code external-resource.gpu.amount}, {@code external-resource.gpu.driver-factory.class:
- * org.apache.flink.externalresource.gpu.GPUDriverFactory}). The GPU plugin reports every GPU of the TaskManager, each
- * with its {@value #INDEX_PROPERTY} property, and they are shared by all its slots: so each task takes the GPU at its
- * subtask index modulo their number. That spreads tasks evenly only when a TaskManager runs consecutive subtasks;
- * Flink does not promise that, so for predictable placement give each TaskManager one GPU
- * ({@code external-resource.gpu.amount: 1}) and as many slots as models that GPU holds. The index is used as PyTorch's
- * CUDA ordinal, which holds when the TaskManager sees every GPU of its machine (not when {@code CUDA_VISIBLE_DEVICES}
- * renumbers them).
+ * {@code external-resources: gpu}, {@code external-resource.gpu.amount},
+ * {@code external-resource.gpu.driver-factory.class: org.apache.flink.externalresource.gpu.GPUDriverFactory}). The GPU
+ * plugin reports every GPU of the TaskManager, each with its {@value #INDEX_PROPERTY} property, and they are shared by
+ * all its slots: so each task takes the GPU at its subtask index modulo their number. That spreads tasks evenly only
+ * when a TaskManager runs consecutive subtasks; Flink does not promise that, so for predictable placement give each
+ * TaskManager one GPU ({@code external-resource.gpu.amount: 1}) and as many slots as models that GPU holds. The index
+ * is used as PyTorch's CUDA ordinal, which holds when the TaskManager sees every GPU of its machine (not when
+ * {@code CUDA_VISIBLE_DEVICES} renumbers them).
  *
- * <p>Falls back to the CPU, and logs why, when the task has no {@value #GPU_RESOURCE} resource, when no index parses, or
- * when PyTorch sees none of those GPUs (the CPU libtorch is on the classpath: build with {@code -Pgpu}).
+ * <p>Falls back to the CPU, and logs why, when the task has no {@value #GPU_RESOURCE} resource, when no index parses,
+ * or when PyTorch sees none of those GPUs (the CPU libtorch is on the classpath: build with {@code -Pgpu}).
  *
  * <p>Not exercised here: there is no GPU on the development and CI machines, so the tests cover the selection rule
  * ({@link #choose}) on the CPU, and the GPU path itself has never run.

@@ -1,5 +1,7 @@
 package io.egostream.operators.inference;
 
+import static io.egostream.operators.config.OptionChecks.require;
+
 import io.egostream.model.Clip;
 import io.egostream.model.ClipEmbedding;
 import io.egostream.model.RgbFrame;
@@ -15,13 +17,13 @@ import java.util.Objects;
 import java.util.stream.IntStream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
-import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Meter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -53,23 +55,29 @@ import org.slf4j.LoggerFactory;
  * and re-assign timestamps and watermarks after this operator, with an out-of-orderness bound above
  * {@code maxWaitMs} plus the inference time.
  *
- * <p>The model is loaded once per task in {@link #open} (device from {@link DeviceSelection}) and closed in
+ * <p>The model is loaded once per task in {@link #open} ({@link ModelSource#loadForTask}) and closed in
  * {@link #close}. Metrics: {@code batchSize}, {@code inferenceLatencyMs}, {@code batchesRetried} and
- * {@code clipsFailed} ({@link BatchRunner}'s), {@code queueWaitMs} (histogram, per clip: from entering the buffer to
- * its batch's flush), {@code clipsPerSecond} (meter of embedded clips), {@code keptTokenRatio} (gauge: patch tokens
- * left after the last pruning stage over those entering the first, for the last clip embedded) and
- * {@code rejectedClips} (counter of clips rejected before the model: frames that do not decode, wrong frame count).
+ * {@code clipsFailed} ({@link BatchRunner}'s), {@code queueWaitMs} ({@link BatchBuffer}'s, per clip),
+ * {@code clipsPerSecond} (meter of embedded clips), {@code keptTokenRatio} (gauge: patch tokens left after the last
+ * pruning stage over those entering the first, for the last clip embedded) and {@code rejectedClips} (counter of
+ * clips rejected before the model: frames that do not decode, wrong frame count).
  */
 public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, EmbeddedClip> {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(EmbedClips.class);
 
+  /**
+   * How many lanes the job keys clips by ({@link #lane}); 0, the default, is 2 × the job's parallelism, so that every
+   * inference subtask gets a few.
+   */
+  public static final ConfigOption<Integer> LANES = ConfigOptions.key("inference.lanes")
+      .intType().defaultValue(0)
+      .withDescription("Batching lanes clips are spread over by device; 0 = 2 × the job's parallelism.");
+
   /** Clips the model could not take, with the reason. */
   public static final OutputTag<RejectedClip> REJECTED =
       new OutputTag<>("rejected-clips", TypeInformation.of(RejectedClip.class));
 
-  /** Values each histogram keeps for its statistics. */
-  private static final int HISTOGRAM_WINDOW = 500;
   /** Seconds the clipsPerSecond rate is averaged over. */
   private static final int RATE_SECONDS = 60;
 
@@ -80,7 +88,6 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
   private transient SvittEgo model;
   private transient BatchBuffer<ClipRecord> buffer;
   private transient BatchRunner runner;
-  private transient Histogram queueWaitMs;
   private transient Meter clipsPerSecond;
   private transient Counter rejectedClips;
   private transient volatile double keptTokenRatio; // read by the metric reporter's thread
@@ -106,10 +113,7 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
    * across restores) because String's hash is specified.
    */
   public static int lane(String deviceId, int lanes) {
-    if (lanes < 1) {
-      throw new IllegalArgumentException("Invalid value " + lanes + " for inference.lanes: must be at least 1 "
-          + "(a few per inference subtask, e.g. 2 × its parallelism)");
-    }
+    require(lanes >= 1, LANES, lanes, "must be at least 1 (a few per inference subtask, e.g. 2 × its parallelism)");
     return Math.floorMod(deviceId.hashCode(), lanes);
   }
 
@@ -119,20 +123,17 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
 
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
     runner = new BatchRunner(metrics, "clipsFailed", LOG);
-    queueWaitMs = metrics.histogram("queueWaitMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     clipsPerSecond = metrics.meter("clipsPerSecond", new MeterView(RATE_SECONDS));
     rejectedClips = metrics.counter("rejectedClips");
     keptTokenRatio = Double.NaN; // nothing embedded yet
     metrics.<Double, Gauge<Double>>gauge("keptTokenRatio", () -> keptTokenRatio);
 
-    model = modelSource.load(DeviceSelection.forTask(getRuntimeContext()));
-    LOG.info("{} embeds clips with {} from {}, {}", getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
-        model.modelId(), modelSource, settings);
+    model = modelSource.loadForTask(getRuntimeContext(), "embeds clips, " + settings);
   }
 
   @Override
   public void processElement(ClipRecord clip, Context ctx, Collector<EmbeddedClip> out) throws Exception {
-    List<BatchBuffer.Buffered<ClipRecord>> batch = buffer.add(clip, ctx.timerService());
+    List<ClipRecord> batch = buffer.add(clip, ctx.timerService());
     if (!batch.isEmpty()) {
       embed(batch, ctx, out);
     }
@@ -155,13 +156,11 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
    * Decodes the batch, rejects the clips the model cannot take, embeds the rest in one call (clip by clip if that
    * call fails) and emits them; a clip the model fails on alone is rejected.
    */
-  private void embed(List<BatchBuffer.Buffered<ClipRecord>> batch, Context ctx, Collector<EmbeddedClip> out) {
+  private void embed(List<ClipRecord> batch, Context ctx, Collector<EmbeddedClip> out) {
     long now = ctx.timerService().currentProcessingTime();
     List<ClipRecord> accepted = new ArrayList<>();
     List<Clip> clips = new ArrayList<>();
-    for (BatchBuffer.Buffered<ClipRecord> buffered : batch) {
-      queueWaitMs.update(now - buffered.arrivedAtMs());
-      ClipRecord record = buffered.item();
+    for (ClipRecord record : batch) {
       try {
         clips.add(decode(record));
         accepted.add(record);

@@ -11,6 +11,9 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.apache.flink.api.common.functions.RuntimeContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where an inference task gets its model: a model folder, the trained model shipped in the jar, or (tests, and runs
@@ -21,6 +24,7 @@ import java.util.Objects;
 public final class ModelSource implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(ModelSource.class);
 
   /**
    * The model folder as given (a string: {@link Path} is not serializable); null for an initialised model and for the
@@ -67,6 +71,16 @@ public final class ModelSource implements Serializable {
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException("Cannot write model config " + config.name() + " as JSON", e);
     }
+  }
+
+  /**
+   * Loads the model for an inference task, on the device {@link DeviceSelection} picks for it, and logs what the task
+   * does with it ({@code work}, e.g. "embeds clips").
+   */
+  public SvittEgo loadForTask(RuntimeContext task, String work) throws IOException {
+    SvittEgo model = load(DeviceSelection.forTask(task));
+    LOG.info("{} {} with {} from {}", task.getTaskInfo().getTaskNameWithSubtasks(), work, model.modelId(), this);
+    return model;
   }
 
   /** Loads the model onto {@code device}; the caller closes it. */

@@ -108,7 +108,6 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
       new OutputTag<>("unserved-choice-requests", TypeInformation.of(ChoiceRequest.class));
 
   /** The job's option key for the idle timeout, named in the reason of a late frame. */
-  public static final String IDLE_TIMEOUT_KEY = "watermark.idleness.ms";
 
   /** The time of every device's end-of-input timer: only the final watermark reaches it. */
   private static final long END_OF_INPUT = Long.MAX_VALUE;
@@ -202,16 +201,16 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
         lateFrames.inc();
         return "late frame: capture time " + t + " of device " + device + " is at or behind the device's event time "
             + c.eventTimeMs + ", up to which its clips were already built (its newest frame is " + c.newestMs
-            + "); frames may arrive up to " + ClipSettings.OUT_OF_ORDERNESS_KEY + " (" + settings.outOfOrdernessMs()
-            + " ms) behind their device's newest, and a device silent for " + IDLE_TIMEOUT_KEY + " ("
-            + settings.idleTimeoutMs() + " ms) has its last clips built";
+            + "); frames may arrive up to " + ClipSettings.OUT_OF_ORDERNESS_MS.key() + " ("
+            + settings.outOfOrdernessMs() + " ms) behind their device's newest, and a device silent for "
+            + ClipSettings.IDLENESS_MS.key() + " (" + settings.idleTimeoutMs() + " ms) has its last clips built";
       }
       long ahead = t - Math.max(c.newestMs, now);
       if (ahead > settings.maxClockJumpMs()) {
         clockJumpFrames.inc();
         return "clock jump: capture time " + t + " of device " + device + " is " + ahead + " ms ahead of both its "
             + "newest frame (" + c.newestMs + ") and the job's clock (" + now + "), more than "
-            + ClipSettings.MAX_CLOCK_JUMP_KEY + " (" + settings.maxClockJumpMs() + " ms); the device's event time "
+            + ClipSettings.MAX_CLOCK_JUMP_MS.key() + " (" + settings.maxClockJumpMs() + " ms); the device's event time "
             + "was not moved";
       }
       if (frame.sessionId.equals(c.sessionId) && t != c.newestMs
@@ -231,13 +230,13 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
     if (buffer.frameCount() >= settings.maxBufferedFrames()) {
       overLimitFrames.inc();
       return "too many frames buffered: device " + device + " already buffers " + buffer.frameCount()
-          + " frames, the most " + ClipSettings.MAX_BUFFERED_FRAMES_KEY + " (" + settings.maxBufferedFrames()
+          + " frames, the most " + ClipSettings.MAX_BUFFERED_FRAMES.key() + " (" + settings.maxBufferedFrames()
           + ") allows; frames leave the buffer once its event time is past them by frames.retention.ms";
     }
     if (buffer.byteCount() + frame.jpeg.length > settings.maxBufferedBytes()) {
       overLimitFrames.inc();
       return "too many bytes buffered: device " + device + " buffers " + buffer.byteCount() + " bytes of JPEG, "
-          + "and this frame's " + frame.jpeg.length + " would exceed " + ClipSettings.MAX_BUFFERED_BYTES_KEY + " ("
+          + "and this frame's " + frame.jpeg.length + " would exceed " + ClipSettings.MAX_BUFFERED_BYTES.key() + " ("
           + settings.maxBufferedBytes() + "); frames leave the buffer once its event time is past them by "
           + "frames.retention.ms";
     }

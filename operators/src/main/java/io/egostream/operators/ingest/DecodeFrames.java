@@ -2,10 +2,14 @@ package io.egostream.operators.ingest;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.egostream.model.RgbFrame;
+import io.egostream.operators.query.QueryLimits;
 import io.egostream.operators.records.DeadLetterRecord;
+import io.egostream.operators.records.DeadLetters;
 import io.egostream.operators.records.FrameRecord;
 import io.egostream.operators.records.Jpeg;
 import io.egostream.operators.records.RawRecord;
+import io.egostream.operators.records.Reasons;
+import io.egostream.operators.records.Rejected;
 import io.egostream.proto.v1.Frame;
 import io.egostream.proto.v1.FrameBatch;
 import java.io.ByteArrayInputStream;
@@ -60,8 +64,9 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
 
   private final DecodeSettings settings;
 
+  private final DeadLetters deadLetters = new DeadLetters(DEAD_LETTERS);
+
   private transient Counter framesDecoded;
-  private transient Counter deadLetters;
 
   public DecodeFrames(DecodeSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -70,7 +75,7 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
   @Override
   public void open(OpenContext openContext) {
     framesDecoded = getRuntimeContext().getMetricGroup().counter("framesDecoded");
-    deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    deadLetters.open(getRuntimeContext().getMetricGroup());
   }
 
   @Override
@@ -80,11 +85,11 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     try {
       frames = decode(record, now);
     } catch (Rejected e) {
-      deadLetter(record, e.getMessage(), now, ctx);
+      deadLetters.reject(record, e.getMessage(), now, ctx);
       return;
     } catch (RuntimeException e) {
       // A library failing on input nobody foresaw must not fail the job either; the record is kept for a look.
-      deadLetter(record, "unexpected error decoding the record: " + e, now, ctx);
+      deadLetters.reject(record, "unexpected error decoding the record: " + e, now, ctx);
       return;
     }
     // Emitted only once the whole record passed, and outside the try: a failure downstream is never taken for a
@@ -93,11 +98,6 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
       out.collect(frame);
     }
     framesDecoded.inc(frames.size());
-  }
-
-  private void deadLetter(RawRecord record, String reason, long now, Context ctx) {
-    deadLetters.inc();
-    ctx.output(DEAD_LETTERS, new DeadLetterRecord(record, reason, now));
   }
 
   private List<FrameRecord> decode(RawRecord record, long now) throws Rejected {
@@ -123,27 +123,27 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     // Before the key comparison, which would quote them: ids live on in several operators' state and every answer.
     int deviceIdBytes = batch.getDeviceIdBytes().size();
     if (deviceIdBytes > settings.maxIdBytes()) {
-      throw new Rejected("device_id is " + deviceIdBytes + " bytes, more than " + DecodeSettings.MAX_ID_BYTES_KEY
-          + " (" + settings.maxIdBytes() + ")");
+      throw new Rejected("device_id is " + deviceIdBytes + " bytes, more than "
+          + QueryLimits.DEVICE_ID_MAX_BYTES.key() + " (" + settings.maxIdBytes() + ")");
     }
     int sessionIdBytes = batch.getSessionIdBytes().size();
     if (sessionIdBytes > settings.maxIdBytes()) {
-      throw new Rejected("session_id is " + sessionIdBytes + " bytes, more than " + DecodeSettings.MAX_ID_BYTES_KEY
-          + " (" + settings.maxIdBytes() + "), which bounds session ids too");
+      throw new Rejected("session_id is " + sessionIdBytes + " bytes, more than "
+          + QueryLimits.DEVICE_ID_MAX_BYTES.key() + " (" + settings.maxIdBytes() + "), which bounds session ids too");
     }
     if (record.key == null) {
-      throw new Rejected("missing record key: it must equal device_id " + quote(deviceId));
+      throw new Rejected("missing record key: it must equal device_id " + Reasons.quote(deviceId));
     }
     // Byte comparison: the key is UTF-8 by contract, and a key that is not valid UTF-8 must not match by accident.
     if (!Arrays.equals(record.key, deviceId.getBytes(StandardCharsets.UTF_8))) {
-      throw new Rejected("record key " + quote(new String(record.key, StandardCharsets.UTF_8))
-          + " does not equal device_id " + quote(deviceId));
+      throw new Rejected("record key " + Reasons.quote(new String(record.key, StandardCharsets.UTF_8))
+          + " does not equal device_id " + Reasons.quote(deviceId));
     }
     if (batch.getFramesCount() == 0) {
       throw new Rejected("no frames");
     }
     if (batch.getFramesCount() > settings.maxFramesPerRecord()) {
-      throw new Rejected(batch.getFramesCount() + " frames, over " + DecodeSettings.MAX_FRAMES_PER_RECORD_KEY + " ("
+      throw new Rejected(batch.getFramesCount() + " frames, over " + DecodeSettings.MAX_FRAMES_PER_RECORD.key() + " ("
           + settings.maxFramesPerRecord() + "): send them in several records");
     }
     List<FrameRecord> frames = new ArrayList<>(batch.getFramesCount());
@@ -169,13 +169,13 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     }
     if (captureTime > now + settings.maxFutureSkewMs()) {
       throw new Rejected("frame " + i + ": capture_time_ms " + captureTime + " is more than "
-          + duration(settings.maxFutureSkewMs()) + " (" + DecodeSettings.MAX_FUTURE_SKEW_KEY + ") ahead of the job's "
-          + "clock (" + now + ")"
+          + duration(settings.maxFutureSkewMs()) + " (" + DecodeSettings.MAX_FUTURE_SKEW_MS.key()
+          + ") ahead of the job's clock (" + now + ")"
           + (settings.plausible(captureTime / 1000, now) ? "; microseconds instead of milliseconds?" : ""));
     }
     if (captureTime < now - settings.maxAgeMs()) {
       throw new Rejected("frame " + i + ": capture_time_ms " + captureTime + " is more than "
-          + duration(settings.maxAgeMs()) + " (" + DecodeSettings.MAX_AGE_KEY + ") behind the job's clock ("
+          + duration(settings.maxAgeMs()) + " (" + DecodeSettings.MAX_AGE_MS.key() + ") behind the job's clock ("
           + now + ")"
           + (settings.plausible(captureTime * 1000, now) ? "; seconds instead of milliseconds?" : ""));
     }
@@ -200,14 +200,14 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     }
     if ((long) width * height > settings.maxFramePixels()) {
       throw new Rejected("frame " + i + ": width/height " + width + "x" + height + " is " + (long) width * height
-          + " pixels, over " + DecodeSettings.MAX_FRAME_PIXELS_KEY + " (" + settings.maxFramePixels() + ")");
+          + " pixels, over " + DecodeSettings.MAX_FRAME_PIXELS.key() + " (" + settings.maxFramePixels() + ")");
     }
     if (jpeg.length == 0) {
       throw new Rejected("frame " + i + ": missing jpeg");
     }
     if (jpeg.length > settings.maxJpegBytes()) {
-      throw new Rejected("frame " + i + ": JPEG of " + jpeg.length + " bytes, over " + DecodeSettings.MAX_JPEG_BYTES_KEY
-          + " (" + settings.maxJpegBytes() + ")");
+      throw new Rejected("frame " + i + ": JPEG of " + jpeg.length + " bytes, over "
+          + DecodeSettings.MAX_JPEG_BYTES.key() + " (" + settings.maxJpegBytes() + ")");
     }
     // The header next: its size decides how much memory decoding takes, so it must be the declared (checked) one.
     int[] headerSize = jpegHeaderSize(i, jpeg);
@@ -218,7 +218,7 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
     }
     int scans = scans(jpeg);
     if (scans > settings.maxJpegScans()) {
-      throw new Rejected("frame " + i + ": JPEG has " + scans + " scans, over " + DecodeSettings.MAX_JPEG_SCANS_KEY
+      throw new Rejected("frame " + i + ": JPEG has " + scans + " scans, over " + DecodeSettings.MAX_JPEG_SCANS.key()
           + " (" + settings.maxJpegScans() + ")");
     }
     RgbFrame decoded;
@@ -302,17 +302,5 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
       }
     }
     return ms + " ms";
-  }
-
-  /** Quoted, and cut short: a reason is for a person and must stay small whatever the record holds. */
-  private static String quote(String s) {
-    return "\"" + (s.length() > 64 ? s.substring(0, 64) + "…" : s) + "\"";
-  }
-
-  /** Why a record is rejected; control flow only, so without a stack trace. */
-  private static final class Rejected extends Exception {
-    Rejected(String reason) {
-      super(reason, null, false, false);
-    }
   }
 }

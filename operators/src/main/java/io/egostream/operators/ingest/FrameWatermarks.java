@@ -1,5 +1,7 @@
 package io.egostream.operators.ingest;
 
+import static io.egostream.operators.config.OptionChecks.require;
+
 import io.egostream.operators.records.RawRecord;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -13,19 +15,15 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
  * and, at {@code Long.MAX_VALUE}, tells the clip builder that a bounded input has ended.
  */
 public final class FrameWatermarks {
-  /** How far the watermark trails the newest capture time of a partition. */
-  public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofSeconds(2);
-  /**
-   * How long an input may stay silent before it stops holding the watermark back, so that empty partitions do not
-   * stall the ageing of the stores.
-   */
-  public static final Duration DEFAULT_IDLENESS = Duration.ofSeconds(5);
-
   private FrameWatermarks() {}
 
-  /** {@link #strategy(Duration, Duration)} with 2 s out-of-orderness and 5 s idleness. */
+  /**
+   * {@link #strategy(Duration, Duration)} with the defaults of {@link ClipSettings#OUT_OF_ORDERNESS_MS} and
+   * {@link ClipSettings#IDLENESS_MS}.
+   */
   public static WatermarkStrategy<RawRecord> strategy() {
-    return strategy(DEFAULT_OUT_OF_ORDERNESS, DEFAULT_IDLENESS);
+    return strategy(Duration.ofMillis(ClipSettings.OUT_OF_ORDERNESS_MS.defaultValue()),
+        Duration.ofMillis(ClipSettings.IDLENESS_MS.defaultValue()));
   }
 
   /**
@@ -33,14 +31,10 @@ public final class FrameWatermarks {
    * partitions; a partition with no records for {@code idleness} (processing time) is marked idle.
    */
   public static WatermarkStrategy<RawRecord> strategy(Duration outOfOrderness, Duration idleness) {
-    if (outOfOrderness == null || outOfOrderness.isNegative()) {
-      throw new IllegalArgumentException("Invalid value " + (outOfOrderness == null ? null : outOfOrderness.toMillis())
-          + " for watermark.out-of-orderness.ms: must not be negative");
-    }
-    if (idleness == null || idleness.isNegative() || idleness.isZero()) {
-      throw new IllegalArgumentException("Invalid value " + (idleness == null ? null : idleness.toMillis())
-          + " for watermark.idleness.ms: must be positive");
-    }
+    require(outOfOrderness != null && !outOfOrderness.isNegative(), ClipSettings.OUT_OF_ORDERNESS_MS,
+        outOfOrderness == null ? null : outOfOrderness.toMillis(), "must not be negative");
+    require(idleness != null && !idleness.isNegative() && !idleness.isZero(), ClipSettings.IDLENESS_MS,
+        idleness == null ? null : idleness.toMillis(), "must be positive");
     return WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(outOfOrderness)
         .withTimestampAssigner((record, kafkaTimestamp) -> record.eventTimeMs)
         .withIdleness(idleness);

@@ -1,12 +1,12 @@
 package io.egostream.operators.ingest;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.egostream.operators.records.RawRecord;
+import io.egostream.proto.v1.Frame;
+import io.egostream.proto.v1.FrameBatch;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.egostream.proto.v1.Frame;
-import io.egostream.proto.v1.FrameBatch;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**

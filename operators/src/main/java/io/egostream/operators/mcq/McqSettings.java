@@ -1,7 +1,13 @@
 package io.egostream.operators.mcq;
 
+import static io.egostream.operators.config.OptionChecks.require;
+
+import io.egostream.operators.query.StoreSettings;
 import io.egostream.operators.records.QueryRecord;
 import java.io.Serializable;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
 
 /**
  * How MCQ queries wait for their choices.
@@ -18,15 +24,29 @@ import java.io.Serializable;
 public record McqSettings(long defaultTimeoutMs, long safetyTimeoutMs, long storedClipRetentionMs)
     implements Serializable {
 
-  /** 10 s past the latest choice's end, 60 s more if event time stalls; stored clips kept for an hour. */
-  public static McqSettings defaults() {
-    return new McqSettings(10_000, 60_000, 3_600_000);
+  /** 10 s: a choice's frames normally arrive within seconds of its end. */
+  public static final ConfigOption<Long> TIMEOUT_MS = ConfigOptions.key("mcq.timeout.ms")
+      .longType().defaultValue(10_000L)
+      .withDescription("How long an MCQ choice whose frames have not come is waited for, in wall-clock time from "
+          + "the later of the query's arrival and its latest choice's end (a query's own timeout_ms replaces it); "
+          + "the choice is given up mcq.safety-timeout.ms after that.");
+
+  /** 60 s: well past any batching and checkpoint delay, short enough that a stalled query still gets an answer. */
+  public static final ConfigOption<Long> SAFETY_TIMEOUT_MS = ConfigOptions.key("mcq.safety-timeout.ms")
+      .longType().defaultValue(60_000L)
+      .withDescription("Wall-clock margin added to mcq.timeout.ms before a choice is given up, and again before an "
+          + "MCQ is answered with whatever has arrived, so that stalled event time (silent devices) or a lost "
+          + "choice cannot keep it waiting.");
+
+  /** The waits {@code conf} sets; stored clips are kept as long as the clip store keeps them. */
+  public static McqSettings from(ReadableConfig conf) {
+    return new McqSettings(conf.get(TIMEOUT_MS), conf.get(SAFETY_TIMEOUT_MS), conf.get(StoreSettings.RETENTION_MS));
   }
 
   public McqSettings {
-    require(defaultTimeoutMs > 0, defaultTimeoutMs, "mcq.timeout.ms", "must be positive");
-    require(safetyTimeoutMs > 0, safetyTimeoutMs, "mcq.safety-timeout.ms", "must be positive");
-    require(storedClipRetentionMs > 0, storedClipRetentionMs, "store.retention.ms", "must be positive");
+    require(defaultTimeoutMs > 0, TIMEOUT_MS, defaultTimeoutMs, "must be positive");
+    require(safetyTimeoutMs > 0, SAFETY_TIMEOUT_MS, safetyTimeoutMs, "must be positive");
+    require(storedClipRetentionMs > 0, StoreSettings.RETENTION_MS, storedClipRetentionMs, "must be positive");
   }
 
   /** The query's own timeout, or the default when it set none (0). */
@@ -68,11 +88,5 @@ public record McqSettings(long defaultTimeoutMs, long safetyTimeoutMs, long stor
     long sum = a + b;
     // Overflow only when both have the same sign and the sum's sign differs (b is always positive here).
     return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
-  }
-
-  private static void require(boolean ok, long value, String name, String reason) {
-    if (!ok) {
-      throw new IllegalArgumentException("Invalid value " + value + " for " + name + ": " + reason);
-    }
   }
 }

@@ -225,10 +225,11 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
         }
       }
       String overLimit = registered >= limits.standingMax()
-          ? registered + " are registered, the most " + QueryLimits.STANDING_MAX + " (" + limits.standingMax() + ")"
+          ? registered + " are registered, the most " + QueryLimits.STANDING_MAX.key() + " (" + limits.standingMax()
+              + ")"
           : sameText >= limits.standingMaxPerText()
-              ? sameText + " with the same text are registered, the most " + QueryLimits.STANDING_MAX_PER_TEXT + " ("
-                  + limits.standingMaxPerText() + ")"
+              ? sameText + " with the same text are registered, the most " + QueryLimits.STANDING_MAX_PER_TEXT.key()
+                  + " (" + limits.standingMaxPerText() + ")"
               : null;
       if (overLimit != null) {
         standingRejected.inc();
@@ -257,7 +258,7 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
       standingExpired.inc();
       if (subtaskIndex == 0) {
         ctx.output(ANSWERS, answer(q, AnswerRecord.Kind.STANDING, AnswerRecord.Status.TIMED_OUT,
-            "standing query expired: registered longer than " + QueryLimits.STANDING_MAX_LIFETIME_MS + " ("
+            "standing query expired: registered longer than " + QueryLimits.STANDING_MAX_LIFETIME_MS.key() + " ("
                 + limits.standingMaxLifetimeMs() + " ms) allows; send it again to keep watching",
             q.ingestTimeMs + limits.standingMaxLifetimeMs(), ctx.currentProcessingTime()));
       }

@@ -5,9 +5,11 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.ProtocolStringList;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.DeadLetterRecord;
+import io.egostream.operators.records.DeadLetters;
 import io.egostream.operators.records.QueryRecord;
 import io.egostream.operators.records.RawRecord;
 import io.egostream.operators.records.Reasons;
+import io.egostream.operators.records.Rejected;
 import io.egostream.proto.v1.ClipRange;
 import io.egostream.proto.v1.McqQuery;
 import io.egostream.proto.v1.MomentQuery;
@@ -68,8 +70,9 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
 
   private final QueryLimits limits;
 
+  private final DeadLetters deadLetters = new DeadLetters(DEAD_LETTERS);
+
   private transient Counter queriesDecoded;
-  private transient Counter deadLetters;
 
   public DecodeQueries(QueryLimits limits) {
     this.limits = Objects.requireNonNull(limits, "limits");
@@ -78,7 +81,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
   @Override
   public void open(OpenContext openContext) {
     queriesDecoded = getRuntimeContext().getMetricGroup().counter("queriesDecoded");
-    deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    deadLetters.open(getRuntimeContext().getMetricGroup());
   }
 
   @Override
@@ -87,7 +90,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
     QueryRecord query;
     try {
       query = decode(record, now);
-    } catch (Rejected e) {
+    } catch (QueryRejected e) {
       reject(record, e.queryId, e.kind, e.getMessage(), now, ctx);
       return;
     } catch (RuntimeException e) {
@@ -103,44 +106,45 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
 
   private void reject(RawRecord record, String queryId, AnswerRecord.Kind kind, String reason, long now,
       Context ctx) {
-    deadLetters.inc();
-    ctx.output(DEAD_LETTERS, new DeadLetterRecord(record, reason, now));
+    deadLetters.reject(record, reason, now, ctx);
     if (queryId != null && !queryId.isEmpty()) {
       ctx.output(ERROR_ANSWERS, new AnswerRecord(queryId, kind, AnswerRecord.Status.ERROR,
           "invalid query: " + reason, Math.max(0, now - record.ingestTimeMs), now));
     }
   }
 
-  private QueryRecord decode(RawRecord record, long now) throws Rejected {
+  private QueryRecord decode(RawRecord record, long now) throws QueryRejected {
     String keyId = keyAsId(record);
     if (record.value == null) {
-      throw new Rejected(keyId, AnswerRecord.Kind.UNSPECIFIED, "tombstone: the record has no value (expected a Query)");
+      throw new QueryRejected(keyId, AnswerRecord.Kind.UNSPECIFIED,
+          "tombstone: the record has no value (expected a Query)");
     }
     if (record.value.length == 0) {
-      throw new Rejected(keyId, AnswerRecord.Kind.UNSPECIFIED, "empty value: 0 bytes (expected a Query)");
+      throw new QueryRejected(keyId, AnswerRecord.Kind.UNSPECIFIED, "empty value: 0 bytes (expected a Query)");
     }
     Query proto;
     try {
       proto = Query.parseFrom(record.value);
     } catch (InvalidProtocolBufferException e) {
-      throw new Rejected(keyId, AnswerRecord.Kind.UNSPECIFIED, "malformed Query protobuf: " + e.getMessage());
+      throw new QueryRejected(keyId, AnswerRecord.Kind.UNSPECIFIED, "malformed Query protobuf: " + e.getMessage());
     }
     AnswerRecord.Kind kind = kindOf(proto);
     String id = proto.getQueryId();
     if (id.isEmpty()) {
-      throw new Rejected(keyId, kind, "missing query_id (set a unique id; the answer carries it)");
+      throw new QueryRejected(keyId, kind, "missing query_id (set a unique id; the answer carries it)");
     }
     // From here on the sender's own id addresses the error answer.
     if (proto.getQueryIdBytes().size() > limits.queryIdMaxBytes()) {
-      throw new Rejected(id, kind, "query_id is " + proto.getQueryIdBytes().size() + " bytes, more than "
-          + QueryLimits.QUERY_ID_MAX_BYTES + " (" + limits.queryIdMaxBytes() + ") (use a shorter id, e.g. a UUID)");
+      throw new QueryRejected(id, kind, "query_id is " + proto.getQueryIdBytes().size() + " bytes, more than "
+          + QueryLimits.QUERY_ID_MAX_BYTES.key() + " (" + limits.queryIdMaxBytes()
+          + ") (use a shorter id, e.g. a UUID)");
     }
     if (record.key == null) {
-      throw new Rejected(id, kind, "missing record key: it must equal query_id " + Reasons.quote(id));
+      throw new QueryRejected(id, kind, "missing record key: it must equal query_id " + Reasons.quote(id));
     }
     // Byte comparison: the key is UTF-8 by contract, and a key that is not valid UTF-8 must not match by accident.
     if (!Arrays.equals(record.key, id.getBytes(StandardCharsets.UTF_8))) {
-      throw new Rejected(id, kind, "record key " + Reasons.quote(new String(record.key, StandardCharsets.UTF_8))
+      throw new QueryRejected(id, kind, "record key " + Reasons.quote(new String(record.key, StandardCharsets.UTF_8))
           + " does not equal query_id " + Reasons.quote(id) + " (key every query by its id)");
     }
 
@@ -153,12 +157,12 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       case MOMENT -> moment(proto.getMoment(), q);
       case STANDING -> standing(proto.getStanding(), q);
       case CANCEL -> q.kind = QueryRecord.CANCEL;
-      default -> throw new Rejected(id, kind, "no kind set: set exactly one of mcq, moment, standing or cancel");
+      default -> throw new QueryRejected(id, kind, "no kind set: set exactly one of mcq, moment, standing or cancel");
     }
     return q;
   }
 
-  private void mcq(McqQuery mcq, QueryRecord q, long now) throws Rejected {
+  private void mcq(McqQuery mcq, QueryRecord q, long now) throws QueryRejected {
     q.kind = QueryRecord.MCQ;
     if (mcq.getNarration().isBlank()) {
       throw invalid(q, "mcq: empty narration (the sentence the right clip shows, e.g. \"#C C opens the drawer\")");
@@ -171,7 +175,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       throw invalid(q, "mcq: timeout_ms " + mcq.getTimeoutMs() + " is negative (0 takes the job's default)");
     }
     if (mcq.getTimeoutMs() > limits.mcqMaxTimeoutMs()) {
-      throw invalid(q, "mcq: timeout_ms " + mcq.getTimeoutMs() + " is more than " + QueryLimits.MCQ_MAX_TIMEOUT_MS
+      throw invalid(q, "mcq: timeout_ms " + mcq.getTimeoutMs() + " is more than " + QueryLimits.MCQ_MAX_TIMEOUT_MS.key()
           + " (" + limits.mcqMaxTimeoutMs() + ")");
     }
     q.text = mcq.getNarration();
@@ -186,7 +190,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       }
       if (c.getDeviceIdBytes().size() > limits.deviceIdMaxBytes()) {
         throw invalid(q, "mcq: choice " + i + " device_id is " + c.getDeviceIdBytes().size() + " bytes, more than "
-            + QueryLimits.DEVICE_ID_MAX_BYTES + " (" + limits.deviceIdMaxBytes() + ")");
+            + QueryLimits.DEVICE_ID_MAX_BYTES.key() + " (" + limits.deviceIdMaxBytes() + ")");
       }
       if (c.getStartMs() < 0) {
         throw invalid(q, "mcq: choice " + i + " start_ms " + c.getStartMs() + " is negative");
@@ -198,14 +202,14 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       // No overflow: 0 <= start < end.
       if (c.getEndMs() - c.getStartMs() > limits.rangeMaxLengthMs()) {
         throw invalid(q, "mcq: choice " + i + " range [" + c.getStartMs() + ", " + c.getEndMs() + ") is "
-            + (c.getEndMs() - c.getStartMs()) + " ms long, more than " + QueryLimits.RANGE_MAX_LENGTH_MS + " ("
+            + (c.getEndMs() - c.getStartMs()) + " ms long, more than " + QueryLimits.RANGE_MAX_LENGTH_MS.key() + " ("
             + limits.rangeMaxLengthMs() + ")");
       }
       // now is a wall-clock time, far below Long.MAX_VALUE minus a limit of at most a year.
       if (c.getEndMs() > now + limits.rangeMaxFutureMs()) {
         throw invalid(q, "mcq: choice " + i + " ends at " + c.getEndMs() + ", more than "
-            + QueryLimits.RANGE_MAX_FUTURE_MS + " (" + limits.rangeMaxFutureMs() + ") after the job's clock (" + now
-            + "): capture times are wall-clock ms since the epoch");
+            + QueryLimits.RANGE_MAX_FUTURE_MS.key() + " (" + limits.rangeMaxFutureMs() + ") after the job's clock ("
+            + now + "): capture times are wall-clock ms since the epoch");
       }
       q.choiceDevices[i] = c.getDeviceId();
       q.choiceStartsMs[i] = c.getStartMs();
@@ -213,7 +217,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
     }
   }
 
-  private void moment(MomentQuery moment, QueryRecord q) throws Rejected {
+  private void moment(MomentQuery moment, QueryRecord q) throws QueryRejected {
     q.kind = QueryRecord.MOMENT;
     if (moment.getText().isBlank()) {
       throw invalid(q, "moment: empty text (describe the moment to find, e.g. \"#C C opens the drawer\")");
@@ -238,7 +242,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
     q.topK = topK == 0 ? DEFAULT_TOP_K : Math.min(topK, MAX_TOP_K);
   }
 
-  private void standing(StandingQuery standing, QueryRecord q) throws Rejected {
+  private void standing(StandingQuery standing, QueryRecord q) throws QueryRejected {
     q.kind = QueryRecord.STANDING;
     if (standing.getText().isBlank()) {
       throw invalid(q, "standing: empty text (describe the moment to watch for)");
@@ -250,18 +254,18 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       throw invalid(q, "standing: threshold " + threshold + " is not a cosine similarity in [-1, 1]");
     }
     if (threshold < limits.standingMinThreshold()) {
-      throw invalid(q, "standing: threshold " + threshold + " is below " + QueryLimits.STANDING_MIN_THRESHOLD + " ("
-          + limits.standingMinThreshold() + "): it would fire on most clips (raise it)");
+      throw invalid(q, "standing: threshold " + threshold + " is below " + QueryLimits.STANDING_MIN_THRESHOLD.key()
+          + " (" + limits.standingMinThreshold() + "): it would fire on most clips (raise it)");
     }
     q.text = standing.getText();
     q.threshold = threshold;
     q.deviceIds = devices("standing", standing.getDeviceIdsList(), q);
   }
 
-  private String[] devices(String kind, ProtocolStringList ids, QueryRecord q) throws Rejected {
+  private String[] devices(String kind, ProtocolStringList ids, QueryRecord q) throws QueryRejected {
     List<ByteString> utf8 = ids.asByteStringList();
     if (ids.size() > limits.devicesMax()) {
-      throw invalid(q, kind + ": " + ids.size() + " device_ids, more than " + QueryLimits.DEVICES_MAX + " ("
+      throw invalid(q, kind + ": " + ids.size() + " device_ids, more than " + QueryLimits.DEVICES_MAX.key() + " ("
           + limits.devicesMax() + ") (leave the list empty to mean all devices)");
     }
     for (int i = 0; i < ids.size(); i++) {
@@ -270,16 +274,16 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
       }
       if (utf8.get(i).size() > limits.deviceIdMaxBytes()) {
         throw invalid(q, kind + ": device_ids[" + i + "] is " + utf8.get(i).size() + " bytes, more than "
-            + QueryLimits.DEVICE_ID_MAX_BYTES + " (" + limits.deviceIdMaxBytes() + ")");
+            + QueryLimits.DEVICE_ID_MAX_BYTES.key() + " (" + limits.deviceIdMaxBytes() + ")");
       }
     }
     return ids.toArray(new String[0]);
   }
 
   /** Rejects a text longer than {@link QueryLimits#textMaxBytes()}; {@code what} names it in the reason. */
-  private void checkText(String what, ByteString utf8, QueryRecord q) throws Rejected {
+  private void checkText(String what, ByteString utf8, QueryRecord q) throws QueryRejected {
     if (utf8.size() > limits.textMaxBytes()) {
-      throw invalid(q, what + " is " + utf8.size() + " bytes, more than " + QueryLimits.TEXT_MAX_BYTES + " ("
+      throw invalid(q, what + " is " + utf8.size() + " bytes, more than " + QueryLimits.TEXT_MAX_BYTES.key() + " ("
           + limits.textMaxBytes() + ") (the model reads only the first few dozen tokens: shorten it)");
     }
   }
@@ -295,14 +299,14 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
   }
 
   /** A broken rule of the (already identified) query {@code q}. */
-  private static Rejected invalid(QueryRecord q, String reason) {
+  private static QueryRejected invalid(QueryRecord q, String reason) {
     AnswerRecord.Kind kind = switch (q.kind) {
       case QueryRecord.MCQ -> AnswerRecord.Kind.MCQ;
       case QueryRecord.MOMENT -> AnswerRecord.Kind.MOMENT;
       case QueryRecord.STANDING -> AnswerRecord.Kind.STANDING;
       default -> AnswerRecord.Kind.CANCEL;
     };
-    return new Rejected(q.queryId, kind, reason);
+    return new QueryRejected(q.queryId, kind, reason);
   }
 
   /** The record key as a query id (the contract keys queries by id); null when there is no key. */
@@ -311,13 +315,13 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
   }
 
   /** Why a query is rejected, and whom to tell; control flow only, so without a stack trace. */
-  private static final class Rejected extends Exception {
+  private static final class QueryRejected extends Rejected {
     private static final long serialVersionUID = 1L;
     final String queryId;
     final AnswerRecord.Kind kind;
 
-    Rejected(String queryId, AnswerRecord.Kind kind, String reason) {
-      super(reason, null, false, false);
+    QueryRejected(String queryId, AnswerRecord.Kind kind, String reason) {
+      super(reason);
       this.queryId = queryId;
       this.kind = kind;
     }

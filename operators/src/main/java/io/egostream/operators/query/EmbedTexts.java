@@ -5,21 +5,17 @@ import io.egostream.model.TextEmbedding;
 import io.egostream.operators.inference.BatchBuffer;
 import io.egostream.operators.inference.BatchRunner;
 import io.egostream.operators.inference.BatchSettings;
-import io.egostream.operators.inference.DeviceSelection;
 import io.egostream.operators.inference.EmbedClips;
 import io.egostream.operators.inference.ModelSource;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.EmbeddedQuery;
 import io.egostream.operators.records.QueryRecord;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -47,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The model is loaded once per task in {@link #open} and closed in {@link #close}. Metrics: {@code batchSize},
  * {@code inferenceLatencyMs}, {@code batchesRetried} and {@code textsFailed} ({@link BatchRunner}'s),
- * {@code queueWaitMs} (histogram, per query), {@code embeddedTexts}, {@code truncatedTexts} and
+ * {@code queueWaitMs} ({@link BatchBuffer}'s, per query), {@code embeddedTexts}, {@code truncatedTexts} and
  * {@code unreadableTexts} (counters; the last counts texts without tokens).
  */
 public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, EmbeddedQuery> {
@@ -58,16 +54,12 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
   public static final OutputTag<AnswerRecord> ERROR_ANSWERS =
       new OutputTag<>("text-error-answers", TypeInformation.of(AnswerRecord.class));
 
-  /** Values each histogram keeps for its statistics. */
-  private static final int HISTOGRAM_WINDOW = 500;
-
   private final ModelSource modelSource;
   private final BatchSettings settings;
 
   private transient SvittEgo model;
   private transient BatchBuffer<QueryRecord> buffer;
   private transient BatchRunner runner;
-  private transient Histogram queueWaitMs;
   private transient Counter embeddedTexts;
   private transient Counter truncatedTexts;
   private transient Counter unreadableTexts;
@@ -91,14 +83,11 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
 
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
     runner = new BatchRunner(metrics, "textsFailed", LOG);
-    queueWaitMs = metrics.histogram("queueWaitMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     embeddedTexts = metrics.counter("embeddedTexts");
     truncatedTexts = metrics.counter("truncatedTexts");
     unreadableTexts = metrics.counter("unreadableTexts");
 
-    model = modelSource.load(DeviceSelection.forTask(getRuntimeContext()));
-    LOG.info("{} embeds query texts with {} from {}, {}",
-        getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), model.modelId(), modelSource, settings);
+    model = modelSource.loadForTask(getRuntimeContext(), "embeds query texts, " + settings);
   }
 
   @Override
@@ -132,26 +121,18 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
    * Embeds the batch's texts in one model call (text by text if that call fails) and emits every query of the batch
    * in arrival order; a query whose text the model fails on alone is answered ERROR.
    */
-  private void emit(List<BatchBuffer.Buffered<QueryRecord>> batch, Context ctx, Collector<EmbeddedQuery> out) {
+  private void emit(List<QueryRecord> batch, Context ctx, Collector<EmbeddedQuery> out) {
     if (batch.isEmpty()) {
       return;
     }
-    long now = ctx.timerService().currentProcessingTime();
-    List<QueryRecord> withText = new ArrayList<>();
-    for (BatchBuffer.Buffered<QueryRecord> buffered : batch) {
-      queueWaitMs.update(now - buffered.arrivedAtMs());
-      if (hasText(buffered.item())) {
-        withText.add(buffered.item());
-      }
-    }
+    List<QueryRecord> withText = batch.stream().filter(EmbedTexts::hasText).toList();
 
     List<BatchRunner.Outcome<TextEmbedding>> outcomes = runner.run(withText,
         queries -> model.embedTexts(queries.stream().map(q -> q.text).toList()),
         query -> "the text of query " + query.queryId);
 
     int next = 0;
-    for (BatchBuffer.Buffered<QueryRecord> buffered : batch) {
-      QueryRecord query = buffered.item();
+    for (QueryRecord query : batch) {
       if (!hasText(query)) {
         out.collect(new EmbeddedQuery(query, null, false, null));
         continue;

@@ -1,5 +1,7 @@
 package io.egostream.operators.query;
 
+import static io.egostream.operators.config.OptionChecks.require;
+
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.ClipHit;
 import java.util.ArrayList;
@@ -13,6 +15,8 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -34,8 +38,10 @@ import org.apache.flink.util.Collector;
 public class MergeHits extends KeyedProcessFunction<String, PartialHits, AnswerRecord> {
   private static final long serialVersionUID = 1L;
 
-  /** Long enough for a busy instance to get to the query, short enough for a person waiting for an answer. */
-  public static final long DEFAULT_TIMEOUT_MS = 5_000;
+  /** 5 s: long enough for a busy instance to get to the query, short enough for a person waiting for an answer. */
+  public static final ConfigOption<Long> TIMEOUT_MS = ConfigOptions.key("moment.merge-timeout.ms")
+      .longType().defaultValue(5_000L)
+      .withDescription("Longest a moment query waits for every parallel store's hits before answering partial.");
 
   private final long timeoutMs;
 
@@ -51,10 +57,8 @@ public class MergeHits extends KeyedProcessFunction<String, PartialHits, AnswerR
 
   /** @param timeoutMs processing time to wait for all partials after the first, before answering PARTIAL */
   public MergeHits(long timeoutMs) {
-    if (timeoutMs < 1) {
-      throw new IllegalArgumentException("Invalid value " + timeoutMs + " for moment.merge-timeout.ms: must be at "
-          + "least 1 (processing-time ms to wait for every clip store's hits, e.g. " + DEFAULT_TIMEOUT_MS + ")");
-    }
+    require(timeoutMs >= 1, TIMEOUT_MS, timeoutMs, "must be at least 1 (processing-time ms to wait for every clip "
+        + "store's hits, e.g. " + TIMEOUT_MS.defaultValue() + ")");
     this.timeoutMs = timeoutMs;
   }
 

@@ -1,10 +1,15 @@
 package io.egostream.operators.query;
 
+import static io.egostream.operators.config.OptionChecks.require;
+
 import java.io.Serializable;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
 
 /**
  * What one query may ask of the job, so that no producer can make the job's state or work grow without bound. Every
- * limit is a job option (its key is the constant named after it); a query that breaks one is dead-lettered and
+ * limit is a job option, declared here; a query that breaks one is dead-lettered and
  * answered ERROR with a reason naming the key. {@link DecodeQueries} checks the limits of a single query, before its
  * text is embedded; {@link ClipStore} the ones that count standing queries, in its broadcast state.
  *
@@ -34,46 +39,70 @@ public record QueryLimits(
     long standingMaxLifetimeMs,
     float standingMinThreshold) implements Serializable {
 
-  public static final String QUERY_ID_MAX_BYTES = "limits.query-id.max-bytes";
-  public static final String TEXT_MAX_BYTES = "limits.text.max-bytes";
-  public static final String DEVICES_MAX = "limits.query.max-devices";
-  public static final String DEVICE_ID_MAX_BYTES = "limits.device-id.max-bytes";
-  public static final String RANGE_MAX_FUTURE_MS = "limits.range.max-future.ms";
-  public static final String RANGE_MAX_LENGTH_MS = "limits.range.max-length.ms";
-  public static final String MCQ_MAX_TIMEOUT_MS = "limits.mcq.max-timeout.ms";
-  public static final String STANDING_MAX = "limits.standing.max-queries";
-  public static final String STANDING_MAX_PER_TEXT = "limits.standing.max-per-text";
-  public static final String STANDING_MAX_LIFETIME_MS = "limits.standing.max-lifetime.ms";
-  public static final String STANDING_MIN_THRESHOLD = "limits.standing.min-threshold";
+  /** 256: a UUID is 36 bytes; room for a client's prefix as well. */
+  public static final ConfigOption<Integer> QUERY_ID_MAX_BYTES = ConfigOptions.key("limits.query-id.max-bytes")
+      .intType().defaultValue(256)
+      .withDescription("Longest query_id in UTF-8 bytes; every answer and pending query carries it.");
 
-  /** A UUID is 36 bytes; room for a client's prefix as well. */
-  public static final int DEFAULT_QUERY_ID_MAX_BYTES = 256;
-  /** The model reads 32 tokens (~150 characters of English); 1 KiB is ample, even at 3 bytes a character. */
-  public static final int DEFAULT_TEXT_MAX_BYTES = 1024;
-  /** Every clip is checked against every standing query's list; to search many devices, list none (all). */
-  public static final int DEFAULT_DEVICES_MAX = 64;
-  /** Ids like "glasses-0042" or a UUID, with room for a prefix. */
-  public static final int DEFAULT_DEVICE_ID_MAX_BYTES = 128;
+  /** 1 KiB: the model reads 32 tokens (~150 characters of English); ample, even at 3 bytes a character. */
+  public static final ConfigOption<Integer> TEXT_MAX_BYTES = ConfigOptions.key("limits.text.max-bytes")
+      .intType().defaultValue(1024)
+      .withDescription("Longest narration or text of a query in UTF-8 bytes (the model reads 32 tokens).");
+
+  /** 64: every clip is checked against every standing query's list; to search many devices, list none (all). */
+  public static final ConfigOption<Integer> DEVICES_MAX = ConfigOptions.key("limits.query.max-devices")
+      .intType().defaultValue(64)
+      .withDescription("Most device_ids a moment or standing query may list (an empty list means all devices).");
+
+  /** 128: ids like "glasses-0042" or a UUID, with room for a prefix. */
+  public static final ConfigOption<Integer> DEVICE_ID_MAX_BYTES = ConfigOptions.key("limits.device-id.max-bytes")
+      .intType().defaultValue(128)
+      .withDescription("Longest device id a query may name, in UTF-8 bytes.");
+
   /** 10 min: a live question about what is about to happen; a choice further out holds state that long. */
-  public static final long DEFAULT_RANGE_MAX_FUTURE_MS = 10 * 60_000L;
+  public static final ConfigOption<Long> RANGE_MAX_FUTURE_MS = ConfigOptions.key("limits.range.max-future.ms")
+      .longType().defaultValue(10 * 60_000L)
+      .withDescription("How far past the job's clock an MCQ choice may end (its query waits until then).");
+
   /** 10 min: EgoMCQ's clips last seconds, and the frame buffer holds 2 min; more is not a clip. */
-  public static final long DEFAULT_RANGE_MAX_LENGTH_MS = 10 * 60_000L;
+  public static final ConfigOption<Long> RANGE_MAX_LENGTH_MS = ConfigOptions.key("limits.range.max-length.ms")
+      .longType().defaultValue(10 * 60_000L)
+      .withDescription("Longest MCQ choice range (end_ms - start_ms).");
+
   /** 10 min, 60 times the default mcq.timeout.ms: a pending MCQ holds state in three operators until answered. */
-  public static final long DEFAULT_MCQ_MAX_TIMEOUT_MS = 10 * 60_000L;
+  public static final ConfigOption<Long> MCQ_MAX_TIMEOUT_MS = ConfigOptions.key("limits.mcq.max-timeout.ms")
+      .longType().defaultValue(10 * 60_000L)
+      .withDescription("Largest timeout_ms an MCQ may ask for; at least mcq.timeout.ms.");
+
   /**
    * 1000: every instance of the clip store holds all of them (a few KiB each, in every checkpoint) and scores each
    * new clip against each (1000 dot products of 256 floats, well under a millisecond).
    */
-  public static final int DEFAULT_STANDING_MAX = 1000;
+  public static final ConfigOption<Integer> STANDING_MAX = ConfigOptions.key("limits.standing.max-queries")
+      .intType().defaultValue(1000)
+      .withDescription("Most standing queries registered at once; each is held by every clip store instance and "
+          + "scored against every new clip.");
+
   /** 100: many people may watch for the same thing, but one text resent under new ids must not take every slot. */
-  public static final int DEFAULT_STANDING_MAX_PER_TEXT = 100;
+  public static final ConfigOption<Integer> STANDING_MAX_PER_TEXT = ConfigOptions.key("limits.standing.max-per-text")
+      .intType().defaultValue(100)
+      .withDescription("Most standing queries registered at once with the same text (trimmed, white space and case "
+          + "ignored).");
+
   /** 24 h: a watch lasts a working day or a recording; a forgotten one must not cost forever. Resend to extend. */
-  public static final long DEFAULT_STANDING_MAX_LIFETIME_MS = 24 * 60 * 60_000L;
+  public static final ConfigOption<Long> STANDING_MAX_LIFETIME_MS =
+      ConfigOptions.key("limits.standing.max-lifetime.ms")
+          .longType().defaultValue(24 * 60 * 60_000L)
+          .withDescription("Wall-clock time after which a standing query expires (answered TIMED_OUT); resend it to "
+              + "keep watching.");
+
   /**
    * 0: similarities of unrelated text and video spread around 0, so a negative threshold fires on about half of all
    * clips (−1 on every one): a firehose, not a watch.
    */
-  public static final float DEFAULT_STANDING_MIN_THRESHOLD = 0f;
+  public static final ConfigOption<Float> STANDING_MIN_THRESHOLD = ConfigOptions.key("limits.standing.min-threshold")
+      .floatType().defaultValue(0f)
+      .withDescription("Lowest threshold a standing query may set; a negative one fires on most clips (-1 on all).");
 
   /** Upper bound of the time limits: a year, far beyond any sensible setting and far from overflowing a long. */
   private static final long MAX_TIME_LIMIT_MS = 365L * 24 * 60 * 60_000L;
@@ -89,31 +118,24 @@ public record QueryLimits(
     requireAtLeast(standingMax, 1, STANDING_MAX, "standing queries in the job");
     requireAtLeast(standingMaxPerText, 1, STANDING_MAX_PER_TEXT, "standing queries with one text");
     requireTime(standingMaxLifetimeMs, 1, STANDING_MAX_LIFETIME_MS);
-    if (!(standingMinThreshold >= -1 && standingMinThreshold <= 1)) {
-      throw new IllegalArgumentException("Invalid value " + standingMinThreshold + " for " + STANDING_MIN_THRESHOLD
-          + ": must be a cosine similarity in [-1, 1] (-1 allows every threshold)");
-    }
+    require(standingMinThreshold >= -1 && standingMinThreshold <= 1, STANDING_MIN_THRESHOLD, standingMinThreshold,
+        "must be a cosine similarity in [-1, 1] (-1 allows every threshold)");
   }
 
-  /** Every limit at its default. */
-  public static QueryLimits defaults() {
-    return new QueryLimits(DEFAULT_QUERY_ID_MAX_BYTES, DEFAULT_TEXT_MAX_BYTES, DEFAULT_DEVICES_MAX,
-        DEFAULT_DEVICE_ID_MAX_BYTES, DEFAULT_RANGE_MAX_FUTURE_MS, DEFAULT_RANGE_MAX_LENGTH_MS,
-        DEFAULT_MCQ_MAX_TIMEOUT_MS, DEFAULT_STANDING_MAX, DEFAULT_STANDING_MAX_PER_TEXT,
-        DEFAULT_STANDING_MAX_LIFETIME_MS, DEFAULT_STANDING_MIN_THRESHOLD);
+  /** The limits {@code conf} sets (the defaults where it sets nothing). */
+  public static QueryLimits from(ReadableConfig conf) {
+    return new QueryLimits(conf.get(QUERY_ID_MAX_BYTES), conf.get(TEXT_MAX_BYTES), conf.get(DEVICES_MAX),
+        conf.get(DEVICE_ID_MAX_BYTES), conf.get(RANGE_MAX_FUTURE_MS), conf.get(RANGE_MAX_LENGTH_MS),
+        conf.get(MCQ_MAX_TIMEOUT_MS), conf.get(STANDING_MAX), conf.get(STANDING_MAX_PER_TEXT),
+        conf.get(STANDING_MAX_LIFETIME_MS), conf.get(STANDING_MIN_THRESHOLD));
   }
 
-  private static void requireAtLeast(int value, int min, String key, String what) {
-    if (value < min) {
-      throw new IllegalArgumentException("Invalid value " + value + " for " + key + ": must be at least " + min
-          + " (" + what + ")");
-    }
+  private static void requireAtLeast(int value, int min, ConfigOption<Integer> option, String what) {
+    require(value >= min, option, value, "must be at least " + min + " (" + what + ")");
   }
 
-  private static void requireTime(long value, long min, String key) {
-    if (value < min || value > MAX_TIME_LIMIT_MS) {
-      throw new IllegalArgumentException("Invalid value " + value + " for " + key + ": must be between " + min
-          + " and " + MAX_TIME_LIMIT_MS + " ms (a year)");
-    }
+  private static void requireTime(long value, long min, ConfigOption<Long> option) {
+    require(value >= min && value <= MAX_TIME_LIMIT_MS, option, value,
+        "must be between " + min + " and " + MAX_TIME_LIMIT_MS + " ms (a year)");
   }
 }

@@ -3,13 +3,14 @@ package io.egostream.operators.inference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 
 class BatchSettingsTest {
 
   @Test
   void defaultsAreEightClipsOrTwoHundredMilliseconds() {
-    assertEquals(new BatchSettings(8, 200), BatchSettings.defaults());
+    assertEquals(new BatchSettings(8, 200), BatchSettings.from(new Configuration()));
   }
 
   @Test

@@ -26,6 +26,7 @@ import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
@@ -46,7 +47,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-// The harness's close() declares Exception (javac's "try" lint warns about InterruptedException): closing it is the point.
+// The harness's close() declares Exception (javac's "try" lint warns about InterruptedException):
+// closing it is the point.
 @SuppressWarnings("try")
 class EmbedClipsTest {
   /** The micro model takes 2 frames. */
@@ -334,7 +336,7 @@ class EmbedClipsTest {
   @Test
   void metricsDescribeTheBatchesAndATaskWithAGpuPyTorchCannotSeeRunsOnTheCpu() throws Exception {
     InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
-    UnregisteredMetricGroups.UnregisteredTaskMetricGroup task = new UnregisteredMetricGroups.UnregisteredTaskMetricGroup() {
+    var task = new UnregisteredMetricGroups.UnregisteredTaskMetricGroup() {
       @Override
       public InternalOperatorMetricGroup getOrAddOperator(OperatorID id, String name, Map<String, String> vars) {
         return metrics;
@@ -382,7 +384,7 @@ class EmbedClipsTest {
 
   @Test
   void theFunctionSerializesWithoutItsModel() throws Exception {
-    EmbedClips function = new EmbedClips(TestClips.MODEL, BatchSettings.defaults());
+    EmbedClips function = new EmbedClips(TestClips.MODEL, BatchSettings.from(new Configuration()));
     assertNotNull(InstantiationUtil.clone(function));
   }
 

@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.Test;
 class ClipBuilderTest {
   /** A window start (a multiple of the 2 s stride); every time in these tests is relative to it. */
   private static final long T0 = 1_700_000_000_000L;
-  private static final ClipSettings SETTINGS = ClipSettings.defaults(); // 4 s clips, 2 s stride, 4 frames
+  /** The defaults: 4 s clips, 2 s stride, 4 frames. */
+  private static final ClipSettings SETTINGS = ClipSettings.from(new Configuration(), 4);
   private static final byte[] JPEG = TestSupport.jpeg(8, 6);
 
   private TestSupport.Metrics metrics;

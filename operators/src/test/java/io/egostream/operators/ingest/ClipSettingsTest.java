@@ -3,13 +3,14 @@ package io.egostream.operators.ingest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 
 class ClipSettingsTest {
 
   @Test
   void defaultsAreTheEgoMcqSetting() {
-    assertEquals(new ClipSettings(4_000, 2_000, 4, 4, 120_000), ClipSettings.defaults());
+    assertEquals(new ClipSettings(4_000, 2_000, 4, 4, 120_000), ClipSettings.from(new Configuration(), 4));
   }
 
   @Test
@@ -26,8 +27,8 @@ class ClipSettingsTest {
         + "(lower it or raise clip.length.ms)", () -> new ClipSettings(5, 5, 8, 8, 120_000));
     assertMessage("Invalid value 3999 for frames.retention.ms: must be at least clip.length.ms (4000), or frames "
         + "would be evicted before their windows fire", () -> new ClipSettings(4_000, 2_000, 4, 4, 3_999));
-    assertMessage("Invalid value 120000 for watermark.out-of-orderness.ms: must be between 0 and frames.retention.ms "
-        + "(120000) - 1",
+    assertMessage("Invalid value 120000 for watermark.out-of-orderness.ms: must be at least 0 and below "
+        + "frames.retention.ms (120000)",
         () -> new ClipSettings(4_000, 2_000, 4, 4, 120_000, 120_000, 5_000, 600_000, 4_000, 1L << 20));
     assertMessage("Invalid value 0 for watermark.idleness.ms: must be positive",
         () -> new ClipSettings(4_000, 2_000, 4, 4, 120_000, 2_000, 0, 600_000, 4_000, 1L << 20));

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -41,7 +42,7 @@ class DecodeFramesTest {
 
   @BeforeEach
   void openHarness() throws Exception {
-    openHarness(DecodeSettings.defaults());
+    openHarness(DecodeSettings.from(new Configuration()));
   }
 
   private void openHarness(DecodeSettings settings) throws Exception {

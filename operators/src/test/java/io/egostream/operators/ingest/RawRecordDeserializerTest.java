@@ -1,7 +1,5 @@
 package io.egostream.operators.ingest;
 
-import io.egostream.proto.v1.Frame;
-import io.egostream.proto.v1.FrameBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.egostream.operators.records.RawRecord;
+import io.egostream.proto.v1.Frame;
+import io.egostream.proto.v1.FrameBatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.util.ListCollector;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -21,7 +22,8 @@ import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
 class RawRecordDeserializerTest {
-  private final RawRecordDeserializer deserializer = new RawRecordDeserializer(DecodeSettings.defaults());
+  private final RawRecordDeserializer deserializer =
+      new RawRecordDeserializer(DecodeSettings.from(new Configuration()));
 
   @Test
   void keepsTheRecordAsItCameWithItsCoordinates() {

@@ -70,7 +70,8 @@ class McqGatherTest {
     assertEquals(Status.PARTIAL, answer.status);
     assertEquals(1, answer.mcqChoice);
     assertEquals(1f, answer.mcqScores[1], 1e-6f);
-    assertTrue(Float.isNaN(answer.mcqScores[2]) && Float.isNaN(answer.mcqScores[3]) && Float.isNaN(answer.mcqScores[4]));
+    assertTrue(Float.isNaN(answer.mcqScores[2]) && Float.isNaN(answer.mcqScores[3])
+        && Float.isNaN(answer.mcqScores[4]));
     assertArrayEquals(new ChoiceSource[] {ChoiceSource.EXACT_RANGE, ChoiceSource.EXACT_RANGE, ChoiceSource.MISSING,
         ChoiceSource.MISSING, ChoiceSource.MISSING}, answer.mcqSources);
     assertTrue(answer.reason.contains("choice 2: no clip by then"), answer.reason);

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
@@ -29,7 +30,8 @@ import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
-// The harness's close() declares Exception (javac's "try" lint warns about InterruptedException): closing it is the point.
+// The harness's close() declares Exception (javac's "try" lint warns about InterruptedException):
+// closing it is the point.
 @SuppressWarnings("try")
 class ClipStoreTest {
   private static final int MAX_PARALLELISM = 128;
@@ -77,8 +79,8 @@ class ClipStoreTest {
     String a = deviceOn(0, "a");
     String b = deviceOn(1, "b");
     String c = deviceOn(1, "c");
-    try (var store0 = store(StoreSettings.defaults(), 2, 0);
-        var store1 = store(StoreSettings.defaults(), 2, 1);
+    try (var store0 = store(StoreSettings.from(new Configuration()), 2, 0);
+        var store1 = store(StoreSettings.from(new Configuration()), 2, 1);
         var merge = merge(5_000)) {
       store0.processElement(clip(a, 0, 0.9, 2_000), 1);
       store0.processElement(clip(a, 10_000, 0.5, 2_000), 1);
@@ -124,7 +126,7 @@ class ClipStoreTest {
 
   @Test
   void anInstanceWithoutMatchingClipsStillSendsItsPartial() throws Exception {
-    try (var store = store(StoreSettings.defaults(), 1, 0)) {
+    try (var store = store(StoreSettings.from(new Configuration()), 1, 0)) {
       store.processBroadcastElement(moment("m", 5, 0, 0), 1);
       PartialHits partial = single(store.extractOutputValues());
       assertEquals(0, partial.hits.length);
@@ -136,7 +138,7 @@ class ClipStoreTest {
 
   @Test
   void aStandingQueryFiresOnMatchingNewClipsOfItsDevicesOnlyUntilCancelled() throws Exception {
-    try (var store = store(StoreSettings.defaults(), 1, 0)) {
+    try (var store = store(StoreSettings.from(new Configuration()), 1, 0)) {
       store.setProcessingTime(NOW);
       store.processElement(clip("a", 0, 0.95, 2_000), 1); // stored before the query: not watched
       store.processBroadcastElement(standing("s", 0.9f, "a"), 2);
@@ -174,8 +176,8 @@ class ClipStoreTest {
 
   @Test
   void cancellingAnUnknownIdIsAnErrorAnsweredByOneInstance() throws Exception {
-    try (var store0 = store(StoreSettings.defaults(), 2, 0);
-        var store1 = store(StoreSettings.defaults(), 2, 1)) {
+    try (var store0 = store(StoreSettings.from(new Configuration()), 2, 0);
+        var store1 = store(StoreSettings.from(new Configuration()), 2, 1)) {
       store0.processBroadcastElement(cancel("nope"), 1);
       store1.processBroadcastElement(cancel("nope"), 1);
       AnswerRecord error = single(answers(store0));
@@ -200,9 +202,9 @@ class ClipStoreTest {
 
   @Test
   void standingQueriesBeyondTheJobsCapAreAnsweredErrorByOneInstance() throws Exception {
-    QueryLimits limits = standingLimits(3, 100, QueryLimits.DEFAULT_STANDING_MAX_LIFETIME_MS);
-    try (var store0 = store(StoreSettings.defaults(), limits, 2, 0);
-        var store1 = store(StoreSettings.defaults(), limits, 2, 1)) {
+    QueryLimits limits = standingLimits(3, 100, QueryLimits.STANDING_MAX_LIFETIME_MS.defaultValue());
+    try (var store0 = store(StoreSettings.from(new Configuration()), limits, 2, 0);
+        var store1 = store(StoreSettings.from(new Configuration()), limits, 2, 1)) {
       for (var store : List.of(store0, store1)) {
         for (String id : List.of("s1", "s2", "s3", "s4", "s1")) {
           store.processBroadcastElement(standingWithText(id, "text of " + id), 1);
@@ -212,7 +214,7 @@ class ClipStoreTest {
       assertEquals("s4", error.queryId);
       assertEquals(AnswerRecord.Kind.STANDING, error.kind);
       assertEquals(AnswerRecord.Status.ERROR, error.status);
-      assertEquals("standing query not registered: 3 are registered, the most " + QueryLimits.STANDING_MAX
+      assertEquals("standing query not registered: 3 are registered, the most " + QueryLimits.STANDING_MAX.key()
           + " (3) allows (cancel one, or raise the option)", error.reason);
       assertEquals(List.of(), answers(store1), "subtask 0 answers for all; a re-sent id only replaces its query");
       assertEquals(3, standingCount(store0));
@@ -230,7 +232,7 @@ class ClipStoreTest {
 
   @Test
   void standingQueriesWithTheSameNormalisedTextAreCapped() throws Exception {
-    try (var store = store(StoreSettings.defaults(), standingLimits(100, 2, 3_600_000), 1, 0)) {
+    try (var store = store(StoreSettings.from(new Configuration()), standingLimits(100, 2, 3_600_000), 1, 0)) {
       store.processBroadcastElement(standingWithText("s1", "Someone waves"), 1);
       store.processBroadcastElement(standingWithText("s2", "  someone   WAVES "), 1);
       store.processBroadcastElement(standingWithText("s3", "someone waves"), 1);
@@ -239,14 +241,14 @@ class ClipStoreTest {
       assertEquals("s3", error.queryId);
       assertEquals(AnswerRecord.Status.ERROR, error.status);
       assertEquals("standing query not registered: 2 with the same text are registered, the most "
-          + QueryLimits.STANDING_MAX_PER_TEXT + " (2) allows (cancel one, or raise the option)", error.reason);
+          + QueryLimits.STANDING_MAX_PER_TEXT.key() + " (2) allows (cancel one, or raise the option)", error.reason);
       assertEquals(3, standingCount(store));
     }
   }
 
   @Test
   void aStandingQueryStopsFiringAtItsMaxLifetimeAndIsRemovedAndAnsweredAtTheNextQuery() throws Exception {
-    try (var store = store(StoreSettings.defaults(), standingLimits(1, 100, 10_000), 1, 0)) {
+    try (var store = store(StoreSettings.from(new Configuration()), standingLimits(1, 100, 10_000), 1, 0)) {
       store.processBroadcastElement(standing("s", 0.5f), 1); // ingested at 1 000: expires at 11 000
       store.setProcessingTime(10_999);
       store.processElement(clip("a", 0, 0.9, 10_999), 2);
@@ -262,7 +264,7 @@ class ClipStoreTest {
       assertEquals("s", expired.queryId);
       assertEquals(AnswerRecord.Kind.STANDING, expired.kind);
       assertEquals(AnswerRecord.Status.TIMED_OUT, expired.status);
-      assertEquals("standing query expired: registered longer than " + QueryLimits.STANDING_MAX_LIFETIME_MS
+      assertEquals("standing query expired: registered longer than " + QueryLimits.STANDING_MAX_LIFETIME_MS.key()
           + " (10000 ms) allows; send it again to keep watching", expired.reason);
       assertEquals(1, standingCount(store), "s is gone, so s-next fits the cap of 1");
       assertTrue(store.getBroadcastState(ClipStore.STANDING_QUERIES).contains("s-next"));
@@ -326,7 +328,7 @@ class ClipStoreTest {
 
   private static KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> store(
       StoreSettings settings, int parallelism, int subtask) throws Exception {
-    return store(settings, QueryLimits.defaults(), parallelism, subtask);
+    return store(settings, QueryLimits.from(new Configuration()), parallelism, subtask);
   }
 
   private static KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> store(
@@ -341,14 +343,14 @@ class ClipStoreTest {
   private static KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> unopenedStore(
       StoreSettings settings) throws Exception {
     return new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings, QueryLimits.defaults()),
+        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings, QueryLimits.from(new Configuration())),
             List.of(ClipStore.STANDING_QUERIES)),
         (EmbeddedClip c) -> c.deviceId, Types.STRING, MAX_PARALLELISM, 1, 0);
   }
 
   /** The default limits but for the standing queries' count, count per text and lifetime. */
   private static QueryLimits standingLimits(int max, int maxPerText, long maxLifetimeMs) {
-    QueryLimits d = QueryLimits.defaults();
+    QueryLimits d = QueryLimits.from(new Configuration());
     return new QueryLimits(d.queryIdMaxBytes(), d.textMaxBytes(), d.devicesMax(), d.deviceIdMaxBytes(),
         d.rangeMaxFutureMs(), d.rangeMaxLengthMs(), d.mcqMaxTimeoutMs(), max, maxPerText, maxLifetimeMs,
         d.standingMinThreshold());

@@ -18,6 +18,7 @@ import io.egostream.proto.v1.StandingQuery;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -34,7 +35,7 @@ class DecodeQueriesTest {
 
   @BeforeEach
   void open() throws Exception {
-    open(QueryLimits.defaults());
+    open(QueryLimits.from(new Configuration()));
   }
 
   private void open(QueryLimits limits) throws Exception {
@@ -192,18 +193,18 @@ class DecodeQueriesTest {
 
   @Test
   void aQueryIdOverItsLimitIsRejected() throws Exception {
-    String longId = "q".repeat(QueryLimits.DEFAULT_QUERY_ID_MAX_BYTES + 1);
+    String longId = "q".repeat(QueryLimits.QUERY_ID_MAX_BYTES.defaultValue() + 1);
     harness.processElement(new StreamRecord<>(record(Query.newBuilder().setQueryId(longId)
         .setMoment(MomentQuery.newBuilder().setText("x")).build())));
     assertEquals(List.of(), harness.extractOutputValues());
-    String reason = "query_id is 257 bytes, more than " + QueryLimits.QUERY_ID_MAX_BYTES + " (256) (use a shorter "
-        + "id, e.g. a UUID)";
+    String reason = "query_id is 257 bytes, more than " + QueryLimits.QUERY_ID_MAX_BYTES.key()
+        + " (256) (use a shorter id, e.g. a UUID)";
     assertEquals(List.of(reason), deadLetters().stream().map(d -> d.reason).toList());
     assertEquals(List.of("invalid query: " + reason), errorAnswers().stream().map(a -> a.reason).toList());
     assertEquals(longId, errorAnswers().get(0).queryId, "answered to its id (the answer serializer cuts it if huge)");
 
     harness.getSideOutput(DecodeQueries.DEAD_LETTERS).clear();
-    String longest = "q".repeat(QueryLimits.DEFAULT_QUERY_ID_MAX_BYTES);
+    String longest = "q".repeat(QueryLimits.QUERY_ID_MAX_BYTES.defaultValue());
     harness.processElement(new StreamRecord<>(record(Query.newBuilder().setQueryId(longest)
         .setMoment(MomentQuery.newBuilder().setText("x")).build())));
     assertEquals(List.of(), deadLetters(), "an id at the limit is accepted");
@@ -212,59 +213,60 @@ class DecodeQueriesTest {
 
   @Test
   void textsOverTheirLimitInBytesAreRejected() throws Exception {
-    String over = "é".repeat(QueryLimits.DEFAULT_TEXT_MAX_BYTES / 2 + 1); // 513 characters, 1026 bytes
-    String why = " is 1026 bytes, more than " + QueryLimits.TEXT_MAX_BYTES + " (1024) (the model reads only the first "
-        + "few dozen tokens: shorten it)";
+    String over = "é".repeat(QueryLimits.TEXT_MAX_BYTES.defaultValue() / 2 + 1); // 513 characters, 1026 bytes
+    String why = " is 1026 bytes, more than " + QueryLimits.TEXT_MAX_BYTES.key()
+        + " (1024) (the model reads only the first few dozen tokens: shorten it)";
     assertRejected(AnswerRecord.Kind.MCQ, "mcq: narration" + why, mcq(over, fiveChoices()));
     assertRejected(AnswerRecord.Kind.MOMENT, "moment: text" + why, record(moment(MomentQuery.newBuilder()
         .setText(over))));
     assertRejected(AnswerRecord.Kind.STANDING, "standing: text" + why, record(Query.newBuilder().setQueryId(ID)
         .setStanding(StandingQuery.newBuilder().setText(over).setThreshold(0.5f)).build()));
-    accepted(moment(MomentQuery.newBuilder().setText("é".repeat(QueryLimits.DEFAULT_TEXT_MAX_BYTES / 2))));
+    accepted(moment(MomentQuery.newBuilder().setText("é".repeat(QueryLimits.TEXT_MAX_BYTES.defaultValue() / 2))));
   }
 
   @Test
   void deviceListsAndDeviceIdsOverTheirLimitsAreRejected() throws Exception {
     MomentQuery.Builder many = MomentQuery.newBuilder().setText("x");
-    for (int i = 0; i <= QueryLimits.DEFAULT_DEVICES_MAX; i++) {
+    for (int i = 0; i <= QueryLimits.DEVICES_MAX.defaultValue(); i++) {
       many.addDeviceIds("d" + i);
     }
-    assertRejected(AnswerRecord.Kind.MOMENT, "moment: 65 device_ids, more than " + QueryLimits.DEVICES_MAX
+    assertRejected(AnswerRecord.Kind.MOMENT, "moment: 65 device_ids, more than " + QueryLimits.DEVICES_MAX.key()
         + " (64) (leave the list empty to mean all devices)", record(moment(many)));
-    String longDevice = "d".repeat(QueryLimits.DEFAULT_DEVICE_ID_MAX_BYTES + 1);
+    String longDevice = "d".repeat(QueryLimits.DEVICE_ID_MAX_BYTES.defaultValue() + 1);
     assertRejected(AnswerRecord.Kind.STANDING, "standing: device_ids[1] is 129 bytes, more than "
-        + QueryLimits.DEVICE_ID_MAX_BYTES + " (128)", record(Query.newBuilder().setQueryId(ID)
+        + QueryLimits.DEVICE_ID_MAX_BYTES.key() + " (128)", record(Query.newBuilder().setQueryId(ID)
             .setStanding(StandingQuery.newBuilder().setText("x").setThreshold(0.5f).addDeviceIds("a")
                 .addDeviceIds(longDevice)).build()));
     assertRejected(AnswerRecord.Kind.MCQ, "mcq: choice 1 device_id is 129 bytes, more than "
-        + QueryLimits.DEVICE_ID_MAX_BYTES + " (128)", mcq("x", withChoice(1, range(longDevice, 0, 1))));
+        + QueryLimits.DEVICE_ID_MAX_BYTES.key() + " (128)", mcq("x", withChoice(1, range(longDevice, 0, 1))));
   }
 
   @Test
   void mcqChoicesTooFarAheadOrTooLongAndTimeoutsTooLargeAreRejected() throws Exception {
-    long latestEnd = NOW + QueryLimits.DEFAULT_RANGE_MAX_FUTURE_MS;
+    long latestEnd = NOW + QueryLimits.RANGE_MAX_FUTURE_MS.defaultValue();
     assertRejected(AnswerRecord.Kind.MCQ, "mcq: choice 2 ends at " + (latestEnd + 1) + ", more than "
-        + QueryLimits.RANGE_MAX_FUTURE_MS + " (600000) after the job's clock (" + NOW + "): capture times are "
+        + QueryLimits.RANGE_MAX_FUTURE_MS.key() + " (600000) after the job's clock (" + NOW + "): capture times are "
         + "wall-clock ms since the epoch", mcq("x", withChoice(2, range("d", latestEnd - 1_000, latestEnd + 1))));
     assertRejected(AnswerRecord.Kind.MCQ, "mcq: choice 0 range [0, 600001) is 600001 ms long, more than "
-        + QueryLimits.RANGE_MAX_LENGTH_MS + " (600000)", mcq("x", withChoice(0, range("d", 0, 600_001))));
-    for (long timeout : new long[] {QueryLimits.DEFAULT_MCQ_MAX_TIMEOUT_MS + 1, Long.MAX_VALUE}) {
+        + QueryLimits.RANGE_MAX_LENGTH_MS.key() + " (600000)", mcq("x", withChoice(0, range("d", 0, 600_001))));
+    for (long timeout : new long[] {QueryLimits.MCQ_MAX_TIMEOUT_MS.defaultValue() + 1, Long.MAX_VALUE}) {
       assertRejected(AnswerRecord.Kind.MCQ, "mcq: timeout_ms " + timeout + " is more than "
-          + QueryLimits.MCQ_MAX_TIMEOUT_MS + " (600000)", record(Query.newBuilder().setQueryId(ID).setMcq(McqQuery
+          + QueryLimits.MCQ_MAX_TIMEOUT_MS.key() + " (600000)", record(Query.newBuilder().setQueryId(ID).setMcq(McqQuery
               .newBuilder().setNarration("x").addAllChoices(fiveChoices()).setTimeoutMs(timeout)).build()));
     }
     // At the limits exactly: accepted.
     accepted(Query.newBuilder().setQueryId(ID).setMcq(McqQuery.newBuilder().setNarration("x")
         .addAllChoices(withChoice(2, range("d", latestEnd - 600_000, latestEnd)))
-        .setTimeoutMs(QueryLimits.DEFAULT_MCQ_MAX_TIMEOUT_MS)).build());
+        .setTimeoutMs(QueryLimits.MCQ_MAX_TIMEOUT_MS.defaultValue())).build());
   }
 
   @Test
   void aThresholdBelowTheFloorIsRejectedUnlessTheOptionAllowsIt() throws Exception {
-    assertRejected(AnswerRecord.Kind.STANDING, "standing: threshold -1.0 is below " + QueryLimits.STANDING_MIN_THRESHOLD
-        + " (0.0): it would fire on most clips (raise it)", record(standing(-1f)));
+    assertRejected(AnswerRecord.Kind.STANDING, "standing: threshold -1.0 is below "
+        + QueryLimits.STANDING_MIN_THRESHOLD.key() + " (0.0): it would fire on most clips (raise it)",
+        record(standing(-1f)));
     close();
-    QueryLimits d = QueryLimits.defaults();
+    QueryLimits d = QueryLimits.from(new Configuration());
     open(new QueryLimits(d.queryIdMaxBytes(), d.textMaxBytes(), d.devicesMax(), d.deviceIdMaxBytes(),
         d.rangeMaxFutureMs(), d.rangeMaxLengthMs(), d.mcqMaxTimeoutMs(), d.standingMax(), d.standingMaxPerText(),
         d.standingMaxLifetimeMs(), -1f));

@@ -16,8 +16,9 @@ import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.EmbeddedQuery;
 import io.egostream.operators.records.QueryRecord;
 import java.util.List;
-import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-// The harness's close() declares Exception (javac's "try" lint warns about InterruptedException): closing it is the point.
+// The harness's close() declares Exception (javac's "try" lint warns about InterruptedException):
+// closing it is the point.
 @SuppressWarnings("try")
 class EmbedTextsTest {
   /** The operator's model, loaded once more here to compute the expected embeddings. */
@@ -167,7 +169,8 @@ class EmbedTextsTest {
 
   @Test
   void theFunctionSerializesWithoutItsModelAndLanesFollowTheQueryId() throws Exception {
-    assertNotNull(InstantiationUtil.clone(new EmbedTexts(QueryTestSupport.MODEL, BatchSettings.defaults())));
+    assertNotNull(
+        InstantiationUtil.clone(new EmbedTexts(QueryTestSupport.MODEL, BatchSettings.from(new Configuration()))));
     assertEquals(Math.floorMod("q-17".hashCode(), 4), EmbedTexts.lane("q-17", 4));
   }
 

@@ -13,17 +13,18 @@ import java.util.List;
  * @param tagVerb verb tags: words (ours) or indices into the Ego4D verb taxonomy (real EgoClip), as text; may be empty
  * @param tagNoun noun tags, likewise
  */
-public record ClipRecord(
+public record NarratedClip(
     String videoUid, double clipStart, double clipEnd, String clipText, List<String> tagVerb, List<String> tagNoun) {
 
-  public ClipRecord {
+  public NarratedClip {
     tagVerb = List.copyOf(tagVerb);
     tagNoun = List.copyOf(tagNoun);
     if (videoUid == null || videoUid.isBlank()) {
       throw new IllegalArgumentException("video_uid is missing or empty");
     }
     if (!Double.isFinite(clipStart) || !Double.isFinite(clipEnd)) {
-      throw new IllegalArgumentException("clip_start " + clipStart + " / clip_end " + clipEnd + " is not a finite number");
+      throw new IllegalArgumentException(
+          "clip_start " + clipStart + " / clip_end " + clipEnd + " is not a finite number");
     }
     if (clipEnd <= clipStart) {
       throw new IllegalArgumentException(
