@@ -102,7 +102,8 @@ class StormTest {
       Map.entry(BOMB_PROGRESSIVE, expect(2, "pixels", "frames.max-", "scans")),
       Map.entry(HUGE_FRAMES, expect(2, "pixels", "frames.max-", "width/height")),
       Map.entry(DUPLICATE_CAPTURE_TIME, expect(300, "duplicate", "capture time", "sequence")),
-      Map.entry(NON_INCREASING_SEQUENCE, expect(300, "sequence")),
+      // A spoof that reaches the job once its device's clips are built is refused as late before its sequence is read.
+      Map.entry(NON_INCREASING_SEQUENCE, expect(300, "sequence", "late frame")),
       Map.entry(FUTURE_CAPTURE_TIME, expect(150, "ahead", "future")),
       Map.entry(PAST_CAPTURE_TIME, expect(150, "behind", "older", "late", "retention")),
       Map.entry(HUGE_DEVICE_ID, expect(2, "device_id", "limits.device-id")),

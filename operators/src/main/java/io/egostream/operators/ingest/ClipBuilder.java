@@ -64,7 +64,8 @@ import org.apache.flink.util.OutputTag;
  *       the job's clock. A device catching up to the present (a backlog, then live frames) is no jump; a clock that
  *       leaps hours ahead is. {@code DecodeFrames} has already checked every capture time against the job's clock;
  *   <li><i>sequence</i>: within a session, sequence numbers must increase with capture time, across batches: a frame
- *       newer than the device's newest must have a higher sequence, an older one a lower one. A new session resets;
+ *       newer than the device's newest must have a higher sequence, an older one a sequence between those of the
+ *       buffered frames captured just before and just after it. A new session resets;
  *   <li><i>duplicate</i>: a second frame with an already buffered capture time (the first one stays);
  *   <li><i>over a limit</i>: the device already buffers {@link ClipSettings#maxBufferedFrames()} frames or would
  *       exceed {@link ClipSettings#maxBufferedBytes()} of JPEG.
@@ -192,6 +193,12 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
     clock.update(c);
   }
 
+  private static String outOfSequence(FrameRecord frame, String neighbour) {
+    return "sequence out of order: frame of device " + frame.deviceId + " session " + frame.sessionId + " captured at "
+        + frame.captureTimeMs + " has sequence " + frame.sequence + ", but " + neighbour + "; within a session "
+        + "sequence numbers must increase with capture time";
+  }
+
   /** Why the frame cannot be used, judged by its device's history; null if it can. */
   private String refusal(FrameRecord frame, DeviceClock c, long now) throws Exception {
     long t = frame.captureTimeMs;
@@ -213,13 +220,26 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
             + ClipSettings.MAX_CLOCK_JUMP_MS.key() + " (" + settings.maxClockJumpMs() + " ms); the device's event time "
             + "was not moved";
       }
-      if (frame.sessionId.equals(c.sessionId) && t != c.newestMs
-          && (t > c.newestMs ? frame.sequence <= c.sequence : frame.sequence >= c.sequence)) {
+      if (frame.sessionId.equals(c.sessionId) && t > c.newestMs && frame.sequence <= c.sequence) {
         outOfSequenceFrames.inc();
-        return "sequence out of order: frame of device " + device + " session " + frame.sessionId + " captured at "
-            + t + " has sequence " + frame.sequence + ", but the device's newest frame (captured " + (t > c.newestMs
-            ? "earlier" : "later") + ", at " + c.newestMs + ") has " + c.sequence + "; within a session sequence "
-            + "numbers must increase with capture time";
+        return outOfSequence(frame, "the device's newest frame (captured earlier, at " + c.newestMs + ") has "
+            + c.sequence);
+      }
+      if (t < c.newestMs) {
+        // An older frame goes between two buffered ones: it must fit both their sequence numbers, or a copy of a
+        // frame's sequence could slip into that frame's clips.
+        FrameRecord before = buffer.lastBefore(t);
+        if (before != null && before.sessionId.equals(frame.sessionId) && before.sequence >= frame.sequence) {
+          outOfSequenceFrames.inc();
+          return outOfSequence(frame, "the frame captured before it, at " + before.captureTimeMs + ", has "
+              + before.sequence);
+        }
+        FrameRecord after = buffer.firstAfter(t);
+        if (after != null && after.sessionId.equals(frame.sessionId) && after.sequence <= frame.sequence) {
+          outOfSequenceFrames.inc();
+          return outOfSequence(frame, "the frame captured after it, at " + after.captureTimeMs + ", has "
+              + after.sequence);
+        }
       }
     }
     if (buffer.contains(t)) {

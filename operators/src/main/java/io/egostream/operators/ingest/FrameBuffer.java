@@ -126,6 +126,25 @@ final class FrameBuffer {
     return Long.MAX_VALUE;
   }
 
+  /** The buffered frame captured last before {@code t}, or null if there is none. */
+  FrameRecord lastBefore(long t) throws Exception {
+    long[] starts = starts();
+    for (int i = lowerBound(starts, bucketOf(t) + 1) - 1; i >= 0; i--) {
+      long[] times = buckets.get(starts[i]).times;
+      int at = lowerBound(times, t) - 1;
+      if (at >= 0) {
+        return frames.get(times[at]);
+      }
+    }
+    return null;
+  }
+
+  /** The buffered frame captured first after {@code t}, or null if there is none. */
+  FrameRecord firstAfter(long t) throws Exception {
+    long next = firstTimeAtOrAfter(t + 1);
+    return next == Long.MAX_VALUE ? null : frames.get(next);
+  }
+
   /**
    * Removes the buckets that end at or before {@code horizonMs}, i.e. frames captured before it, a bucket at a time;
    * once none are left the state is cleared entirely.

@@ -309,6 +309,31 @@ class ClipBuilderTest {
         + "captured at " + (T0 + 2_000) + " has sequence 10"), refused().get(0).reason);
   }
 
+  /**
+   * A frame slipped in between two buffered ones must fit their sequence numbers too, not only the newest frame's: a
+   * spoof that copies a frame's sequence and lands 100 ms after it, arriving once later frames are in (found by the
+   * storm test), would otherwise be taken into that frame's clips.
+   */
+  @Test
+  void aFrameBetweenBufferedFramesMustFitTheirSequenceNumbers() throws Exception {
+    process(frame("glasses-1", 0)); // sequence 0
+    process(frame("glasses-1", 1_000)); // sequence 10
+    process(frame("glasses-1", 1_500)); // sequence 15
+    FrameRecord spoof = frame("glasses-1", 1_100);
+    spoof.sequence = 10; // the sequence of the frame before it
+    process(spoof);
+    FrameRecord late = frame("glasses-1", 1_200);
+    late.sequence = 16; // above the frame after it
+    process(late);
+    FrameRecord honest = frame("glasses-1", 1_250); // sequence 12: between 10 and 15
+    process(honest);
+
+    assertEquals(List.of(1_100L, 1_200L), refusedTimes());
+    assertTrue(refused().get(0).reason.startsWith("sequence out of order: frame of device glasses-1 session session-1 "
+        + "captured at " + (T0 + 1_100) + " has sequence 10, but the frame captured before it"), refused().get(0).reason);
+    assertTrue(refused().get(1).reason.contains("the frame captured after it"), refused().get(1).reason);
+  }
+
   @Test
   void aSilentDevicesStateAndTimersGoBackToZeroAfterTheRetention() throws Exception {
     harness.setProcessingTime(T0);
