@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToLongFunction;
 import org.apache.flink.configuration.Configuration;
@@ -191,7 +192,8 @@ final class BenchSoakCommand implements Callable<Integer> {
         }
       }, "wearables");
       wearables.start();
-      Thread listener = new Thread(() -> listen(kafka, clips, latencies), "soak-results");
+      AtomicBoolean listening = new AtomicBoolean(true);
+      Thread listener = new Thread(() -> listen(kafka, listening, clips, latencies), "soak-results");
       listener.setDaemon(true);
       listener.start();
 
@@ -226,6 +228,9 @@ final class BenchSoakCommand implements Callable<Integer> {
         }
       }
       wearables.join();
+      // Its consumer closes now, while the broker is up: closed after it, it would warn about a lost connection.
+      listening.set(false);
+      listener.join();
     }
     return samples;
   }
@@ -250,8 +255,9 @@ final class BenchSoakCommand implements Callable<Integer> {
         q.build().toByteArray());
   }
 
-  /** Counts committed clips and keeps the latency of every answer to a soak query. */
-  private static void listen(EmbeddedKafka kafka, AtomicLong clips, ConcurrentLinkedQueue<Long> latencies) {
+  /** Counts committed clips and keeps the latency of every answer to a soak query, while {@code listening}. */
+  private static void listen(EmbeddedKafka kafka, AtomicBoolean listening, AtomicLong clips,
+      ConcurrentLinkedQueue<Long> latencies) {
     Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -260,7 +266,7 @@ final class BenchSoakCommand implements Callable<Integer> {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(EgoStreamTopics.EMBEDDINGS, EgoStreamTopics.ANSWERS));
-      while (true) {
+      while (listening.get()) {
         for (var record : consumer.poll(Duration.ofMillis(500))) {
           if (record.topic().equals(EgoStreamTopics.EMBEDDINGS)) {
             clips.incrementAndGet();

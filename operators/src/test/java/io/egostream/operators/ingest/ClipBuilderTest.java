@@ -329,8 +329,9 @@ class ClipBuilderTest {
     process(honest);
 
     assertEquals(List.of(1_100L, 1_200L), refusedTimes());
-    assertTrue(refused().get(0).reason.startsWith("sequence out of order: frame of device glasses-1 session session-1 "
-        + "captured at " + (T0 + 1_100) + " has sequence 10, but the frame captured before it"), refused().get(0).reason);
+    String reason = refused().get(0).reason;
+    assertTrue(reason.startsWith("sequence out of order: frame of device glasses-1 session session-1 captured at "
+        + (T0 + 1_100) + " has sequence 10, but the frame captured before it"), reason);
     assertTrue(refused().get(1).reason.contains("the frame captured after it"), refused().get(1).reason);
   }
 
