@@ -18,7 +18,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
@@ -49,10 +48,7 @@ class LateUploadEndToEndTest {
       conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 300L);
       conf.set(EgoStreamOptions.MODEL_PRESET, "tiny");
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
-      EgoStreamJob.configureCheckpoints(env, conf);
-      EgoStreamJob.buildOnKafka(env, conf, JobSettings.from(conf, 2), false);
-      JobClient job = env.executeAsync("egostream-late-upload-test");
+      JobClient job = TestKafka.startJob(conf, false, "egostream-late-upload-test");
       try {
         List<String> devices = new ArrayList<>(batches.keySet());
         for (FrameBatch batch : batches.get(devices.get(0))) {

@@ -16,7 +16,6 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 
@@ -36,10 +35,7 @@ class PoisonQueryEndToEndTest {
       conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 300L);
       conf.set(EgoStreamOptions.MODEL_PRESET, "tiny");
       conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
-      EgoStreamJob.configureCheckpoints(env, conf);
-      EgoStreamJob.buildOnKafka(env, conf, JobSettings.from(conf, 2), false);
-      JobClient job = env.executeAsync("egostream-poison-query-test");
+      JobClient job = TestKafka.startJob(conf, false, "egostream-poison-query-test");
       try {
         query(producer, "poison-1", "\u0001");
         Thread.sleep(2_000); // the poison's batch has run (batch.max-wait.ms is 200 ms) before the good query comes

@@ -35,7 +35,6 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 
@@ -66,11 +65,7 @@ class QueriesEndToEndTest {
       // The untrained model scores at random: a threshold of -1 makes the standing query fire on every clip.
       conf.set(EgoStreamOptions.STANDING_MIN_THRESHOLD, -1f);
       conf.set(EgoStreamOptions.MODEL_PRESET, "tiny"); // the untrained model the independent checks below rebuild
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
-      EgoStreamJob.configureCheckpoints(env, conf);
-      JobSettings settings = JobSettings.from(conf, 2);
-      EgoStreamJob.buildOnKafka(env, conf, settings, false);
-      JobClient job = env.executeAsync("egostream-queries-test");
+      JobClient job = TestKafka.startJob(conf, false, "egostream-queries-test");
       try {
         query(producer, Query.newBuilder().setQueryId("standing-1").setStanding(StandingQuery.newBuilder()
             .setText("c picks up the cup").setThreshold(-1f).addDeviceIds("wearable-00")));

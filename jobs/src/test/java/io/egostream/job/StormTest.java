@@ -61,7 +61,6 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -388,10 +387,7 @@ class StormTest {
       conf.set(EgoStreamOptions.IDLENESS_MS, IDLENESS_MS);
       // Any task failure fails the job: a job that is still running at the end never restarted.
       conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
-      EgoStreamJob.configureCheckpoints(env, conf);
-      EgoStreamJob.buildOnKafka(env, conf, JobSettings.from(conf, 2), false);
-      JobClient job = env.executeAsync("egostream-storm-test");
+      JobClient job = TestKafka.startJob(conf, false, "egostream-storm-test");
       long began = System.currentTimeMillis();
       try {
         Outcome outcome = drive(kafka, producer, job, counts, start, answersTopic, deadLetterTopic, embeddingsTopic);

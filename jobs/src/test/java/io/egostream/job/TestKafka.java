@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,6 +25,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /** Plain Kafka clients for the end-to-end tests: what an outside producer and a read_committed consumer see. */
 final class TestKafka {
   private TestKafka() {}
+
+  /**
+   * The job on the broker {@code conf} names, on a local Flink cluster at parallelism 2 with the job's checkpoints,
+   * started; it reads its topics from their current ends on only when {@code bounded}.
+   */
+  static JobClient startJob(Configuration conf, boolean bounded, String name) throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
+    EgoStreamJob.configureCheckpoints(env, conf);
+    EgoStreamJob.buildOnKafka(env, conf, JobSettings.from(conf, 2), bounded);
+    return env.executeAsync(name);
+  }
 
   static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
     Map<String, Object> config = new HashMap<>(EgoStreamTopics.producerSizeLimits());
