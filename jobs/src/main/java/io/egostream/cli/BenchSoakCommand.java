@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.egostream.job.EgoStreamOptions;
 import io.egostream.kafka.EgoStreamTopics;
 import io.egostream.kafka.EmbeddedKafka;
+import io.egostream.model.ModelBenchmark;
 import io.egostream.proto.v1.Answer;
 import io.egostream.proto.v1.ClipRange;
 import io.egostream.proto.v1.McqQuery;
@@ -15,14 +16,11 @@ import io.egostream.simulate.HostileRecords;
 import io.egostream.simulate.WearableSimulator;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,6 +31,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToLongFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -123,7 +122,7 @@ final class BenchSoakCommand implements Callable<Integer> {
           + "samples");
     }
     PrintWriter out = spec.commandLine().getOut();
-    int restPort = freePort();
+    int restPort = EmbeddedKafka.freePort();
     try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null)) {
       kafka.createEgoStreamTopics(EgoStreamTopics.DEFAULT_FRAME_PARTITIONS);
       Configuration conf = new Configuration();
@@ -174,6 +173,7 @@ final class BenchSoakCommand implements Callable<Integer> {
     try (KafkaProducer<byte[], byte[]> producer = LocalJob.producer(kafka)) {
       // Hostile records go out after good batches, from the wearables' thread: the kinds that spoof a device copy
       // the batch just sent, and one thread alone uses the generator.
+      AtomicReference<Exception> stopped = new AtomicReference<>();
       Thread wearables = new Thread(() -> {
         try {
           simulator.run(true, (device, batch) -> {
@@ -188,7 +188,7 @@ final class BenchSoakCommand implements Callable<Integer> {
             }
           });
         } catch (Exception e) {
-          throw new IllegalStateException("The simulated wearables stopped: " + e.getMessage(), e);
+          stopped.set(e);
         }
       }, "wearables");
       wearables.start();
@@ -207,7 +207,7 @@ final class BenchSoakCommand implements Callable<Integer> {
         long now = System.currentTimeMillis();
         long elapsed = now - start;
         // A query every few seconds once 20 s are recorded: moment and MCQ in turn, over the last 20 s.
-        if (elapsed >= 20_000 && queries < elapsed / QUERY_EVERY_MS) {
+        if (elapsed >= 20_000 && queries <= (elapsed - 20_000) / QUERY_EVERY_MS) {
           producer.send(query(simulator, queries++, now));
         }
         if (now - lastSample >= everyMs) {
@@ -228,6 +228,10 @@ final class BenchSoakCommand implements Callable<Integer> {
         }
       }
       wearables.join();
+      if (stopped.get() != null) {
+        throw new IllegalStateException("The simulated wearables stopped: " + stopped.get().getMessage(),
+            stopped.get());
+      }
       // Its consumer closes now, while the broker is up: closed after it, it would warn about a lost connection.
       listening.set(false);
       listener.join();
@@ -294,7 +298,8 @@ final class BenchSoakCommand implements Callable<Integer> {
         latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1),
         checkpoints.path("counts").path("completed").asLong(), checkpoints.path("counts").path("failed").asLong(),
         latest.path("state_size").asLong(), latest.path("end_to_end_duration").asLong(),
-        restarts.path(0).path("value").asLong(-1), residentBytes(), runtime.totalMemory() - runtime.freeMemory());
+        restarts.path(0).path("value").asLong(-1), ModelBenchmark.residentBytes("VmRSS:"),
+        runtime.totalMemory() - runtime.freeMemory());
   }
 
   /** A JSON document from the local cluster's REST API; a missing node when it cannot be had. */
@@ -309,20 +314,6 @@ final class BenchSoakCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
       return JSON.missingNode();
     }
-  }
-
-  /** VmRSS of this process, from /proc (Linux); 0 elsewhere. */
-  private static long residentBytes() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      // Not Linux: no resident memory figure.
-    }
-    return 0;
   }
 
   private void print(Sample s, PrintWriter out) {
@@ -386,11 +377,5 @@ final class BenchSoakCommand implements Callable<Integer> {
     node.put("slope_per_min", slopePerSecond * 60);
     node.put("growth_over_half", slopePerSecond * span);
     node.put("flat", n >= 2 && slopePerSecond * span <= FLAT_SHARE * meanV);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -88,10 +88,6 @@ final class FlinkOptionKeys {
         .toList();
   }
 
-  int size() {
-    return keys.size();
-  }
-
   private static List<String> optionClasses(Path location) {
     List<String> names = new ArrayList<>();
     if (Files.isDirectory(location)) { // classes of a module built in this reactor: not Flink's

@@ -37,22 +37,26 @@ record LocalJob(JobSettings settings, JobClient client, Path checkpoints) implem
    * command line's fault: it becomes a {@link ParameterException} of {@code spec}.
    */
   static LocalJob start(CommandSpec spec, Configuration conf, String name) throws Exception {
-    // Checkpoints to files, as a deployed job keeps them: in JobManager memory (a local cluster's default) a state
-    // handle over 5 MiB fails the checkpoint, which 4 wearables at 8 fps reach in about 100 s of buffered frames.
+    // Checkpoints to files (the state itself stays on the heap): in JobManager memory, a local cluster's default, a
+    // state handle over 5 MiB fails the checkpoint, which 4 wearables at 8 fps reach in about 100 s of buffered frames.
     Path checkpoints = Files.createTempDirectory(name + "-checkpoints");
     conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
     conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(PARALLELISM, conf);
-    EgoStreamJob.configureCheckpoints(env, conf);
-    JobSettings settings;
     try {
-      settings = JobSettings.from(conf, PARALLELISM);
-    } catch (IllegalArgumentException e) {
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(PARALLELISM, conf);
+      JobSettings settings;
+      try {
+        EgoStreamJob.configureCheckpoints(env, conf);
+        settings = JobSettings.from(conf, PARALLELISM);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+      EgoStreamJob.buildOnKafka(env, conf, settings, false);
+      return new LocalJob(settings, env.executeAsync(name), checkpoints);
+    } catch (Exception e) {
       deleteTree(checkpoints);
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+      throw e;
     }
-    EgoStreamJob.buildOnKafka(env, conf, settings, false);
-    return new LocalJob(settings, env.executeAsync(name), checkpoints);
   }
 
   @Override

@@ -25,8 +25,6 @@ import org.apache.flink.configuration.ReadableConfig;
 public record JobSettings(
     DecodeSettings decode,
     ClipSettings clips,
-    Duration outOfOrderness,
-    Duration idleness,
     BatchSettings batch,
     int lanes,
     StoreSettings store,
@@ -59,8 +57,6 @@ public record JobSettings(
     return new JobSettings(
         DecodeSettings.from(conf),
         ClipSettings.from(conf, frames),
-        Duration.ofMillis(conf.get(OUT_OF_ORDERNESS_MS)),
-        Duration.ofMillis(conf.get(IDLENESS_MS)),
         BatchSettings.from(conf),
         lanes,
         StoreSettings.from(conf),
@@ -68,5 +64,15 @@ public record JobSettings(
         mcq,
         model,
         queryLimits);
+  }
+
+  /** How far behind its newest frame a frame may arrive: the clip builder's rule, and the sources' watermark bound. */
+  public Duration outOfOrderness() {
+    return Duration.ofMillis(clips.outOfOrdernessMs());
+  }
+
+  /** How long a device or a source partition may be silent before it stops holding anything back. */
+  public Duration idleness() {
+    return Duration.ofMillis(clips.idleTimeoutMs());
   }
 }

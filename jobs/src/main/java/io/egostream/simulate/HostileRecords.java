@@ -38,7 +38,7 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * {@value #ID_PREFIX} and is keyed by it, as the contract asks, so an ERROR answer can be matched to it.
  */
 public final class HostileRecords {
-  /** Prefix of every hostile query id and device id. */
+  /** Prefix of every hostile query id and of the device ids of the kinds that make a device of their own. */
   public static final String ID_PREFIX = "storm-";
 
   /** What is wrong with a record; each kind goes to one topic. */
@@ -63,7 +63,7 @@ public final class HostileRecords {
     HUGE_FRAMES(EgoStreamTopics.FRAMES),
     /** A good device's last frame again: same capture time and sequence, other pixels. */
     DUPLICATE_CAPTURE_TIME(EgoStreamTopics.FRAMES),
-    /** A frame of a good device between its last two capture times' grid, but with its last sequence number. */
+    /** A frame of a good device 100 ms after its last one, with that frame's sequence number (not increasing). */
     NON_INCREASING_SEQUENCE(EgoStreamTopics.FRAMES),
     /** Four frames of a good device, two hours after its last one. */
     FUTURE_CAPTURE_TIME(EgoStreamTopics.FRAMES),
@@ -154,18 +154,18 @@ public final class HostileRecords {
         jpeg[1] = (byte) 0xD8;
         jpeg[jpeg.length - 2] = (byte) 0xFF;
         jpeg[jpeg.length - 1] = (byte) 0xD9;
-        yield batch(kind, id, n, new byte[][] {jpeg}, 640, 480, 1);
+        yield batch(kind, id, new byte[][] {jpeg}, 640, 480, 1);
       }
       case TOO_MANY_FRAMES -> {
         byte[] tiny = Jpeg.encode(noise(16, 16));
         byte[][] jpegs = new byte[20_000][];
         Arrays.fill(jpegs, tiny);
-        yield batch(kind, id, n, jpegs, 16, 16, 1);
+        yield batch(kind, id, jpegs, 16, 16, 1);
       }
-      case BOMB_DECLARED_SIZE -> batch(kind, id, n, four(declaring(Jpeg.encode(noise(16, 16)), BIG_SIDE)),
+      case BOMB_DECLARED_SIZE -> batch(kind, id, four(declaring(Jpeg.encode(noise(16, 16)), BIG_SIDE)),
           BIG_SIDE, BIG_SIDE, 250);
-      case BOMB_PROGRESSIVE -> batch(kind, id, n, four(progressive()), BIG_SIDE, BIG_SIDE, 250);
-      case HUGE_FRAMES -> batch(kind, id, n, four(baseline()), BIG_SIDE, BIG_SIDE, 250);
+      case BOMB_PROGRESSIVE -> batch(kind, id, four(progressive()), BIG_SIDE, BIG_SIDE, 250);
+      case HUGE_FRAMES -> batch(kind, id, four(baseline()), BIG_SIDE, BIG_SIDE, 250);
       case DUPLICATE_CAPTURE_TIME -> {
         Frame last = last();
         yield spoof(kind, last.getCaptureTimeMs(), last.getSequence(), 1, last);
@@ -239,23 +239,27 @@ public final class HostileRecords {
   }
 
   /** A batch of a device of its own ({@code id}), frames {@code stepMs} apart from the last good capture time. */
-  private Hostile batch(Kind kind, String id, int n, byte[][] jpegs, int width, int height, long stepMs) {
-    FrameBatch.Builder batch = FrameBatch.newBuilder().setDeviceId(id).setSessionId(id + "-session");
-    long first = goodTime();
-    for (int i = 0; i < jpegs.length; i++) {
-      batch.addFrames(Frame.newBuilder().setCaptureTimeMs(first + i * stepMs).setSequence(i).setWidth(width)
-          .setHeight(height).setJpeg(ByteString.copyFrom(jpegs[i])));
-    }
-    return frames(kind, id, batch.build().toByteArray());
+  private Hostile batch(Kind kind, String id, byte[][] jpegs, int width, int height, long stepMs) {
+    return frames(kind, id, frameBatch(id, id + "-session", jpegs, width, height, stepMs).toByteArray());
   }
 
   /** A valid batch of {@code frames} noise frames of device {@code deviceId}, 250 ms apart from the good time. */
   private FrameBatch ownBatch(String deviceId, int frames, int width, int height, int n) {
-    FrameBatch.Builder batch = FrameBatch.newBuilder().setDeviceId(deviceId).setSessionId("session-" + n);
-    long first = goodTime();
+    byte[][] jpegs = new byte[frames][];
     for (int i = 0; i < frames; i++) {
-      batch.addFrames(Frame.newBuilder().setCaptureTimeMs(first + 250L * i).setSequence(i).setWidth(width)
-          .setHeight(height).setJpeg(ByteString.copyFrom(Jpeg.encode(noise(width, height)))));
+      jpegs[i] = Jpeg.encode(noise(width, height));
+    }
+    return frameBatch(deviceId, "session-" + n, jpegs, width, height, 250);
+  }
+
+  /** Frames with these JPEGs, sequence 0 on, {@code stepMs} apart from the last good capture time. */
+  private FrameBatch frameBatch(String deviceId, String sessionId, byte[][] jpegs, int width, int height,
+      long stepMs) {
+    FrameBatch.Builder batch = FrameBatch.newBuilder().setDeviceId(deviceId).setSessionId(sessionId);
+    long first = goodTime();
+    for (int i = 0; i < jpegs.length; i++) {
+      batch.addFrames(Frame.newBuilder().setCaptureTimeMs(first + i * stepMs).setSequence(i).setWidth(width)
+          .setHeight(height).setJpeg(ByteString.copyFrom(jpegs[i])));
     }
     return batch.build();
   }

@@ -96,7 +96,7 @@ class StormTest {
       Map.entry(TRUNCATED_FRAMES, expect(700, "malformed", "truncated")),
       Map.entry(TRUNCATED_QUERY, expect(500, "malformed", "truncated")),
       Map.entry(OVERSIZED_JPEG, expect(2, "jpeg", "bytes")),
-      Map.entry(TOO_MANY_FRAMES, expect(2, "frames", "frames.max-")),
+      Map.entry(TOO_MANY_FRAMES, expect(2, "frames.max-per-record")),
       Map.entry(BOMB_DECLARED_SIZE, expect(3, "pixels", "frames.max-", "jpeg", "decode")),
       Map.entry(BOMB_PROGRESSIVE, expect(2, "pixels", "frames.max-", "scans")),
       Map.entry(HUGE_FRAMES, expect(2, "pixels", "frames.max-", "width/height")),

@@ -188,8 +188,8 @@ public final class ModelBenchmark {
     }
   }
 
-  /** A /proc/self/status field in bytes, or 0 where there is no /proc. */
-  private static long residentBytes(String field) {
+  /** A /proc/self/status field in bytes (e.g. {@code "VmRSS:"}), or 0 where there is no /proc. */
+  public static long residentBytes(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith(field)) {

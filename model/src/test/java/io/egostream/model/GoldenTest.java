@@ -165,7 +165,6 @@ class GoldenTest {
           int t = fusionTexts.indexOf(item.path("text_index").asInt());
           String what = name + ", text " + fusionTexts.get(t) + ", clip " + c;
           ItmMatch actual = matches.get(t).get(c);
-          checks.add(() -> assertArrayEquals(goldenIds(item).ids(), releasedIds.get(t).ids(), "ids, " + what));
           checks.add(() -> assertArrayEquals(floats(item.path("fused_cls")), actual.fusedCls(), TOLERANCE,
               "fused [CLS], " + what));
           checks.add(() -> assertArrayEquals(floats(item.path("itm_logits")), actual.itmLogits(), TOLERANCE,

@@ -108,8 +108,6 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
   public static final OutputTag<ChoiceRequest> UNSERVED =
       new OutputTag<>("unserved-choice-requests", TypeInformation.of(ChoiceRequest.class));
 
-  /** The job's option key for the idle timeout, named in the reason of a late frame. */
-
   /** The time of every device's end-of-input timer: only the final watermark reaches it. */
   private static final long END_OF_INPUT = Long.MAX_VALUE;
 

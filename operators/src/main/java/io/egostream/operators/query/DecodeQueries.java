@@ -300,13 +300,7 @@ public class DecodeQueries extends ProcessFunction<RawRecord, QueryRecord> {
 
   /** A broken rule of the (already identified) query {@code q}. */
   private static QueryRejected invalid(QueryRecord q, String reason) {
-    AnswerRecord.Kind kind = switch (q.kind) {
-      case QueryRecord.MCQ -> AnswerRecord.Kind.MCQ;
-      case QueryRecord.MOMENT -> AnswerRecord.Kind.MOMENT;
-      case QueryRecord.STANDING -> AnswerRecord.Kind.STANDING;
-      default -> AnswerRecord.Kind.CANCEL;
-    };
-    return new QueryRejected(q.queryId, kind, reason);
+    return new QueryRejected(q.queryId, q.answerKind(), reason);
   }
 
   /** The record key as a query id (the contract keys queries by id); null when there is no key. */

@@ -153,20 +153,8 @@ public class EmbedTexts extends KeyedProcessFunction<Integer, QueryRecord, Embed
 
   private static void error(QueryRecord query, String reason, Context ctx) {
     long now = ctx.timerService().currentProcessingTime();
-    ctx.output(ERROR_ANSWERS, new AnswerRecord(query.queryId, kindOf(query), AnswerRecord.Status.ERROR, reason,
+    ctx.output(ERROR_ANSWERS, new AnswerRecord(query.queryId, query.answerKind(), AnswerRecord.Status.ERROR, reason,
         Math.max(0, now - query.ingestTimeMs), now));
-  }
-
-  private static AnswerRecord.Kind kindOf(QueryRecord query) {
-    if (query.kind == null) {
-      return AnswerRecord.Kind.UNSPECIFIED;
-    }
-    return switch (query.kind) {
-      case QueryRecord.MCQ -> AnswerRecord.Kind.MCQ;
-      case QueryRecord.MOMENT -> AnswerRecord.Kind.MOMENT;
-      case QueryRecord.STANDING -> AnswerRecord.Kind.STANDING;
-      default -> AnswerRecord.Kind.UNSPECIFIED;
-    };
   }
 
   /** Cancels carry no text; every other kind does (the decoder refused the ones without). */

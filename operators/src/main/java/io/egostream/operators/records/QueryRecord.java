@@ -37,4 +37,18 @@ public class QueryRecord {
   public float threshold;
 
   public QueryRecord() {}
+
+  /** The kind an answer to this query carries. */
+  public AnswerRecord.Kind answerKind() {
+    if (kind == null) {
+      return AnswerRecord.Kind.UNSPECIFIED;
+    }
+    return switch (kind) {
+      case MCQ -> AnswerRecord.Kind.MCQ;
+      case MOMENT -> AnswerRecord.Kind.MOMENT;
+      case STANDING -> AnswerRecord.Kind.STANDING;
+      case CANCEL -> AnswerRecord.Kind.CANCEL;
+      default -> AnswerRecord.Kind.UNSPECIFIED;
+    };
+  }
 }

@@ -350,10 +350,11 @@ class ClipStoreTest {
 
   /** The default limits but for the standing queries' count, count per text and lifetime. */
   private static QueryLimits standingLimits(int max, int maxPerText, long maxLifetimeMs) {
-    QueryLimits d = QueryLimits.from(new Configuration());
-    return new QueryLimits(d.queryIdMaxBytes(), d.textMaxBytes(), d.devicesMax(), d.deviceIdMaxBytes(),
-        d.rangeMaxFutureMs(), d.rangeMaxLengthMs(), d.mcqMaxTimeoutMs(), max, maxPerText, maxLifetimeMs,
-        d.standingMinThreshold());
+    Configuration conf = new Configuration();
+    conf.set(QueryLimits.STANDING_MAX, max);
+    conf.set(QueryLimits.STANDING_MAX_PER_TEXT, maxPerText);
+    conf.set(QueryLimits.STANDING_MAX_LIFETIME_MS, maxLifetimeMs);
+    return QueryLimits.from(conf);
   }
 
   private static EmbeddedQuery standingWithText(String id, String text) {

@@ -266,10 +266,9 @@ class DecodeQueriesTest {
         + QueryLimits.STANDING_MIN_THRESHOLD.key() + " (0.0): it would fire on most clips (raise it)",
         record(standing(-1f)));
     close();
-    QueryLimits d = QueryLimits.from(new Configuration());
-    open(new QueryLimits(d.queryIdMaxBytes(), d.textMaxBytes(), d.devicesMax(), d.deviceIdMaxBytes(),
-        d.rangeMaxFutureMs(), d.rangeMaxLengthMs(), d.mcqMaxTimeoutMs(), d.standingMax(), d.standingMaxPerText(),
-        d.standingMaxLifetimeMs(), -1f));
+    Configuration anyThreshold = new Configuration();
+    anyThreshold.set(QueryLimits.STANDING_MIN_THRESHOLD, -1f);
+    open(QueryLimits.from(anyThreshold));
     assertEquals(-1f, accepted(standing(-1f)).threshold);
   }
 
