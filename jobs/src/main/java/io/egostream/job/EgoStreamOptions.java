@@ -18,7 +18,7 @@ import org.apache.flink.configuration.ConfigOptions;
  * and one line of documentation. An option that feeds a settings record is declared next to it, with its check
  * ({@link ClipSettings}, {@link DecodeSettings}, {@link BatchSettings}, {@link StoreSettings}, {@link McqSettings},
  * {@link QueryLimits}, {@link MergeHits}, {@link EmbedClips}) and only listed here; the job's own (Kafka, topics,
- * model, checkpoints) are declared here. The README's option table lists exactly {@link #all()}. Set them with
+ * model, checkpoints) are declared here. docs/options.md is generated from {@link #all()}. Set them with
  * {@code -Dname=value} on the {@code job} command, or in the Flink configuration when submitting with
  * {@code flink run}.
  */
@@ -129,7 +129,7 @@ public final class EgoStreamOptions {
   public static final ConfigOption<Integer> FRAMES_MAX_BUFFERED_PER_DEVICE = ClipSettings.MAX_BUFFERED_FRAMES;
   public static final ConfigOption<Long> FRAMES_MAX_BUFFERED_BYTES_PER_DEVICE = ClipSettings.MAX_BUFFERED_BYTES;
 
-  /** Every option, in the README's order. */
+  /** Every option, in the order of docs/options.md. */
   public static List<ConfigOption<?>> all() {
     return List.of(BOOTSTRAP_SERVERS, GROUP_ID, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT_MS, FRAMES_TOPIC,
         QUERIES_TOPIC, EMBEDDINGS_TOPIC, ANSWERS_TOPIC, DEAD_LETTER_TOPIC, CLIP_LENGTH_MS, CLIP_STRIDE_MS,
