@@ -1,4 +1,4 @@
-package io.egostream.cli;
+package io.egostream.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.egostream.job.EgoStreamOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
@@ -34,10 +33,10 @@ import org.junit.jupiter.api.Test;
  * {@code deploy/} checked, since no Docker engine or Kubernetes cluster exists here: the {@code FlinkDeployment}
  * against the Flink Kubernetes Operator's own CRD schema (1.15.0, a test resource) and the rules of its
  * {@code DefaultValidator} that apply to it, its configuration keys against Flink's and EgoStream's options, and the
- * Dockerfile's {@code COPY} sources against what the build produced (so run it after {@code package}: {@code mvn -B
- * -o -pl tools -am verify -Dtest=DeployFilesTest -Dsurefire.failIfNoSpecifiedTests=false -DskipITs}).
+ * Dockerfile's {@code COPY} sources against what {@code package} builds (hence an IT: {@code mvn -B -o -pl jobs -am
+ * verify -Dit.test=DeployFilesIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}).
  */
-class DeployFilesTest {
+class DeployFilesIT {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final String CRD = "/deploy/flinkdeployments.flink.apache.org-v1.yml";
   /** The operator's DefaultValidator: a FlinkDeployment's name. */
@@ -85,6 +84,8 @@ class DeployFilesTest {
   void everyConfigurationKeyIsFlinksOrEgoStreamsAndEveryEgoStreamValueParses() throws IOException {
     Map<String, String> conf = flinkConfiguration(manifest());
     FlinkOptionKeys flink = FlinkOptionKeys.scan();
+    assertTrue(flink.isFlinkKey("taskmanager.memory.task.off-heap.size"), "the scan found Flink's options");
+    assertFalse(flink.isFlinkKey("taskmanager.memory.task.offheap.size"), "and tells a misspelt key");
     Map<String, ConfigOption<?>> ours = EgoStreamOptions.all().stream()
         .collect(Collectors.toMap(ConfigOption::key, option -> option));
     Configuration configuration = Configuration.fromMap(conf);
@@ -92,6 +93,8 @@ class DeployFilesTest {
     for (String key : conf.keySet()) {
       if (ours.containsKey(key)) {
         configuration.get(ours.get(key)); // throws on a value the option cannot parse
+      } else if (key.startsWith(EgoStreamOptions.KAFKA_PROPERTIES)) {
+        KafkaConnectors.checkClientProperty(key); // throws unless a Kafka client property the job leaves to users
       } else if (!flink.isFlinkKey(key)) {
         unknown.add(key);
       }
@@ -110,7 +113,7 @@ class DeployFilesTest {
     assertFalse(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "").isBlank(), "checkpoint directory");
     assertFalse(conf.get(CheckpointingOptions.SAVEPOINT_DIRECTORY, "").isBlank(), "savepoint directory");
     assertTrue(manifest.at("/spec/job/parallelism").asInt() > 0);
-    // DJL and JavaCV sit in /opt/flink/lib: loaded parent-first, their native libraries are loaded once per JVM.
+    // DJL sits in /opt/flink/lib: loaded parent-first, its native libraries are loaded once per JVM.
     List<String> parentFirst = conf.get(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL);
     assertTrue(parentFirst.containsAll(List.of("ai.djl.", "org.bytedeco.")), parentFirst.toString());
   }
@@ -186,7 +189,7 @@ class DeployFilesTest {
   }
 
   private static JsonNode crd() throws IOException {
-    try (InputStream in = DeployFilesTest.class.getResourceAsStream(CRD)) {
+    try (InputStream in = DeployFilesIT.class.getResourceAsStream(CRD)) {
       return YAML.readTree(in);
     }
   }
