@@ -33,6 +33,8 @@ public final class BundledLibTorch {
 
   private static final Logger LOG = LoggerFactory.getLogger(BundledLibTorch.class);
   private static final String PROPERTIES = "native/lib/pytorch.properties";
+  /** Ends the name of the folder the libraries are extracted to. */
+  private static final String ON_CPU = "-on-cpu";
   private static final List<String> SETTINGS = List.of("PYTORCH_LIBRARY_PATH", "PYTORCH_FLAVOR", "PYTORCH_VERSION");
   private static boolean prepared;
 
@@ -50,6 +52,9 @@ public final class BundledLibTorch {
       return;
     }
     prepared = true;
+    if (System.getProperty("PYTORCH_LIBRARY_PATH", "").endsWith(ON_CPU)) {
+      return; // an earlier job in this JVM (another class loader of this class) did it; DJL is loaded once per JVM
+    }
     Properties bundled = bundledProperties();
     String flavor = bundled == null ? null : bundled.getProperty("flavor");
     boolean overridden = SETTINGS.stream().anyMatch(key -> Utils.getEnvOrSystemProperty(key) != null);
@@ -63,7 +68,7 @@ public final class BundledLibTorch {
     String version = bundled.getProperty("version");
     String classifier = bundled.getProperty("classifier");
     List<String> libraries = forCpu(Arrays.asList(bundled.getProperty("libraries", "").split(",")));
-    Path dir = Utils.getEngineCacheDir("pytorch").resolve(version + "-" + flavor + "-" + classifier + "-on-cpu");
+    Path dir = Utils.getEngineCacheDir("pytorch").resolve(version + "-" + flavor + "-" + classifier + ON_CPU);
     extract("pytorch/" + flavor + "/" + classifier + "/", libraries, dir);
     System.setProperty("PYTORCH_LIBRARY_PATH", dir.toString());
     System.setProperty("PYTORCH_FLAVOR", flavor);
