@@ -46,7 +46,7 @@ class ReadmeTest {
     assertEquals(List.of(), missing, "options missing from the README's Job options table");
   }
 
-  /** README.md of the repository: the test runs in the jobs module's folder. */
+  /** README.md of the repository: the test runs in its module's folder. */
   private static Path readme() {
     Path here = Path.of("").toAbsolutePath();
     Path inModule = here.resolveSibling("README.md");

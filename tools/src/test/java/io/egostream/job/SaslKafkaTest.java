@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.egostream.cli.CommandRun;
 import io.egostream.kafka.EgoStreamTopics;
 import io.egostream.kafka.EmbeddedKafka;
 import io.egostream.kafka.EmbeddedKafka.PlainUser;
 import io.egostream.proto.v1.ClipEmbedding;
-import io.egostream.simulate.WearableSimulator;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -21,7 +22,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -31,11 +31,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The job on a broker that takes SASL/PLAIN only: clients without the credentials are refused, and the job, given them
- * as {@code kafka.properties.*} options, reads frames and writes embeddings through every one of its clients.
+ * as {@code kafka.properties.*} options, reads frames and writes embeddings through every one of its clients (the
+ * frames sent by the {@code simulate} command, given the same options).
  */
 class SaslKafkaTest {
   private static final PlainUser USER = new PlainUser("egostream", "secret-" + System.nanoTime());
-  private static final long START = System.currentTimeMillis() / 1000 * 1000 - 60_000;
 
   private static EmbeddedKafka kafka;
 
@@ -68,16 +68,19 @@ class SaslKafkaTest {
 
   @Test
   void theJobGivenTheCredentialsAsKafkaPropertiesReadsFramesAndWritesEmbeddings() throws Exception {
-    WearableSimulator simulator = new WearableSimulator(2, 7, START, 8_000, 128, 96, 4, 4);
-    try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(kafka)) {
-      simulator.run(false, (device, batch) -> TestKafka.send(producer, EgoStreamTopics.FRAMES, device,
-          batch.toByteArray()));
-    }
+    List<String> login = List.of("-D", "kafka.properties.security.protocol=SASL_PLAINTEXT",
+        "-D", "kafka.properties.sasl.mechanism=PLAIN", "-D", "kafka.properties.sasl.jaas.config=" + USER.jaasConfig());
+    // The frames come from the simulate command, logged in the same way.
+    CommandRun simulate = new CommandRun();
+    List<String> simulateArgs = new ArrayList<>(List.of("simulate", "--bootstrap-servers", kafka.bootstrapServers(),
+        "--devices", "2", "--duration", "8s", "--fps", "4", "--size", "128x96", "--fast"));
+    simulateArgs.addAll(login);
+    assertEquals(0, simulate.run(simulateArgs.toArray(String[]::new)), simulate.err());
 
-    Configuration conf = JobArguments.parse("--bootstrap-servers", kafka.bootstrapServers(),
-        "-D", "kafka.properties.security.protocol=SASL_PLAINTEXT", "-D", "kafka.properties.sasl.mechanism=PLAIN",
-        "-D", "kafka.properties.sasl.jaas.config=" + USER.jaasConfig(),
-        "-D", "model.preset=tiny", "-D", "checkpoint.interval.ms=500").configuration();
+    List<String> jobArgs = new ArrayList<>(List.of("--bootstrap-servers", kafka.bootstrapServers(),
+        "-D", "model.preset=tiny", "-D", "checkpoint.interval.ms=500"));
+    jobArgs.addAll(login);
+    Configuration conf = JobArguments.parse(jobArgs.toArray(String[]::new)).configuration();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
     EgoStreamJob.configureCheckpoints(env, conf);
     EgoStreamJob.buildOnKafka(env, conf, JobSettings.from(conf, 2), true);
