@@ -23,9 +23,15 @@ public final class Devices {
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("Invalid value " + spec + " for device: use cpu, gpu or gpu:N");
       }
-      return gpu(index, Engine.getEngine("PyTorch").getGpuCount());
+      return gpu(index, pytorch().getGpuCount());
     }
     throw new IllegalArgumentException("Invalid value " + spec + " for device: use cpu, gpu or gpu:N");
+  }
+
+  /** DJL's PyTorch engine, started with the libtorch in the jar ({@link BundledLibTorch}). */
+  public static Engine pytorch() {
+    BundledLibTorch.prepare();
+    return Engine.getEngine("PyTorch");
   }
 
   /** GPU {@code index} when {@code visible} GPUs exist. */

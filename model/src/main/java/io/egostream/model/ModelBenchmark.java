@@ -147,6 +147,7 @@ public final class ModelBenchmark {
   /** This machine's dense float32 matmul rate through the engine (2048³, median of 5). */
   static double matmulGflopsPerSecond() {
     int n = 2048;
+    BundledLibTorch.prepare();
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray a = m.randomNormal(new Shape(n, n));
       NDArray b = m.randomNormal(new Shape(n, n));

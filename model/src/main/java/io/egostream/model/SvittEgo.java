@@ -53,6 +53,7 @@ public final class SvittEgo implements AutoCloseable {
     }
     this.config = config;
     this.modelId = modelId;
+    BundledLibTorch.prepare();
     this.manager = NDManager.newBaseManager(device);
     this.manager.setName("svitt-ego");
     this.videoEncoder = new VideoEncoder(stateDict, "vision_encoder", config);
@@ -161,6 +162,11 @@ public final class SvittEgo implements AutoCloseable {
 
   public SvittConfig config() {
     return config;
+  }
+
+  /** The device the model's weights live and run on. */
+  public Device device() {
+    return manager.getDevice();
   }
 
   /** Names the model and its weights, e.g. {@code svitt-ego-tiny:demo-model}; carried by every embedding. */

@@ -1,7 +1,7 @@
 package io.egostream.operators.inference;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
+import io.egostream.model.Devices;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -47,7 +47,7 @@ public final class DeviceSelection {
       indices.add(gpu.getProperty(INDEX_PROPERTY).orElse(null));
     }
     // Asking PyTorch starts the engine; only worth it when there is a GPU to ask about.
-    int visible = indices.isEmpty() ? 0 : Engine.getEngine("PyTorch").getGpuCount();
+    int visible = indices.isEmpty() ? 0 : Devices.pytorch().getGpuCount();
     int subtask = context.getTaskInfo().getIndexOfThisSubtask();
     Choice choice = choose(indices, visible, subtask);
     String task = context.getTaskInfo().getTaskNameWithSubtasks();

@@ -2,6 +2,7 @@ package io.egostream.operators.inference;
 
 import static io.egostream.operators.config.OptionChecks.require;
 
+import ai.djl.Device;
 import io.egostream.model.Clip;
 import io.egostream.model.ClipEmbedding;
 import io.egostream.model.RgbFrame;
@@ -60,7 +61,9 @@ import org.slf4j.LoggerFactory;
  * {@code clipsFailed} ({@link BatchRunner}'s), {@code queueWaitMs} ({@link BatchBuffer}'s, per clip),
  * {@code clipsPerSecond} (meter of embedded clips), {@code keptTokenRatio} (gauge: patch tokens left after the last
  * pruning stage over those entering the first, for the last clip embedded) and {@code rejectedClips} (counter of
- * clips rejected before the model: frames that do not decode, wrong frame count).
+ * clips rejected before the model: frames that do not decode, wrong frame count), {@code inferenceDevice} (gauge:
+ * the device the task's model runs on, e.g. {@code gpu(0)} or {@code cpu()}) and {@code inferenceGpu} (gauge: that
+ * GPU's index, -1 on the CPU; numeric, for reporters that drop text gauges).
  */
 public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, EmbeddedClip> {
   private static final long serialVersionUID = 1L;
@@ -129,6 +132,10 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
     metrics.<Double, Gauge<Double>>gauge("keptTokenRatio", () -> keptTokenRatio);
 
     model = modelSource.loadForTask(getRuntimeContext(), "embeds clips, " + settings);
+    Device device = model.device();
+    metrics.<String, Gauge<String>>gauge("inferenceDevice", device::toString);
+    int gpu = Device.Type.GPU.equals(device.getDeviceType()) ? device.getDeviceId() : -1;
+    metrics.<Integer, Gauge<Integer>>gauge("inferenceGpu", () -> gpu);
   }
 
   @Override

@@ -372,6 +372,8 @@ class EmbedClipsTest {
       assertEquals(1, ((Counter) metrics.get("rejectedClips")).getCount());
       // micro prunes 32 patch tokens to 23, then 17.
       assertEquals(17.0 / 32, (Double) ((Gauge<?>) metrics.get("keptTokenRatio")).getValue(), 1e-9);
+      assertEquals("cpu()", ((Gauge<?>) metrics.get("inferenceDevice")).getValue(), "GPU 0 is not visible here");
+      assertEquals(-1, ((Gauge<?>) metrics.get("inferenceGpu")).getValue());
     }
   }
 
