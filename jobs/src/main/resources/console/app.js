@@ -47,17 +47,19 @@ function answerProblem(a) {
   return null;
 }
 
-// Frames of a device in [from, to) from ego.frames, decoded; each {t, img}.
+// Frames of a device in [from, to) from ego.frames; each {t, src} with the JPEG as a data URL.
 async function frames(device, from, to) {
   const r = await fetch(`/api/frames?device=${encodeURIComponent(device)}&from=${from}&to=${to}`);
   const json = await r.json();
   if (!r.ok) throw new Error(json.error);
-  return Promise.all(json.frames.map(async (f) => {
-    const img = new Image();
-    img.src = 'data:image/jpeg;base64,' + f.jpeg;
-    await img.decode().catch(() => {});
-    return { t: f.captureTimeMs, img };
-  }));
+  return json.frames.map((f) => ({ t: f.captureTimeMs, src: 'data:image/jpeg;base64,' + f.jpeg }));
+}
+
+async function decoded(src) {
+  const img = new Image();
+  img.src = src;
+  await img.decode();
+  return img;
 }
 
 const nearest = (list, t) => list.reduce((best, f) => (Math.abs(f.t - t) < Math.abs(best.t - t) ? f : best));
@@ -148,7 +150,10 @@ async function drawOverlay(deviceId) {
     do {
       clip = state.clips.get(deviceId);
       const list = await frames(deviceId, clip.startMs, clip.endMs);
-      if (list.length) renderOverlay(tile(deviceId).querySelector('.overlay'), clip, list);
+      if (list.length) {
+        const images = await Promise.all(clip.frameTimesMs.map((t) => decoded(nearest(list, t).src)));
+        renderOverlay(tile(deviceId).querySelector('.overlay'), clip, images);
+      }
     } while (state.clips.get(deviceId) !== clip);
   } catch (e) {
     tile(deviceId).querySelector('.overlay').textContent = 'overlay: ' + e.message;
@@ -157,13 +162,12 @@ async function drawOverlay(deviceId) {
   }
 }
 
-function renderOverlay(box, clip, list) {
-  const times = clip.frameTimesMs;
-  const frameCount = times.length;
-  const grid = Math.round(Math.sqrt(clip.kept[0].length / frameCount)); // stage 0 keeps every patch
+// images: the frame nearest each of the clip's frame times, decoded.
+function renderOverlay(box, clip, images) {
+  const grid = Math.round(Math.sqrt(clip.kept[0].length / images.length)); // stage 0 keeps every patch
   const rows = clip.kept.map((kept, stage) => {
-    const canvases = times.map((t) => drawKept(nearest(list, t).img, grid,
-      kept.filter((i) => Math.floor(i / (grid * grid)) === times.indexOf(t))));
+    const canvases = images.map((img, t) => drawKept(img, grid,
+      kept.filter((i) => Math.floor(i / (grid * grid)) === t)));
     const drawn = canvases.reduce((n, c) => n + Number(c.dataset.kept), 0);
     return el('div', { class: 'stage', 'data-stage': stage, 'data-kept': drawn },
       el('span', {}, `stage ${stage}: ${drawn} tokens`), ...canvases);
@@ -273,11 +277,11 @@ async function playable(device, from, to) {
   const list = await frames(device, from, to);
   if (!list.length) return [el('div', { class: 'hint' }, 'no frames of this moment on ego.frames any more')];
   const strip = el('div', { class: 'strip' },
-    ...[0, 1, 2, 3].map((i) => el('img', { src: list[Math.floor(((i + 0.5) * list.length) / 4)].img.src })));
-  const screen = el('img', { class: 'screen', src: list[0].img.src });
+    ...[0, 1, 2, 3].map((i) => el('img', { src: list[Math.floor(((i + 0.5) * list.length) / 4)].src })));
+  const screen = el('img', { class: 'screen', src: list[0].src });
   const button = el('button', { type: 'button', class: 'play' }, 'Play');
   button.addEventListener('click', () => {
-    list.forEach((f) => setTimeout(() => { screen.src = f.img.src; }, f.t - list[0].t));
+    list.forEach((f) => setTimeout(() => { screen.src = f.src; }, f.t - list[0].t));
   });
   await Promise.all([...strip.children, screen].map((img) => img.decode().catch(() => {})));
   return [strip, el('div', { class: 'player' }, screen, button)];
@@ -299,6 +303,7 @@ async function search(e) {
   try {
     const a = await post('/api/moment', { text: $('search-text').value, devices: checkedDevices('search-devices'),
       fromMs: localMs($('search-from')), toMs: localMs($('search-to')), topK: Number($('search-top-k').value) });
+    const answered = Math.round(performance.now() - started);
     const problem = answerProblem(a);
     if (problem && a.status === 'ERROR') {
       message('search-message', problem, 'error');
@@ -307,9 +312,10 @@ async function search(e) {
     const cards = await Promise.all(a.hits.map((h, i) => hitCard(h, `#${i + 1}  `)));
     results.replaceChildren(...cards);
     const ms = Math.round(performance.now() - started);
+    results.dataset.answerMs = answered;
     results.dataset.roundTripMs = ms;
-    message('search-message', `${a.hits.length} hits in ${ms} ms (answer latency ${a.latencyMs} ms)`
-      + (problem ? ' — ' + problem : ''), problem ? 'error' : '');
+    message('search-message', `${a.hits.length} hits in ${ms} ms (the answer after ${answered} ms; the job's `
+      + `latency ${a.latencyMs} ms)` + (problem ? ' — ' + problem : ''), problem ? 'error' : '');
   } catch (err) {
     message('search-message', err.message, 'error');
   }

@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,8 +34,8 @@ import org.apache.kafka.common.utils.Utils;
  * only moves its frames further on, where the scan still finds them, as long as they arrive within
  * {@link #MAX_UPLOAD_DELAY_MS} of the range's end.
  *
- * <p>One consumer, used by one lookup at a time: lookups are a few partition reads each, and a page asks for a few
- * dozen at most.
+ * <p>{@link #CONSUMERS} consumers serve lookups side by side (a search's cards and the Live overlays ask at the same
+ * time); each fetches at most {@link #FETCH_BYTES} a request, so a short range costs a read of about that much.
  */
 final class FrameLookup implements AutoCloseable {
   /** How far a wearable's clock may run ahead of the producer's and its frames still be found. */
@@ -42,10 +44,17 @@ final class FrameLookup implements AutoCloseable {
   static final long MAX_UPLOAD_DELAY_MS = 60_000;
   /** Most frames one lookup returns: longer ranges are thinned evenly (a page never needs more). */
   static final int MAX_FRAMES = 240;
+  /** Lookups served at once. */
+  static final int CONSUMERS = 4;
+  /**
+   * Bytes a fetch returns per partition: a few seconds of a few wearables, not the 16 MiB EgoStream's consumers allow
+   * (a record larger than this still comes, alone).
+   */
+  static final int FETCH_BYTES = 1024 * 1024;
   private static final Duration POLL = Duration.ofMillis(200);
   private static final long MAX_LOOKUP_MS = 10_000;
 
-  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final BlockingQueue<KafkaConsumer<byte[], byte[]>> consumers = new ArrayBlockingQueue<>(CONSUMERS);
   private final Function<String, Integer> knownPartition;
 
   /**
@@ -54,21 +63,39 @@ final class FrameLookup implements AutoCloseable {
    *     choice for its key, which is what EgoStream's wearables use)
    */
   FrameLookup(String bootstrapServers, Function<String, Integer> knownPartition) {
-    Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
+    Map<String, Object> config = new HashMap<>();
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FETCH_BYTES);
     config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
     config.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-    this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    for (int i = 0; i < CONSUMERS; i++) {
+      consumers.add(new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+    }
     this.knownPartition = knownPartition;
   }
 
   /** The frames of {@code deviceId} captured in [fromMs, toMs), in capture order, at most {@link #MAX_FRAMES}. */
-  synchronized Views.Frames find(String deviceId, long fromMs, long toMs) {
+  Views.Frames find(String deviceId, long fromMs, long toMs) {
     if (toMs <= fromMs) {
       throw new QueryForms.InvalidForm("Invalid frame range [" + fromMs + ", " + toMs + "): to must be after from");
     }
-    TopicPartition partition = partitionOf(deviceId);
+    KafkaConsumer<byte[], byte[]> consumer;
+    try {
+      consumer = consumers.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for a frame lookup", e);
+    }
+    try {
+      return find(consumer, deviceId, fromMs, toMs);
+    } finally {
+      consumers.add(consumer);
+    }
+  }
+
+  private Views.Frames find(KafkaConsumer<byte[], byte[]> consumer, String deviceId, long fromMs, long toMs) {
+    TopicPartition partition = partitionOf(consumer, deviceId);
     consumer.assign(List.of(partition));
     long end = consumer.endOffsets(List.of(partition)).get(partition);
     OffsetAndTimestamp first = consumer.offsetsForTimes(Map.of(partition, Math.max(0, fromMs - CLOCK_SKEW_MS)))
@@ -104,7 +131,7 @@ final class FrameLookup implements AutoCloseable {
     return new Views.Frames(deviceId, fromMs, toMs, thin(new ArrayList<>(found.values())));
   }
 
-  private TopicPartition partitionOf(String deviceId) {
+  private TopicPartition partitionOf(KafkaConsumer<byte[], byte[]> consumer, String deviceId) {
     Integer known = knownPartition.apply(deviceId);
     if (known != null) {
       return new TopicPartition(EgoStreamTopics.FRAMES, known);
@@ -138,8 +165,11 @@ final class FrameLookup implements AutoCloseable {
     }
   }
 
+  /** Closes the consumers; call when no lookup runs any more. */
   @Override
-  public synchronized void close() {
-    consumer.close(Duration.ofSeconds(2));
+  public void close() {
+    for (KafkaConsumer<byte[], byte[]> consumer : consumers) {
+      consumer.close(Duration.ofSeconds(2));
+    }
   }
 }

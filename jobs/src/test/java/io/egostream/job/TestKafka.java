@@ -43,7 +43,8 @@ public final class TestKafka {
     return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  public static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) throws Exception {
+  public static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value)
+      throws Exception {
     producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
   }
 
