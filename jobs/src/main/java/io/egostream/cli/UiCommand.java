@@ -10,7 +10,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code egostream ui}: the web console against a running job's Kafka, until Ctrl-C. */
+/**
+ * {@code egostream ui}: the web console against a running job's Kafka, until Ctrl-C or SIGTERM (or until its thread is
+ * interrupted, which is how tests stop it).
+ */
 @Command(
     name = "ui",
     mixinStandardHelpOptions = true,
@@ -37,6 +40,8 @@ final class UiCommand implements Callable<Integer> {
       Runnable restore = StopSignals.onStop(stop, "the console");
       try {
         stop.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // how tests stop it; the console still closes cleanly
       } finally {
         restore.run();
       }

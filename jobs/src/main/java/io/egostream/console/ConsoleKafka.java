@@ -297,20 +297,26 @@ final class ConsoleKafka implements AutoCloseable {
     }
   }
 
+  /** Closes the clients; an interrupted caller (how a stop can arrive) is let through and stays interrupted. */
   @Override
   public void close() {
-    running = false;
-    timer.shutdownNow();
-    consumer.wakeup();
+    boolean interrupted = Thread.interrupted(); // Kafka's clients refuse to close on an interrupted thread
     try {
+      running = false;
+      timer.shutdownNow();
+      consumer.wakeup();
       poller.join(5_000);
+      consumer.close(Duration.ofSeconds(2));
+      producer.close(Duration.ofSeconds(2));
+      admin.close(Duration.ofSeconds(2));
+      frames.close();
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      interrupted = true;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
-    consumer.close(Duration.ofSeconds(2));
-    producer.close(Duration.ofSeconds(2));
-    admin.close(Duration.ofSeconds(2));
-    frames.close();
   }
 
   private static Thread daemon(Runnable r, String name) {
