@@ -84,6 +84,8 @@ final class ConsoleKafka implements AutoCloseable {
     consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     consumerConfig.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, KAFKA_TIMEOUT_MS);
+    // Asking for a missing topic must not create it (with a broker's defaults: 1 partition, 1 MB records).
+    consumerConfig.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     this.consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     Map<String, Object> producerConfig = new HashMap<>(EgoStreamTopics.producerSizeLimits());
     producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -192,17 +194,20 @@ final class ConsoleKafka implements AutoCloseable {
     while (running && !ready) {
       try {
         List<TopicPartition> all = new ArrayList<>();
-        for (String topic : List.of(EgoStreamTopics.FRAMES, EgoStreamTopics.EMBEDDINGS, EgoStreamTopics.ANSWERS)) {
+        String missing = null;
+        for (String topic : List.of(EgoStreamTopics.FRAMES, EgoStreamTopics.EMBEDDINGS, EgoStreamTopics.ANSWERS,
+            EgoStreamTopics.QUERIES)) {
           List<PartitionInfo> partitions = consumer.partitionsFor(topic);
-          if (partitions.isEmpty()) {
-            setStatus(false, "Kafka at " + bootstrapServers + " has no topic " + topic + " (create EgoStream's "
-                + "topics: the kafka command does, or see docs/operations.md)");
-            sleep(2_000);
-            break;
+          if (partitions == null || partitions.isEmpty()) {
+            missing = topic;
+          } else if (!topic.equals(EgoStreamTopics.QUERIES)) {
+            partitions.forEach(p -> all.add(new TopicPartition(topic, p.partition())));
           }
-          partitions.forEach(p -> all.add(new TopicPartition(topic, p.partition())));
         }
-        if (all.isEmpty() || all.stream().map(TopicPartition::topic).distinct().count() < 3) {
+        if (missing != null) {
+          setStatus(false, "Kafka at " + bootstrapServers + " has no topic " + missing + " (create EgoStream's "
+              + "topics, as the kafka command does)");
+          sleep(2_000);
           continue;
         }
         consumer.assign(all);

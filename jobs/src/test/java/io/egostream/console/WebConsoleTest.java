@@ -16,13 +16,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 
 /**
- * The console's HTTP side without a browser, against a Kafka that is not there: the pages are served, Kafka's
+ * The console's HTTP side without a browser. Against a Kafka that is not there: the pages are served, Kafka's
  * absence is reported readably and a query is refused at once with the reason instead of hanging, bad forms are
  * refused with what to change, and requests naming another host (DNS rebinding) or posting a non-JSON form (another
- * site's form) are refused.
+ * site's form) are refused. Against a broker without EgoStream's topics: they are named, not created; and with no
+ * job, a query times out with a message saying so.
  */
 class WebConsoleTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,12 +42,7 @@ class WebConsoleTest {
       assertTrue(page.body().contains("<title>EgoStream console</title>"), page.body());
       assertEquals(200, get(console, "/app.js").statusCode());
 
-      long deadline = System.currentTimeMillis() + 20_000;
-      JsonNode status = JSON.readTree(get(console, "/api/state").body()).get("status");
-      while (!status.get("message").asText().contains("does not answer") && System.currentTimeMillis() < deadline) {
-        Thread.sleep(250);
-        status = JSON.readTree(get(console, "/api/state").body()).get("status");
-      }
+      JsonNode status = awaitStatus(console, "does not answer");
       assertEquals(false, status.get("connected").asBoolean());
       assertTrue(status.get("message").asText().startsWith("Kafka at " + nowhere + " does not answer"),
           status.toString());
@@ -66,6 +65,40 @@ class WebConsoleTest {
       assertEquals("HTTP/1.1 403 Forbidden", statusLine(console, "evil.example"));
       assertEquals("HTTP/1.1 200 OK", statusLine(console, "localhost:" + console.uri().getPort()));
     }
+  }
+
+  @Test
+  void missingTopicsAreNamedNotCreatedAndAnUnansweredQueryTimesOutReadably() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null);
+        WebConsole console = WebConsole.start(new WebConsole.Settings(kafka.bootstrapServers(),
+            InetAddress.getLoopbackAddress(), 0, Duration.ofSeconds(2)))) {
+      JsonNode status = awaitStatus(console, "has no topic");
+      assertTrue(status.get("message").asText().startsWith("Kafka at " + kafka.bootstrapServers() + " has no topic "
+          + "ego."), status.toString());
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        assertEquals(Set.of(), admin.listTopics().names().get(), "the console created topics");
+      }
+
+      kafka.createEgoStreamTopics(2);
+      awaitStatus(console, "connected to Kafka at " + kafka.bootstrapServers());
+      // No job reads ego.queries: the page is told so after --answer-timeout, not left waiting.
+      HttpResponse<String> search = post(console, "/api/moment", "{\"text\":\"cup\",\"topK\":5}");
+      assertEquals(504, search.statusCode(), search.body());
+      assertTrue(JSON.readTree(search.body()).get("error").asText().matches("No answer to console-moment-\\w+ "
+          + "within 2 s: is the job running on Kafka at .*"), search.body());
+    }
+  }
+
+  /** The console's status once its message contains {@code text} (within 20 s). */
+  private JsonNode awaitStatus(WebConsole console, String text) throws Exception {
+    long deadline = System.currentTimeMillis() + 20_000;
+    JsonNode status = JSON.readTree(get(console, "/api/state").body()).get("status");
+    while (!status.get("message").asText().contains(text) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(250);
+      status = JSON.readTree(get(console, "/api/state").body()).get("status");
+    }
+    assertTrue(status.get("message").asText().contains(text), status.toString());
+    return status;
   }
 
   private HttpResponse<String> get(WebConsole console, String path) throws Exception {
