@@ -2,6 +2,7 @@ package io.egostream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.egostream.console.WebConsole;
 import io.egostream.job.EgoStreamOptions;
 import io.egostream.kafka.EgoStreamTopics;
 import io.egostream.kafka.EmbeddedKafka;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.configuration.Configuration;
@@ -34,6 +36,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -79,6 +82,12 @@ final class DemoCommand implements Callable<Integer> {
       description = "Seed of the scenes and the questions (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--ui", description = "Also run the web console (see ui --help; --port, --bind, "
+      + "--answer-timeout) and keep it and the job up after the stream ends, until Ctrl-C.")
+  boolean ui;
+
+  @Mixin ConsoleOptions console;
+
   /** What the driver asked, to score the answer. */
   private record Asked(String narration, int truth, boolean intra) {}
 
@@ -100,12 +109,29 @@ final class DemoCommand implements Callable<Integer> {
       if (model != null) {
         conf.set(EgoStreamOptions.MODEL_DIR, model);
       }
-      try (LocalJob job = LocalJob.start(spec, conf, "egostream-demo")) {
+      try (LocalJob job = LocalJob.start(spec, conf, "egostream-demo");
+          WebConsole web = ui ? console.start(spec, kafka.bootstrapServers()) : null) {
         out.printf(Locale.ROOT, "EgoStream demo: Kafka on %s, the job on a local Flink cluster, running the %s%n",
             kafka.bootstrapServers(), job.settings().model());
         out.printf(Locale.ROOT, "full log: %s%n", logFile);
+        if (web != null) {
+          out.printf(Locale.ROOT, "console: %s%n", web.uri());
+        }
         out.flush();
-        return drive(kafka, durationMs, out);
+        int exitCode = drive(kafka, durationMs, out);
+        if (web != null) {
+          out.printf(Locale.ROOT, "The stream has ended; the console (%s) and the job stay up until Ctrl-C.%n",
+              web.uri());
+          out.flush();
+          CountDownLatch stop = new CountDownLatch(1);
+          Runnable restore = StopSignals.onStop(stop, "the demo");
+          try {
+            stop.await();
+          } finally {
+            restore.run();
+          }
+        }
+        return exitCode;
       }
     }
   }

@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
         SimulateCommand.class,
         JobCommand.class,
         QueryCommand.class,
+        UiCommand.class,
         TrainCommand.class,
         GenDataCommand.class,
         EvalMcqCommand.class,

@@ -54,7 +54,7 @@ class DemoConsoleTest {
   }
 
   /** {@code egostream ARGS} in a new JVM: this JVM's class path, Flink's module flags, temp folder {@code tmp}. */
-  private static List<String> command(Path tmp, String... args) {
+  static List<String> command(Path tmp, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx2g");

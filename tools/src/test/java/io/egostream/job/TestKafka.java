@@ -23,33 +23,34 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Plain Kafka clients for the end-to-end tests: what an outside producer and a read_committed consumer see. */
-final class TestKafka {
+public final class TestKafka {
   private TestKafka() {}
 
   /**
    * The job on the broker {@code conf} names, on a local Flink cluster at parallelism 2 with the job's checkpoints,
    * started; it reads its topics from their current ends on only when {@code bounded}.
    */
-  static JobClient startJob(Configuration conf, boolean bounded, String name) throws Exception {
+  public static JobClient startJob(Configuration conf, boolean bounded, String name) throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
     EgoStreamJob.configureCheckpoints(env, conf);
     EgoStreamJob.buildOnKafka(env, conf, JobSettings.from(conf, 2), bounded);
     return env.executeAsync(name);
   }
 
-  static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
+  public static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
     Map<String, Object> config = new HashMap<>(EgoStreamTopics.producerSizeLimits());
     config.putAll(kafka.clientProperties());
     config.put("bootstrap.servers", kafka.bootstrapServers());
     return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) throws Exception {
+  public static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value)
+      throws Exception {
     producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
   }
 
   /** Everything committed to {@code topic} so far, read until polls stay empty for {@code quiet}. */
-  static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafka kafka, String topic, Duration quiet) {
+  public static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafka kafka, String topic, Duration quiet) {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         readCommittedConsumer(kafka, "test-" + topic + "-" + System.nanoTime())) {
