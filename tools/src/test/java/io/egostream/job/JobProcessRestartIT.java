@@ -34,10 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A full process crash: {@code egostream job} runs as its own JVM from the built jar, is killed with SIGKILL after a
  * checkpoint that holds a standing query and a pending MCQ, and is started again the same way. The restarted job
  * resumes from that checkpoint: the standing query fires on clips filmed after the kill, and the MCQ asked before it
- * is answered, exactly once. Runs after {@code package} (failsafe), since it needs {@code target/egostream.jar}.
+ * is answered, exactly once. Runs after {@code package} (failsafe), since it needs {@code jobs/target/egostream.jar}.
  */
 class JobProcessRestartIT {
-  private static final Path JAR = Path.of("target", "egostream.jar");
+  private static final Path JAR = Path.of("..", "jobs", "target", "egostream.jar");
 
   @TempDir Path dir;
 
