@@ -188,15 +188,28 @@ final class LocalCluster implements AutoCloseable {
         : Optional.of(completed.path("external_path").asText());
   }
 
+  /** Cancels every job that has not ended, and waits until they have: the next test gets every slot. */
+  void cancelRunningJobs() throws Exception {
+    for (JsonNode job : rest("/jobs/overview").path("jobs")) {
+      String id = job.path("jid").asText();
+      if (!List.of("FAILED", "CANCELED", "FINISHED").contains(job.path("state").asText())) {
+        cancel(id);
+        long deadline = System.currentTimeMillis() + Duration.ofMinutes(1).toMillis();
+        while (!jobState(id).equals("CANCELED")) {
+          assertTrue(System.currentTimeMillis() < deadline, "job " + id + " not cancelled: " + jobState(id));
+          Thread.sleep(200);
+        }
+      }
+    }
+  }
+
   /** Lines of the cluster's logs (all processes) that contain {@code text}. */
   List<String> logLines(String text) throws IOException {
     List<String> lines = new ArrayList<>();
-    try (Stream<Path> files = Files.list(state.resolve("log"))) {
-      for (Path file : files.sorted().toList()) {
-        for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
-          if (line.contains(text)) {
-            lines.add(file.getFileName() + ": " + line);
-          }
+    for (Path file : logFiles()) {
+      for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
+        if (line.contains(text)) {
+          lines.add(file.getFileName() + ": " + line);
         }
       }
     }
@@ -206,8 +219,8 @@ final class LocalCluster implements AutoCloseable {
   /** The tail of each process's log, for failure messages. */
   String logs() {
     StringBuilder text = new StringBuilder();
-    try (Stream<Path> files = Files.list(state.resolve("log"))) {
-      for (Path file : files.sorted().toList()) {
+    try {
+      for (Path file : logFiles()) {
         List<String> lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
         text.append("\n--- ").append(file.getFileName()).append(" (last 40 lines)\n");
         lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> text.append(l).append('\n'));
@@ -216,6 +229,13 @@ final class LocalCluster implements AutoCloseable {
       text.append("\n(no logs: ").append(e).append(')');
     }
     return text.toString();
+  }
+
+  /** The processes' own logs (RocksDB writes its LOG files into the same folder). */
+  private List<Path> logFiles() throws IOException {
+    try (Stream<Path> files = Files.list(state.resolve("log"))) {
+      return files.filter(f -> f.toString().endsWith(".log") || f.toString().endsWith(".out")).sorted().toList();
+    }
   }
 
   static int freePort() throws IOException {

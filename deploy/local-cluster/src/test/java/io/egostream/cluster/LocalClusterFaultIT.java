@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -44,6 +45,12 @@ class LocalClusterFaultIT {
     report("cluster up (broker, JobManager, 2 TaskManagers)", started, "");
   }
 
+  /** A failed test leaves its job running: cancel it, so that the next test gets every slot. */
+  @AfterEach
+  void cancelLeftovers() throws Exception {
+    cluster.cancelRunningJobs();
+  }
+
   @AfterAll
   static void down() throws Exception {
     if (cluster != null) {
@@ -74,7 +81,6 @@ class LocalClusterFaultIT {
       report("1 kill -9 TaskManager", started, counts + String.format(Locale.ROOT, "; restarted (RUNNING) "
           + "%.1f s and first new committed record %.1f s after the kill; %d log lines with ProducerFencedException",
           (runningAgainAt - killedAt) / 1e3, (firstNewAt - killedAt) / 1e3, fenced));
-      cluster.cancel(job);
     }
   }
 
@@ -109,7 +115,6 @@ class LocalClusterFaultIT {
       report("2 stop-with-savepoint, 2 -> 3, batch.max-wait.ms 50 -> 200", started, counts
           + String.format(Locale.ROOT, "; stop to upgraded job running %.1f s, to first new committed record %.1f s",
               (runningAt - stopAt) / 1e3, (firstNewAt - stopAt) / 1e3));
-      cluster.cancel(upgraded);
     }
   }
 
@@ -139,7 +144,6 @@ class LocalClusterFaultIT {
       assertEquals(0, cluster.restarts(again), "the resubmitted job never failed");
       report("3 cancel and submit again from the retained checkpoint", started, counts
           + String.format(Locale.ROOT, "; cancel to first new committed record %.1f s", (firstNewAt - cancelAt) / 1e3));
-      cluster.cancel(again);
     }
   }
 
@@ -162,7 +166,6 @@ class LocalClusterFaultIT {
       report("4 kill -9 broker, restart on its data", started, counts + String.format(Locale.ROOT,
           "; broker back %.1f s and first new committed record %.1f s after the kill; job restarts: %d",
           (brokerUpAt - killedAt) / 1e3, (firstNewAt - killedAt) / 1e3, cluster.restarts(job)));
-      cluster.cancel(job);
     }
   }
 
