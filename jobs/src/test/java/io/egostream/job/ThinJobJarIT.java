@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
+import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -32,7 +33,7 @@ class ThinJobJarIT {
       "io/egostream/kafka/EmbeddedKafka");
 
   private static final List<String> REQUIRED = List.of(
-      "io/egostream/job/EgoStreamJob.class", "io/egostream/kafka/EgoStreamTopics.class",
+      "io/egostream/job/EgoStreamJobMain.class", "io/egostream/kafka/EgoStreamTopics.class",
       "io/egostream/operators/inference/EmbedClips.class", "io/egostream/proto/v1/FrameBatch.class",
       "io/egostream/model/trained/tiny-synthetic/model.safetensors",
       "org/apache/flink/connector/kafka/source/KafkaSource.class",
@@ -50,6 +51,9 @@ class ThinJobJarIT {
     assertEquals(List.of(), forbidden, "classes in " + JAR + " that the cluster or the command line provides");
     List<String> missing = REQUIRED.stream().filter(r -> !names.contains(r)).collect(Collectors.toList());
     assertEquals(List.of(), missing, "missing from " + JAR);
+    try (JarFile jar = new JarFile(JAR.toFile())) {
+      assertEquals(EgoStreamJobMain.class.getName(), jar.getManifest().getMainAttributes().getValue("Main-Class"));
+    }
   }
 
   @Test

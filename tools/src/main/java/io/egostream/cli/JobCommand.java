@@ -2,18 +2,16 @@ package io.egostream.cli;
 
 import io.egostream.job.EgoStreamJob;
 import io.egostream.job.EgoStreamOptions;
+import io.egostream.job.JobArguments;
 import io.egostream.job.JobSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
@@ -37,8 +35,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code egostream job}: the production streaming job. Run from the jar it starts a local Flink cluster in this
- * process; submitted with {@code flink run egostream.jar job ...} it runs on that cluster.
+ * {@code egostream job}: the production streaming job on a local Flink cluster in this process. A real cluster runs
+ * the thin job jar's {@link io.egostream.job.EgoStreamJobMain} with the same arguments ({@link JobArguments}).
  *
  * <p>It takes EgoStream's options and Flink's own, and ships Flink settings for a long-running stream
  * ({@link #streamDefaults}). Run from the jar and started again, it resumes from the newest checkpoint it completed,
@@ -125,22 +123,16 @@ final class JobCommand implements Callable<Integer> {
    * file, -D values, then the named options. A key that is neither EgoStream's nor Flink's is a usage error.
    */
   Configuration configuration() {
-    Set<String> known = EgoStreamOptions.all().stream().map(ConfigOption::key).collect(Collectors.toSet());
     Configuration conf = new Configuration();
-    if (flinkConf != null) {
-      Configuration file = loadFlinkConf();
-      checkKeys(file.keySet(), known, "in " + flinkConf);
-      conf.addAll(file);
-    }
-    checkKeys(options.keySet(), known, "");
-    options.forEach(conf::setString);
-    conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, bootstrapServers);
-    if (model != null) {
-      conf.set(EgoStreamOptions.MODEL_DIR, model);
-    }
     try {
+      if (flinkConf != null) {
+        Configuration file = loadFlinkConf();
+        JobArguments.checkKeys(file.keySet(), "in " + flinkConf);
+        conf.addAll(file);
+      }
+      conf.addAll(new JobArguments(bootstrapServers, model, parallelism, options).configuration());
       streamDefaults(conf);
-    } catch (IllegalArgumentException e) { // a value of the wrong type for one of those options, e.g. a bad duration
+    } catch (IllegalArgumentException e) { // an unknown key, or a value of the wrong type, e.g. a bad duration
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     return conf;
@@ -249,25 +241,6 @@ final class JobCommand implements Callable<Integer> {
     } catch (IllegalConfigurationException e) {
       throw new ParameterException(spec.commandLine(), "Invalid value " + flinkConf + " for option '--flink-conf': "
           + e.getMessage());
-    }
-  }
-
-  private void checkKeys(Set<String> keys, Set<String> egoStream, String where) {
-    FlinkOptionKeys flink = null;
-    for (String key : keys) {
-      if (egoStream.contains(key)) {
-        continue;
-      }
-      if (flink == null) {
-        flink = FlinkOptionKeys.scan();
-      }
-      if (!flink.isFlinkKey(key)) {
-        List<String> close = flink.closest(key, egoStream);
-        throw new ParameterException(spec.commandLine(), "Unknown job option " + key + (where.isEmpty() ? "" : " ")
-            + where + ": " + (close.isEmpty() ? "no EgoStream or Flink option is called that"
-                : "did you mean " + String.join(" or ", close) + "?")
-            + " (EgoStream's options: README, 'Job options'; Flink's: its configuration reference)");
-      }
     }
   }
 

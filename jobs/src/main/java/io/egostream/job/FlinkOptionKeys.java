@@ -1,4 +1,4 @@
-package io.egostream.cli;
+package io.egostream.job;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -23,8 +23,8 @@ import org.apache.flink.configuration.FallbackKey;
 /**
  * The configuration keys Flink declares, found the way Flink's documentation generator finds them: every public
  * static {@link ConfigOption} field of Flink's {@code *Options} classes, with their deprecated and fallback keys. The
- * {@code job} command passes a Flink key through and refuses anything else, so a typo is a usage error rather than a
- * setting Flink silently ignores.
+ * job's arguments ({@link JobArguments}) pass a Flink key through and refuse anything else, so a typo is a usage error
+ * rather than a setting Flink silently ignores.
  */
 final class FlinkOptionKeys {
   /**
