@@ -9,10 +9,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FLINK_HOME=${FLINK_HOME:-$ROOT/deploy/local-cluster/target/flink}
 STATE=${EGOSTREAM_CLUSTER_DIR:-$ROOT/target/local-cluster}
 CLI_JAR=${EGOSTREAM_CLI_JAR:-$ROOT/jobs/target/egostream.jar}
-# What `submit` and `application` run: the jar and the arguments before the job's own. The one place to change.
-JOB_JAR=${EGOSTREAM_JOB_JAR:-$ROOT/jobs/target/egostream.jar}
-JOB_CLASS=io.egostream.cli.EgoStream
-JOB_ARGS_PREFIX=(job)
+# What `submit` and `application` run: the thin job jar (no Flink, broker or DJL inside) and its plain main class.
+JOB_JAR=${EGOSTREAM_JOB_JAR:-$ROOT/jobs/target/egostream-job.jar}
+JOB_CLASS=io.egostream.job.EgoStreamJobMain
 DJL_CACHE=${DJL_CACHE_DIR:-$ROOT/target/djl-cache}
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 CONF=$STATE/conf
@@ -23,8 +22,8 @@ Usage: deploy/cluster.sh COMMAND [ARGS]
 
   up [--taskmanagers N]      start a Kafka broker, a session JobManager and N TaskManagers (default 2)
   submit [FLINK_RUN_OPTS] [-- JOB_ARGS]
-                             submit the job like 'flink run -d' (e.g. -p 3, -s SAVEPOINT); the job gets
-                             --bootstrap-servers and the checkpoint folder, then JOB_ARGS (e.g. -D model.preset=tiny)
+                             submit the thin job jar like 'flink run -d' (e.g. -p 3, -s SAVEPOINT) with
+                             --bootstrap-servers of the broker, then JOB_ARGS (e.g. -D model.preset=tiny)
   application [--taskmanagers N] [-- JOB_ARGS]
                              like up, but the JobManager runs the job itself (application mode, what the
                              Kubernetes operator runs); the cluster stops when the job ends
@@ -118,6 +117,8 @@ taskmanagers_at_least() {
 prepare_state() { # REST_PORT RPC_PORT: STATE/conf/config.yaml = the distribution's + this machine's paths and ports
   [[ -f $FLINK_HOME/conf/config.yaml ]] || die "no Flink distribution in $FLINK_HOME (run: mvn -B package -DskipTests)"
   [[ -f $CLI_JAR ]] || die "no $CLI_JAR (run: mvn -B package -DskipTests)"
+  compgen -G "$FLINK_HOME/lib/pytorch-engine-*.jar" >/dev/null \
+    || die "no DJL in $FLINK_HOME/lib (it comes from jobs/target/cluster-lib: run mvn -B package -DskipTests)"
   mkdir -p "$STATE/pids" "$STATE/log" "$STATE/tmp" "$STATE/plugins" "$CONF"
   cp "$FLINK_HOME/conf/log4j.properties" "$CONF/"
   cat "$FLINK_HOME/conf/config.yaml" - >"$CONF/config.yaml" <<EOF
@@ -171,7 +172,7 @@ start_cluster() { # MODE(session|application) TASKMANAGERS JOB_ARGS...
   else
     start_flink_process jobmanager jobmanager GET_JM_RESOURCE_PARAMS \
       org.apache.flink.container.entrypoint.StandaloneApplicationClusterEntryPoint \
-      --jars "file://$JOB_JAR" --job-classname "$JOB_CLASS" "${JOB_ARGS_PREFIX[@]}" $(job_args_defaults) "$@"
+      --jars "file://$JOB_JAR" --job-classname "$JOB_CLASS" --bootstrap-servers "$(bootstrap_servers)" "$@"
   fi
   local i
   for ((i = 0; i < taskmanagers; i++)); do
@@ -181,12 +182,6 @@ start_cluster() { # MODE(session|application) TASKMANAGERS JOB_ARGS...
   wait_until 180 "$taskmanagers TaskManagers registered at $(rest_url)" taskmanagers_at_least "$taskmanagers"
   echo "JobManager:  pid $(cat "$STATE/pids/jobmanager.pid"), log $STATE/log/jobmanager.log"
   echo "Web UI:      $(rest_url)"
-}
-
-# What every submission of the job gets before its own arguments: the broker, and the cluster's checkpoint folder
-# (the job's own default is a folder beside the process that builds it). Words without spaces.
-job_args_defaults() {
-  echo --bootstrap-servers "$(bootstrap_servers)" -D "execution.checkpointing.dir=$(conf_value execution.checkpointing.dir)"
 }
 
 cmd_up() {
@@ -227,8 +222,8 @@ cmd_submit() {
     shift
   done
   (($#)) && shift
-  # shellcheck disable=SC2046
-  cmd_flink run -d "${run_opts[@]}" -c "$JOB_CLASS" "$JOB_JAR" "${JOB_ARGS_PREFIX[@]}" $(job_args_defaults) "$@"
+  [[ -f $JOB_JAR ]] || die "no $JOB_JAR (run: mvn -B package -DskipTests)"
+  cmd_flink run -d "${run_opts[@]}" -c "$JOB_CLASS" "$JOB_JAR" --bootstrap-servers "$(bootstrap_servers)" "$@"
 }
 
 cmd_crash() {
