@@ -56,9 +56,12 @@ bootstrap_servers() {
   cat "$STATE/kafka.bootstrap" 2>/dev/null || die "no cluster in $STATE (run: deploy/cluster.sh up)"
 }
 
+pid_running() { # PID: a zombie (killed, not yet reaped by its new parent) counts as dead
+  kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]
+}
+
 pid_alive() { # NAME
-  local pid_file=$STATE/pids/$1.pid
-  [[ -f $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null
+  [[ -f $STATE/pids/$1.pid ]] && pid_running "$(cat "$STATE/pids/$1.pid")"
 }
 
 # Everything a Flink JVM of this cluster gets: module flags, DJL offline with its cache, the log file.
@@ -110,7 +113,8 @@ registered_taskmanagers() {
   curl -sf "$(rest_url)/overview" | grep -o '"taskmanagers":[0-9]*' | cut -d: -f2
 }
 
-taskmanagers_at_least() {
+taskmanagers_at_least() { # N: also stops waiting at once if the JobManager has died (e.g. a bad job argument)
+  pid_alive jobmanager || die "the JobManager has stopped: see $STATE/log/jobmanager.log"
   (($(registered_taskmanagers || echo 0) >= $1))
 }
 
@@ -226,10 +230,15 @@ cmd_submit() {
   cmd_flink run -d "${run_opts[@]}" -c "$JOB_CLASS" "$JOB_JAR" --bootstrap-servers "$(bootstrap_servers)" "$@"
 }
 
+not_alive() { # NAME
+  ! pid_alive "$1"
+}
+
 cmd_crash() {
   local name=${1:?which process? (jobmanager, taskmanager-N, kafka)}
   pid_alive "$name" || die "$name is not running"
   kill -9 "$(cat "$STATE/pids/$name.pid")"
+  wait_until 30 "$name to die" not_alive "$name"
   echo "killed $name (pid $(cat "$STATE/pids/$name.pid")) with SIGKILL"
 }
 
@@ -251,12 +260,12 @@ cmd_status() {
 cmd_down() {
   local f pids=()
   for f in "$STATE"/pids/taskmanager-*.pid "$STATE/pids/jobmanager.pid" "$STATE/pids/kafka.pid"; do
-    [[ -f $f ]] && kill -0 "$(cat "$f")" 2>/dev/null && kill "$(cat "$f")" && pids+=("$(cat "$f")")
+    [[ -f $f ]] && pid_running "$(cat "$f")" && kill "$(cat "$f")" && pids+=("$(cat "$f")")
   done
   local deadline=$((SECONDS + 20)) pid
   for pid in "${pids[@]}"; do
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" && echo "pid $pid did not stop in 20 s: killed"
+    while pid_running "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
+    pid_running "$pid" && kill -9 "$pid" && echo "pid $pid did not stop in 20 s: killed"
   done
   rm -f "$STATE"/pids/*.pid
   echo "stopped ${#pids[@]} processes; state, logs and checkpoints stay in $STATE"

@@ -99,6 +99,11 @@ final class FilmedStream implements AutoCloseable {
         "-D", "clip.stride.ms=" + STRIDE_MS,
         "-D", "clip.min-frames=" + MIN_FRAMES,
         "-D", "checkpoint.interval.ms=1000",
+        // A device counts as silent after this much wall-clock time without frames reaching the clip builder. After
+        // a restore, the replayed backlog reaches it only as fast as the restarted model takes clips (backpressure):
+        // 5 s (the default) let a device go "idle" in the middle of its own replay, which then came in late and was
+        // dead-lettered (24 frames after the savepoint upgrade on a loaded 2-core machine). docs/operations.md.
+        "-D", "watermark.idleness.ms=20000",
         // The job's own 10 s between restarts is for production; the tests measure the recovery without it.
         "-D", "restart-strategy.failure-rate.delay=2 s"));
     return args;
