@@ -44,6 +44,14 @@ public final class EgoStreamOptions {
           + "1) × checkpoint timeout (checked at start) and the time a restart takes, under the broker's "
           + "transaction.max.timeout.ms (15 min by default).");
 
+  /**
+   * Prefix of Kafka client properties passed through to every Kafka client the job creates, its sources and sinks
+   * alike: {@code kafka.properties.NAME=VALUE} sets the client property NAME, e.g.
+   * {@code kafka.properties.security.protocol=SASL_SSL}. NAME must be a Kafka producer, consumer or admin property,
+   * and not one the job sets itself ({@link KafkaConnectors#clientProperties}).
+   */
+  public static final String KAFKA_PROPERTIES = "kafka.properties.";
+
   public static final ConfigOption<String> FRAMES_TOPIC = ConfigOptions.key("topic.frames")
       .stringType().defaultValue(EgoStreamTopics.FRAMES)
       .withDescription("Input: FrameBatch records keyed by device id.");

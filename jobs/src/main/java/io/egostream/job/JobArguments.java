@@ -12,7 +12,8 @@ import org.apache.flink.configuration.Configuration;
  * What the job is started with on a command line, the same for the {@code egostream job} command and for
  * {@link EgoStreamJobMain} ({@code flink run}, application mode, the Kubernetes operator's {@code entryClass}):
  * {@code --bootstrap-servers HOST:PORT}, {@code --model DIR}, {@code --parallelism N} and {@code -D name=value}, where
- * the name is one of EgoStream's options ({@link EgoStreamOptions#all()}) or Flink's.
+ * the name is one of EgoStream's options ({@link EgoStreamOptions#all()}), a Kafka client property
+ * ({@link EgoStreamOptions#KAFKA_PROPERTIES}) or one of Flink's.
  *
  * @param bootstrapServers Kafka brokers, or null to leave {@code kafka.bootstrap-servers} to the configuration
  * @param model model folder, or null for the shipped model (or {@code model.dir} from the configuration)
@@ -107,6 +108,10 @@ public record JobArguments(String bootstrapServers, String model, int parallelis
     FlinkOptionKeys flink = null;
     for (String key : keys) {
       if (egoStream.contains(key)) {
+        continue;
+      }
+      if (key.startsWith(EgoStreamOptions.KAFKA_PROPERTIES)) {
+        KafkaConnectors.checkClientProperty(key);
         continue;
       }
       if (flink == null) {

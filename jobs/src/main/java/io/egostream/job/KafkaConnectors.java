@@ -14,8 +14,11 @@ import io.egostream.operators.records.DeadLetterRecord;
 import io.egostream.operators.records.EmbeddedClip;
 import io.egostream.operators.records.RawRecord;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -23,10 +26,26 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /** The job's Kafka source and exactly-once sinks, built from {@link EgoStreamOptions}. */
 public final class KafkaConnectors {
+  /** Client properties that options of the job set, or that exactly-once needs as the job sets them. */
+  private static final Map<String, String> JOBS_OWN = Map.of(
+      "bootstrap.servers", "use " + BOOTSTRAP_SERVERS.key(),
+      "group.id", "use " + GROUP_ID.key(),
+      "transactional.id", "use " + TRANSACTIONAL_ID_PREFIX.key(),
+      "transaction.timeout.ms", "use " + TRANSACTION_TIMEOUT_MS.key(),
+      "isolation.level", "read_committed, so that nothing aborted is ever read",
+      "enable.idempotence", "exactly-once sinks need it on",
+      "key.serializer", "the sinks' serializers",
+      "value.serializer", "the sinks' serializers",
+      "key.deserializer", "the sources' deserializers",
+      "value.deserializer", "the sources' deserializers");
+
   private KafkaConnectors() {}
 
   /**
@@ -44,7 +63,8 @@ public final class KafkaConnectors {
         // Producers of frames may use transactions too; never read what they aborted.
         .setProperty("isolation.level", "read_committed")
         // Frame batches carry JPEGs: the size limits are raised with the topics' and the producers' (EgoStreamTopics).
-        .setProperties(properties(EgoStreamTopics.consumerSizeLimits()));
+        .setProperties(properties(EgoStreamTopics.consumerSizeLimits()))
+        .setProperties(clientProperties(conf));
     if (bounded) {
       builder.setBounded(OffsetsInitializer.latest());
     }
@@ -62,7 +82,8 @@ public final class KafkaConnectors {
         .setGroupId(conf.get(GROUP_ID))
         .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
         .setDeserializer(new RawRecordDeserializer(decode))
-        .setProperty("isolation.level", "read_committed");
+        .setProperty("isolation.level", "read_committed")
+        .setProperties(clientProperties(conf));
     if (bounded) {
       builder.setBounded(OffsetsInitializer.latest());
     }
@@ -96,6 +117,7 @@ public final class KafkaConnectors {
         .setTransactionalIdPrefix(transactionalIdPrefix(conf) + "-" + name)
         .setProperty("transaction.timeout.ms", String.valueOf(conf.get(TRANSACTION_TIMEOUT_MS)))
         .setKafkaProducerConfig(properties(EgoStreamTopics.producerSizeLimits()))
+        .setKafkaProducerConfig(clientProperties(conf))
         .build();
   }
 
@@ -112,6 +134,49 @@ public final class KafkaConnectors {
       UUID hash = UUID.nameUUIDFromBytes(topics.getBytes(StandardCharsets.UTF_8));
       return conf.get(GROUP_ID) + "-" + String.format("%016x", hash.getMostSignificantBits()).substring(0, 8);
     });
+  }
+
+  /**
+   * The Kafka client properties given as {@code kafka.properties.NAME=VALUE}
+   * ({@link EgoStreamOptions#KAFKA_PROPERTIES}), by NAME: every source and sink of the job gets them (security,
+   * timeouts, compression...), after the job's own size limits, which they may raise.
+   *
+   * @throws IllegalArgumentException for a NAME no Kafka client declares (naming the closest) or one the job sets
+   *     itself (naming the option to use instead)
+   */
+  public static Properties clientProperties(ReadableConfig conf) {
+    Properties properties = new Properties();
+    conf.toMap().forEach((key, value) -> {
+      if (key.startsWith(KAFKA_PROPERTIES)) {
+        checkClientProperty(key);
+        properties.setProperty(key.substring(KAFKA_PROPERTIES.length()), value);
+      }
+    });
+    return properties;
+  }
+
+  /**
+   * Refuses {@code kafka.properties.NAME} unless NAME is a Kafka producer, consumer or admin property the job does not
+   * set itself.
+   *
+   * @throws IllegalArgumentException "Unknown Kafka client property ..." or "Invalid option ..."
+   */
+  public static void checkClientProperty(String key) {
+    String name = key.substring(KAFKA_PROPERTIES.length());
+    String own = JOBS_OWN.get(name);
+    if (own != null) {
+      throw new IllegalArgumentException("Invalid option " + key + ": the job sets " + name + " itself (" + own + ")");
+    }
+    Set<String> known = new TreeSet<>(ProducerConfig.configNames());
+    known.addAll(ConsumerConfig.configNames());
+    known.addAll(AdminClientConfig.configNames());
+    if (!known.contains(name)) {
+      List<String> close = known.stream().filter(k -> FlinkOptionKeys.editDistance(name, k) <= 2)
+          .map(k -> KAFKA_PROPERTIES + k).limit(3).toList();
+      throw new IllegalArgumentException("Unknown Kafka client property " + name + " in option " + key + ": "
+          + (close.isEmpty() ? "no Kafka producer, consumer or admin property is called that"
+              : "did you mean " + String.join(" or ", close) + "?"));
+    }
   }
 
   private static Properties properties(Map<String, Object> settings) {

@@ -54,6 +54,20 @@ class JobArgumentsTest {
   }
 
   @Test
+  void kafkaPropertiesPassThroughToTheClientsAndATypoOrAPropertyTheJobSetsIsRefused() {
+    Configuration conf = JobArguments.parse("-D", "kafka.properties.security.protocol=SASL_SSL",
+        "-D", "kafka.properties.sasl.jaas.config=x required username=\"u\";", "-D", "clip.length.ms=4000")
+        .configuration();
+    assertEquals(Map.of("security.protocol", "SASL_SSL", "sasl.jaas.config", "x required username=\"u\";"),
+        KafkaConnectors.clientProperties(conf));
+    assertEquals("Unknown Kafka client property security.protocl in option kafka.properties.security.protocl: did "
+        + "you mean kafka.properties.security.protocol?", message("-D", "kafka.properties.security.protocl=SSL"));
+    assertEquals("Invalid option kafka.properties.bootstrap.servers: the job sets bootstrap.servers itself (use "
+        + "kafka.bootstrap-servers)", message("-D", "kafka.properties.bootstrap.servers=b:1"));
+    assertTrue(message("-D", "kafka.properties.isolation.level=read_uncommitted").contains("read_committed"));
+  }
+
+  @Test
   void aBadArgumentIsRefusedNamingIt() {
     assertEquals("Unknown argument --bootstrap: the job takes " + JobArguments.USAGE, message("--bootstrap", "b:1"));
     assertEquals("Unknown argument job: the job takes " + JobArguments.USAGE, message("job", "--bootstrap-servers"));

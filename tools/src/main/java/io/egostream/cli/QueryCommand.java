@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -48,6 +49,8 @@ final class QueryCommand implements Runnable {
       picocli.CommandLine.ScopeType.INHERIT, description = "Kafka brokers.")
   String bootstrapServers;
 
+  @Mixin KafkaClientOptions kafka;
+
   @Option(names = "--id", paramLabel = "ID", scope = picocli.CommandLine.ScopeType.INHERIT,
       description = "Query id (default: a random one; a cancel names the standing query's id).")
   String id;
@@ -69,12 +72,15 @@ final class QueryCommand implements Runnable {
     Duration wait = Durations.option(spec, timeout, "--timeout");
     String queryId = id != null ? id : "q-" + UUID.randomUUID();
     Query q = query.setQueryId(queryId).setSentTimeMs(System.currentTimeMillis()).build();
+    Map<String, Object> clientProperties = kafka.clientProperties(spec);
     Map<String, Object> consumerConfig = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
+    consumerConfig.putAll(clientProperties);
     consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
     consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "egostream-query-" + queryId);
-    Map<String, Object> producerConfig = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Map<String, Object> producerConfig = new HashMap<>(clientProperties);
+    producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     int answers = 0;
     try (KafkaConsumer<byte[], byte[]> consumer =
             new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -39,6 +40,8 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
       description = "Kafka brokers to publish to (one of this or --write-files).")
   String bootstrapServers;
+
+  @Mixin KafkaClientOptions kafka;
 
   @Option(names = "--write-files", paramLabel = "DIR",
       description = "Instead of publishing, write each FrameBatch's protobuf bytes to DIR/<device>-<n>.bin, e.g. "
@@ -134,6 +137,7 @@ final class SimulateCommand implements Callable<Integer> {
       return 0;
     }
     Map<String, Object> config = new HashMap<>(EgoStreamTopics.producerSizeLimits());
+    config.putAll(kafka.clientProperties(spec));
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     long frames;

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** The one node of the cluster; kept in the data folder's meta.properties, so a restart must use the same id. */
   private static final int NODE_ID = 1;
   private static final String CLIENT_LISTENER = "PLAINTEXT";
+  private static final String SASL_CLIENT_LISTENER = "SASL_PLAINTEXT";
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
   /** Written by formatting: a folder that holds it is a Kafka data folder. */
   private static final String META_PROPERTIES = "meta.properties";
@@ -73,13 +75,28 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final int port;
   private final Path dataDir;
   private final boolean deleteDataDirOnClose;
+  private final PlainUser saslUser;
   private boolean closed;
 
-  private EmbeddedKafka(KafkaRaftServer server, int port, Path dataDir, boolean deleteDataDirOnClose) {
+  /**
+   * The one user of a broker whose client listener takes SASL/PLAIN ({@link #start(int, Path, PlainUser)}): clients
+   * without these credentials are refused.
+   */
+  public record PlainUser(String name, String password) {
+    /** The {@code sasl.jaas.config} a client logs in with as this user. */
+    public String jaasConfig() {
+      return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + name
+          + "\" password=\"" + password + "\";";
+    }
+  }
+
+  private EmbeddedKafka(KafkaRaftServer server, int port, Path dataDir, boolean deleteDataDirOnClose,
+      PlainUser saslUser) {
     this.server = server;
     this.port = port;
     this.dataDir = dataDir;
     this.deleteDataDirOnClose = deleteDataDirOnClose;
+    this.saslUser = saslUser;
   }
 
   /**
@@ -93,6 +110,14 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @throws IllegalArgumentException if {@code port} is out of range or {@code dataDir} holds something else
    */
   public static EmbeddedKafka start(int port, Path dataDir) throws IOException {
+    return start(port, dataDir, null);
+  }
+
+  /**
+   * As {@link #start(int, Path)}, with the client listener taking SASL/PLAIN for {@code saslUser} only (the broker
+   * talks to itself as that user too); {@code null} for the plain listener. Clients need {@link #clientProperties()}.
+   */
+  public static EmbeddedKafka start(int port, Path dataDir, PlainUser saslUser) throws IOException {
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("Invalid value " + port + " for the Kafka port: must be 0 (any free port) "
           + "to 65535");
@@ -108,10 +133,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         int clientPort = port != 0 ? port : freePort();
         int controllerPort = freePort();
         try {
-          KafkaRaftServer server = startServer(brokerConfig(clientPort, controllerPort, dir), dir);
+          KafkaRaftServer server = startServer(brokerConfig(clientPort, controllerPort, dir, saslUser), dir);
           LOG.info("Kafka started on {}:{} in {} ms (data: {})", HOST, clientPort,
               TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), dir);
-          return new EmbeddedKafka(server, clientPort, dir, temporary);
+          return new EmbeddedKafka(server, clientPort, dir, temporary, saslUser);
         } catch (RuntimeException e) {
           if (!causedByBindFailure(e)) {
             throw e;
@@ -137,6 +162,15 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** {@code 127.0.0.1:port}, for clients' {@code bootstrap.servers}. */
   public String bootstrapServers() {
     return HOST + ":" + port;
+  }
+
+  /**
+   * What a client needs besides {@code bootstrap.servers}: nothing for a plain broker, the SASL/PLAIN login of its
+   * user for one started with a {@link PlainUser}.
+   */
+  public Map<String, Object> clientProperties() {
+    return saslUser == null ? Map.of() : Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+        "sasl.jaas.config", saslUser.jaasConfig());
   }
 
   /** The client port (the one picked when started with port 0). */
@@ -166,9 +200,10 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @return each topic with its actual partition count, in the given order
    */
   public Map<String, Integer> createTopics(Collection<NewTopic> topics) {
-    try (Admin admin = Admin.create(Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis()))) {
+    Map<String, Object> config = new LinkedHashMap<>(clientProperties());
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
+    try (Admin admin = Admin.create(config)) {
       for (Map.Entry<String, KafkaFuture<Void>> created : admin.createTopics(topics).values().entrySet()) {
         try {
           await(created.getValue());
@@ -225,18 +260,29 @@ public final class EmbeddedKafka implements AutoCloseable {
    * <p>Kafka's defaults assume three or more brokers: internal topics with replication factor 3 cannot be created
    * on one node, so the first consumer group or transaction would fail. The other values are explained inline.
    */
-  static Map<String, String> brokerConfig(int clientPort, int controllerPort, Path dataDir) {
+  static Map<String, String> brokerConfig(int clientPort, int controllerPort, Path dataDir, PlainUser saslUser) {
     Map<String, String> config = new LinkedHashMap<>();
     // One node, both roles: KRaft without a separate controller process.
     config.put("process.roles", "broker,controller");
     config.put("node.id", Integer.toString(NODE_ID));
     config.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
-    config.put("listeners", CLIENT_LISTENER + "://" + HOST + ":" + clientPort + ","
+    // Listener names are their protocols: PLAINTEXT, or SASL_PLAINTEXT with a user.
+    String client = saslUser == null ? CLIENT_LISTENER : SASL_CLIENT_LISTENER;
+    config.put("listeners", client + "://" + HOST + ":" + clientPort + ","
         + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
-    config.put("advertised.listeners", CLIENT_LISTENER + "://" + HOST + ":" + clientPort);
-    config.put("listener.security.protocol.map", CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
-    config.put("inter.broker.listener.name", CLIENT_LISTENER);
+    config.put("advertised.listeners", client + "://" + HOST + ":" + clientPort);
+    config.put("listener.security.protocol.map", client + ":" + client + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    // Also the broker's connections to itself (transaction markers): with SASL, as the user.
+    config.put("inter.broker.listener.name", client);
     config.put("controller.listener.names", CONTROLLER_LISTENER);
+    if (saslUser != null) {
+      config.put("sasl.enabled.mechanisms", "PLAIN");
+      config.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+      // The broker's own login (for its connections to itself), then the users it accepts: user_NAME="PASSWORD".
+      String login = saslUser.jaasConfig();
+      config.put("listener.name." + client.toLowerCase(Locale.ROOT) + ".plain.sasl.jaas.config",
+          login.substring(0, login.length() - 1) + " user_" + saslUser.name() + "=\"" + saslUser.password() + "\";");
+    }
     // Topic data and the metadata log (which defaults to the first log dir) in one folder.
     config.put("log.dirs", dataDir.toString());
 

@@ -58,6 +58,13 @@ class SimulateAndJobCommandTest {
     assertTrue(command.err().contains("use DEVICE:START_MS:END_MS"), command.err());
     assertEquals(2, run("query", "--bootstrap-servers", "localhost:1", "cancel"));
     assertTrue(command.err().contains("cancel needs --id"), command.err());
+    assertEquals(2, run("query", "--bootstrap-servers", "localhost:1", "--id", "x", "-D", "clip.length.ms=1",
+        "cancel"));
+    assertTrue(command.err().contains("Unknown option -D clip.length.ms: query takes only Kafka client properties"),
+        command.err());
+    assertEquals(2, run("query", "--bootstrap-servers", "localhost:1", "--id", "x", "cancel", "-D",
+        "kafka.properties.security.protocl=SSL"));
+    assertTrue(command.err().contains("did you mean kafka.properties.security.protocol?"), command.err());
   }
 
   @Test

@@ -39,6 +39,7 @@ final class TestKafka {
 
   static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
     Map<String, Object> config = new HashMap<>(EgoStreamTopics.producerSizeLimits());
+    config.putAll(kafka.clientProperties());
     config.put("bootstrap.servers", kafka.bootstrapServers());
     return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
@@ -84,6 +85,7 @@ final class TestKafka {
   /** A read_committed consumer from the earliest offset; {@code groupId} null for one assigned its partitions. */
   private static KafkaConsumer<byte[], byte[]> readCommittedConsumer(EmbeddedKafka kafka, String groupId) {
     Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
+    config.putAll(kafka.clientProperties());
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
