@@ -39,8 +39,11 @@ import org.apache.flink.util.OutputTag;
  *       (a processing-time timer) has its event time moved to the end of the last window holding its newest frame, so
  *       its last clips are built. After {@link ClipSettings#frameRetentionMs()} of wall-clock silence, everything
  *       kept for the device (frames, clock, waiting requests) is dropped: state goes back to zero, and a device that
- *       comes back later starts afresh. Silence is counted from the device's last frame or this instance's start,
- *       whichever is later, so the frames replayed after a restore are never late for having been down;
+ *       comes back later starts afresh. Silence is counted from the device's last frame or the first frame this
+ *       instance received, whichever is later, so the frames replayed after a restore are never late for having
+ *       been down, nor for reaching this operator slowly (a restarted job's model still loading holds the replay up
+ *       by backpressure). An instance that gets no frame at all counts from its start once the retention has passed
+ *       since it;
  *   <li><b>end of input</b>: the final watermark ({@code Long.MAX_VALUE}: a bounded input ran out, or a drain) does
  *       what idleness does, through one event-time timer per device at {@code Long.MAX_VALUE}. No other watermark is
  *       used here: one device's clock never holds back or pushes forward another device's windows.
@@ -118,11 +121,14 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
   private transient ValueState<DeviceClock> clock;
   /** Requests waiting for their frames, by the event time at which they become servable (their range's end − 1). */
   private transient MapState<Long, ChoiceRequest[]> waitingRequests;
-  /**
-   * Wall-clock time of this instance's first call, so silence is never counted across a restart: after a restore the
-   * replayed frames must arrive before their devices count as idle, however long the job was down.
-   */
+  /** Wall-clock time of this instance's first call. */
   private transient long startedAtMs;
+  /**
+   * Wall-clock time of the first frame this instance received, so silence is never counted across a restart: after a
+   * restore the replayed frames must arrive before their devices count as idle, however long the job was down and
+   * however long the replay takes to get here.
+   */
+  private transient long firstFrameAtMs;
   private transient Counter lateFrames;
   private transient Counter duplicateFrames;
   private transient Counter clockJumpFrames;
@@ -141,6 +147,7 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
   @Override
   public void open(OpenContext openContext) {
     startedAtMs = Long.MIN_VALUE;
+    firstFrameAtMs = Long.MIN_VALUE;
     buffer = new FrameBuffer(getRuntimeContext());
     clock = getRuntimeContext().getState(
         new ValueStateDescriptor<>("deviceClock", TypeInformation.of(DeviceClock.class)));
@@ -162,6 +169,9 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
   @Override
   public void processElement1(FrameRecord frame, Context ctx, Collector<ClipRecord> out) throws Exception {
     long now = now(ctx);
+    if (firstFrameAtMs == Long.MIN_VALUE) {
+      firstFrameAtMs = now;
+    }
     DeviceClock stored = clock.value();
     String refusal = refusal(frame, stored, now);
     if (refusal != null) {
@@ -284,7 +294,7 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ClipRecord> out) throws Exception {
-    now(ctx);
+    long now = now(ctx);
     DeviceClock stored = clock.value();
     if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
       if (stored != null) { // the final watermark: the input has ended, build the device's last windows
@@ -296,14 +306,14 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
     }
     expireRequests(timestamp, ctx);
     if (stored != null && stored.timerAtMs == timestamp) {
-      onDeviceTimer(timestamp, stored.copy(), ctx, out);
+      onDeviceTimer(now, stored.copy(), ctx, out);
     }
   }
 
   /** The device's wall-clock timer: first idleness (build the last windows), then silence (drop everything). */
   private void onDeviceTimer(long now, DeviceClock c, Context ctx, Collector<ClipRecord> out) throws Exception {
     c.timerAtMs = 0;
-    long silentSince = Math.max(c.lastFrameAtMs, startedAtMs);
+    long silentSince = Math.max(c.lastFrameAtMs, silenceCountsFrom(now));
     long silentMs = now - silentSince;
     if (!c.idle && silentMs < settings.idleTimeoutMs()) {
       schedule(c, silentSince + settings.idleTimeoutMs(), ctx);
@@ -485,6 +495,17 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
   private void unserved(Context ctx, ChoiceRequest request, String why) {
     choiceRequestsUnserved.inc();
     ctx.output(UNSERVED, request.unserved(why));
+  }
+
+  /**
+   * Since when this instance counts silence: its first frame; until one arrives, now (nothing is silent yet), or its
+   * start once the retention has passed since it (a restored job whose devices never send again).
+   */
+  private long silenceCountsFrom(long now) {
+    if (firstFrameAtMs != Long.MIN_VALUE) {
+      return firstFrameAtMs;
+    }
+    return now - startedAtMs < settings.frameRetentionMs() ? now : startedAtMs;
   }
 
   /** The wall clock; the first call of this instance also sets {@link #startedAtMs}. */

@@ -278,6 +278,48 @@ class ClipBuilderTest {
         "glasses-1 [6000, 10000) 6000 6500 7000 7500"), built);
   }
 
+  /** Found by LocalClusterFaultIT: a restarted TaskManager's model took longer to load than the idle timeout. */
+  @Test
+  void afterARestoreSilenceCountsFromTheFirstReplayedFrameNotFromTheRestart() throws Exception {
+    for (long t = 0; t <= 3_000; t += 500) {
+      process(frame("glasses-1", t)); // wall clock 0
+    }
+    OperatorSubtaskState snapshot = harness.snapshot(1, T0 + 3_000);
+    harness.close();
+    environment.close();
+
+    harness = open(SETTINGS, snapshot);
+    harness.setProcessingTime(60_000); // down for a minute
+    harness.setProcessingTime(70_000); // the replay is held up by backpressure for twice the idle timeout
+    for (long t = 3_500; t <= 7_500; t += 500) {
+      process(frame("glasses-1", t)); // replayed from Kafka after the restore
+    }
+    assertEquals(List.of(), refused());
+    List<String> built = new ArrayList<>(clips());
+    idle().forEach(clip -> built.add(describe(clip)));
+    assertEquals(List.of("glasses-1 [-2000, 2000) 0 500 1000 1500", "glasses-1 [0, 4000) 500 1500 2500 3500",
+        "glasses-1 [2000, 6000) 2500 3500 4500 5500", "glasses-1 [4000, 8000) 4500 5500 6500 7500",
+        "glasses-1 [6000, 10000) 6000 6500 7000 7500"), built);
+  }
+
+  @Test
+  void aRestoredDeviceThatNeverSendsAgainHasItsLastClipsBuiltOnceTheRetentionHasPassed() throws Exception {
+    for (long t = 0; t <= 3_000; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    OperatorSubtaskState snapshot = harness.snapshot(1, T0 + 3_000);
+    harness.close();
+    environment.close();
+
+    harness = open(SETTINGS, snapshot);
+    harness.setProcessingTime(60_000);
+    harness.setProcessingTime(60_000 + SETTINGS.frameRetentionMs() - 1);
+    assertEquals(List.of(), clips(), "no frame since the restart: not silent yet");
+    harness.setProcessingTime(60_000 + SETTINGS.frameRetentionMs() + SETTINGS.idleTimeoutMs());
+    assertEquals(List.of("glasses-1 [-2000, 2000) 0 500 1000 1500", "glasses-1 [0, 4000) 500 1500 2500 3000"),
+        clips());
+  }
+
   @Test
   void aClockJumpIsRefusedAndDoesNotMoveTheDevicesClock() throws Exception {
     for (long t = 0; t < 3_000; t += 500) {
