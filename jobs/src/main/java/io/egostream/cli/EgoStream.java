@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
         TrainCommand.class,
         GenDataCommand.class,
         EvalMcqCommand.class,
+        EvalNlqCommand.class,
     })
 public final class EgoStream implements Runnable {
 

@@ -27,8 +27,11 @@ import java.util.Set;
  */
 public record MomentRules(double nmsIou, int refineCandidates, int maxExtraClips) {
 
-  /** 0.3: adjacent stream clips merge; 2 candidates × 14 ranges fit in 32 extra clips. */
-  public static final MomentRules DEFAULTS = new MomentRules(0.3, 2, 32);
+  /**
+   * 0.3: adjacent stream clips merge. One candidate and its 14 ranges: the rank-1 moment gets its boundaries; more
+   * candidates multiply the clips embedded per query (each about as costly as a stream clip).
+   */
+  public static final MomentRules DEFAULTS = new MomentRules(0.3, 1, 14);
 
   private static final double[] LENGTHS = {0.625, 0.8125, 1.0};
   private static final double[] SHIFTS = {-0.25, -0.125, 0, 0.125, 0.25};
