@@ -63,10 +63,12 @@ final class EvalNlqCommand implements Callable<Integer> {
   Path modelDir;
 
   @Option(names = "--method", defaultValue = "refined", split = ",", paramLabel = "M",
-      description = {"windows (the stream's clips, the baseline), moments (merged by temporal NMS), refined "
-          + "(best moments re-embedded over ranges around them) or rerank (refined, re-ordered by the ITM head) "
-          + "(default: ${DEFAULT-VALUE}).",
-          "Several, comma-separated, are evaluated in one pass (a table, or a JSON line, each)."})
+      description = {
+          "windows (the stream's clips, the baseline), moments (merged by temporal NMS), refined (best moment "
+              + "re-embedded over ranges around it) or rerank (refined, re-ordered by the ITM head) (default: "
+              + "${DEFAULT-VALUE}).",
+          "Several, comma-separated, are evaluated in one pass (a table, or a JSON line, each)."
+      })
   List<String> method;
 
   @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N",

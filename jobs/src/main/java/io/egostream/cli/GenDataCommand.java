@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
         "Render recordings of the procedural egocentric world to videos and write EgoClip clip metadata and EgoMCQ "
             + "questions for them.",
         "Writes DIR/videos/<video_uid>.mp4, DIR/egoclip_{train,val,test}.csv, DIR/egomcq_{val,test}.json, "
-            + "DIR/nlq_{val,test}.json (Ego4D NLQ layout) and DIR/gen-data.json (settings and counts). The same options give the same files.",
+            + "DIR/nlq_{val,test}.json (Ego4D NLQ layout) and DIR/gen-data.json (settings and counts). The same "
+            + "options give the same files.",
         "For a test split of >= 1000 questions: gen-data --out DIR --recordings 500"
     })
 final class GenDataCommand implements Callable<Integer> {
