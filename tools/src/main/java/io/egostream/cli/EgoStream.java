@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
         TrainCommand.class,
         GenDataCommand.class,
         EvalMcqCommand.class,
+        EvalNlqCommand.class,
     })
 public final class EgoStream implements Runnable {
 

@@ -33,8 +33,9 @@ import picocli.CommandLine.Spec;
     description = {
         "Render recordings of the procedural egocentric world to videos and write EgoClip clip metadata and EgoMCQ "
             + "questions for them.",
-        "Writes DIR/videos/<video_uid>.mp4, DIR/egoclip_{train,val,test}.csv, DIR/egomcq_{val,test}.json and "
-            + "DIR/gen-data.json (settings and counts). The same options give the same files.",
+        "Writes DIR/videos/<video_uid>.mp4, DIR/egoclip_{train,val,test}.csv, DIR/egomcq_{val,test}.json, "
+            + "DIR/nlq_{val,test}.json (Ego4D NLQ layout) and DIR/gen-data.json (settings and counts). The same "
+            + "options give the same files.",
         "For a test split of >= 1000 questions: gen-data --out DIR --recordings 500"
     })
 final class GenDataCommand implements Callable<Integer> {
@@ -111,9 +112,9 @@ final class GenDataCommand implements Callable<Integer> {
       Map<McqType, Integer> q = summary.questions().get(split);
       stdout.printf(Locale.ROOT, "  %-5s %4d recordings, %6d clips%s%n", split.fileKey(),
           summary.recordings().get(split), summary.clips().get(split), q == null ? ""
-              : String.format(Locale.ROOT, ", %d questions (%d inter-video, %d intra-video)",
+              : String.format(Locale.ROOT, ", %d questions (%d inter-video, %d intra-video), %d NLQ queries",
                   q.values().stream().mapToInt(Integer::intValue).sum(), q.get(McqType.INTER_VIDEO),
-                  q.get(McqType.INTRA_VIDEO)));
+                  q.get(McqType.INTRA_VIDEO), summary.nlqQueries().get(split)));
       if (q != null && q.get(McqType.INTER_VIDEO) == 0 && summary.recordings().get(split) > 0) {
         err.println("gen-data: note: the " + split.fileKey() + " split has " + summary.recordings().get(split)
             + " recording(s); inter-video questions need at least 5 (raise --recordings or its split fraction)");

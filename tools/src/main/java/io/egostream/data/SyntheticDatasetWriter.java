@@ -18,6 +18,7 @@ import java.util.Map;
  *   videos/&lt;video_uid&gt;.mp4          one video per recording
  *   egoclip_{train,val,test}.csv     one EgoClip row per narrated action (tab-separated, see {@link EgoClipCsv})
  *   egomcq_{val,test}.json           EgoMCQ questions over the held-out recordings (see {@link McqGenerator})
+ *   nlq_{val,test}.json              Ego4D NLQ queries over the held-out recordings (see {@link EgoNlqJson})
  *   gen-data.json                    the settings and counts, to reproduce and to check the dataset
  * </pre>
  */
@@ -34,9 +35,10 @@ public final class SyntheticDatasetWriter {
    * @param clips EgoClip rows per split
    * @param questions EgoMCQ questions per held-out split, by type
    * @param recordings recordings per split
+   * @param nlqQueries NLQ queries per held-out split
    */
   public record Summary(Map<Split, Integer> recordings, Map<Split, Integer> clips,
-      Map<Split, Map<McqType, Integer>> questions) {}
+      Map<Split, Map<McqType, Integer>> questions, Map<Split, Integer> nlqQueries) {}
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -54,6 +56,7 @@ public final class SyntheticDatasetWriter {
     Map<Split, Integer> recordingCounts = new EnumMap<>(Split.class);
     Map<Split, Integer> clipCounts = new EnumMap<>(Split.class);
     Map<Split, Map<McqType, Integer>> questionCounts = new EnumMap<>(Split.class);
+    Map<Split, Integer> nlqCounts = new EnumMap<>(Split.class);
     for (Split split : Split.values()) {
       List<SyntheticRecording> inSplit = recordings.stream().filter(r -> r.split() == split).toList();
       List<NarratedClip> clips = new ArrayList<>();
@@ -71,9 +74,10 @@ public final class SyntheticDatasetWriter {
           byType.put(t, (int) questions.stream().filter(q -> q.type() == t).count());
         }
         questionCounts.put(split, byType);
+        nlqCounts.put(split, EgoNlqJson.write(out.resolve("nlq_" + split.fileKey() + ".json"), inSplit));
       }
     }
-    Summary summary = new Summary(recordingCounts, clipCounts, questionCounts);
+    Summary summary = new Summary(recordingCounts, clipCounts, questionCounts, nlqCounts);
     writeManifest(settings, summary, out.resolve("gen-data.json"));
     return summary;
   }
@@ -97,6 +101,7 @@ public final class SyntheticDatasetWriter {
       Map<McqType, Integer> questions = summary.questions().get(split);
       if (questions != null) {
         questions.forEach((type, count) -> node.put(type.key() + "_questions", count));
+        node.put("nlq_queries", summary.nlqQueries().get(split));
       }
     }
     JSON.writeValue(file.toFile(), root);

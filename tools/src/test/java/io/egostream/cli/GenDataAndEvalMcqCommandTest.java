@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.egostream.data.EgoClipCsv;
 import io.egostream.data.EgoMcqJson;
+import io.egostream.data.EgoNlqJson;
 import io.egostream.data.GenDataSettings;
 import io.egostream.data.McqQuestion;
 import io.egostream.data.McqType;
@@ -221,6 +222,56 @@ class GenDataAndEvalMcqCommandTest {
     assertTrue(report.get("per_verb").size() > 0);
     assertTrue(report.get("per_verb").elements().next().has("intra_video"));
     assertTrue(report.get("setup").get("sparse_attention").asBoolean());
+  }
+
+  @Test
+  void evalNlqScoresEveryMethodInOnePassAndWritesEgo4dPredictions() throws IOException {
+    Path nlq = data.resolve("nlq_test.json");
+    int queries = EgoNlqJson.read(nlq).items().size();
+    assertTrue(queries >= 5, "gen-data wrote " + queries + " NLQ queries for 5 test recordings of 6 actions");
+    assertEquals(queries, JSON.readTree(data.resolve("gen-data.json").toFile()).get("test").get("nlq_queries").asInt());
+    CommandRun run = new CommandRun();
+    int exit = run.run("eval-nlq", "--model", model.toString(), "--nlq", nlq.toString(), "--videos",
+        data.resolve("videos").toString(), "--method", "windows,moments,refined,rerank", "--limit", "4", "--json");
+
+    assertEquals(0, exit, run.err());
+    List<JsonNode> reports = new ArrayList<>();
+    for (String line : run.out().strip().split("\n")) {
+      reports.add(JSON.readTree(line));
+    }
+    assertEquals(List.of("windows", "moments", "refined", "rerank"), reports.stream().map(r -> r.get("method")
+        .asText()).toList());
+    for (JsonNode r : reports) {
+      assertEquals(4, r.get("count").asInt(), r.toString());
+      assertEquals(0, r.get("skipped").asInt(), r.toString());
+      for (String key : List.of("r1_iou0.3", "r1_iou0.5", "r5_iou0.3", "r5_iou0.5")) {
+        double recall = r.get("recall").get(key).asDouble();
+        assertTrue(recall >= 0 && recall <= 100, r.toString());
+      }
+      assertTrue(r.get("recall").get("r5_iou0.3").asDouble() >= r.get("recall").get("r1_iou0.3").asDouble());
+      assertTrue(r.has("mean_iou") && r.has("seconds"), r.toString());
+    }
+    assertTrue(reports.get(2).get("refine_clips_per_query").asDouble() > 0, reports.get(2).toString());
+
+    Path predictions = dir.resolve("nlq-predictions.json");
+    CommandRun one = new CommandRun();
+    assertEquals(0, one.run("eval-nlq", "--model", model.toString(), "--nlq", nlq.toString(), "--videos",
+        data.resolve("videos").toString(), "--method", "moments", "--limit", "2", "--predictions",
+        predictions.toString()), one.err());
+    assertTrue(one.out().contains("method moments") && one.out().contains("R@1 0.3"), one.out());
+    JsonNode file = JSON.readTree(predictions.toFile());
+    assertEquals("1.0", file.get("version").asText());
+    assertEquals(2, file.get("results").size());
+    JsonNode first = file.get("results").get(0);
+    assertEquals(EgoNlqJson.read(nlq).items().get(0).annotationUid(), first.get("annotation_uid").asText());
+    assertEquals(0, first.get("query_idx").asInt());
+    assertTrue(first.get("predicted_times").size() >= 1 && first.get("predicted_times").size() <= 5);
+    assertEquals(2, first.get("predicted_times").get(0).size());
+
+    CommandRun bad = new CommandRun();
+    assertEquals(2, bad.run("eval-nlq", "--nlq", nlq.toString(), "--videos", data.resolve("videos").toString(),
+        "--method", "best"));
+    assertTrue(bad.err().contains("Invalid value best for option '--method'"), bad.err());
   }
 
   @Test

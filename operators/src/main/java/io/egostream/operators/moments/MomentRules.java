@@ -1,0 +1,140 @@
+package io.egostream.operators.moments;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * How clip hits become moments, one rule set for the live job and {@code eval-nlq} so both give the same answers.
+ *
+ * <ul>
+ *   <li><b>Merging</b> ({@link #suppress}): greedy temporal non-maximum suppression. Hits are taken best first; a hit
+ *       whose IoU ({@link TimeRange#iou}) with a moment already kept is more than {@code nmsIou} joins that moment
+ *       (its clip id is added to the moment's support, its range and score are dropped); otherwise it starts a new
+ *       moment. So no two moments overlap by more than {@code nmsIou}. At the default 0.3, neighbouring stream clips
+ *       (4 s every 2 s: IoU 1/3) merge, clips two strides apart (touching, IoU 0) do not.</li>
+ *   <li><b>Refinement</b> ({@link #plan}, {@link #refine}): the best {@code refineCandidates} moments are re-scored
+ *       over ranges around them ({@link #ranges}: lengths 5/8, 13/16 and 1 of the moment's, centres shifted by
+ *       -1/4, -1/8, 0, 1/8, 1/4 of its length, kept inside the bounds: up to 14 new ranges for a moment), at most
+ *       {@code maxExtraClips} new ranges for a query in all; each refined moment becomes its best-scoring range (its
+ *       own range if none scores higher), and the result is merged again.</li>
+ * </ul>
+ *
+ * @param nmsIou the largest IoU two moments of one answer may have, in [0, 1)
+ * @param refineCandidates moments refined per query, 0 for none
+ * @param maxExtraClips new ranges embedded per query at most
+ */
+public record MomentRules(double nmsIou, int refineCandidates, int maxExtraClips) {
+
+  /**
+   * 0.3: adjacent stream clips merge. One candidate and its 14 ranges: the rank-1 moment gets its boundaries; more
+   * candidates multiply the clips embedded per query (each about as costly as a stream clip).
+   */
+  public static final MomentRules DEFAULTS = new MomentRules(0.3, 1, 14);
+
+  private static final double[] LENGTHS = {0.625, 0.8125, 1.0};
+  private static final double[] SHIFTS = {-0.25, -0.125, 0, 0.125, 0.25};
+
+  public MomentRules {
+    if (!(nmsIou >= 0 && nmsIou < 1)) {
+      throw new IllegalArgumentException("Invalid value " + nmsIou + " for the moment IoU: must be in [0, 1) (e.g. "
+          + "0.3)");
+    }
+    if (refineCandidates < 0 || maxExtraClips < 0) {
+      throw new IllegalArgumentException("Invalid refinement: " + refineCandidates + " candidates, " + maxExtraClips
+          + " extra clips; both must be at least 0");
+    }
+  }
+
+  /** Merges hits into moments (see the class comment), best first. */
+  public List<Moment> suppress(List<Moment> hits) {
+    List<Moment> sorted = new ArrayList<>(hits);
+    sorted.sort(Moment.BEST_FIRST);
+    List<Moment> kept = new ArrayList<>();
+    List<Set<String>> supports = new ArrayList<>();
+    for (Moment hit : sorted) {
+      int into = -1;
+      for (int k = 0; k < kept.size() && into < 0; k++) {
+        if (kept.get(k).range().iou(hit.range()) > nmsIou) {
+          into = k;
+        }
+      }
+      if (into < 0) {
+        kept.add(hit);
+        supports.add(new LinkedHashSet<>(hit.support()));
+      } else {
+        supports.get(into).addAll(hit.support());
+      }
+    }
+    List<Moment> moments = new ArrayList<>();
+    for (int k = 0; k < kept.size(); k++) {
+      Moment m = kept.get(k);
+      moments.add(new Moment(m.startMs(), m.endMs(), m.score(), new ArrayList<>(supports.get(k))));
+    }
+    return moments;
+  }
+
+  /**
+   * The ranges around {@code moment} that refinement scores (see the class comment), inside {@code bounds}, without
+   * the moment's own range, in a fixed order.
+   */
+  public static List<TimeRange> ranges(TimeRange moment, TimeRange bounds) {
+    Set<TimeRange> ranges = new LinkedHashSet<>();
+    double centre = (moment.startMs() + moment.endMs()) / 2.0;
+    for (double lengthFactor : LENGTHS) {
+      long length = Math.min(bounds.lengthMs(), Math.round(moment.lengthMs() * lengthFactor));
+      for (double shift : SHIFTS) {
+        long start = Math.round(centre + shift * moment.lengthMs() - length / 2.0);
+        start = Math.max(bounds.startMs(), Math.min(bounds.endMs() - length, start));
+        ranges.add(new TimeRange(start, start + length));
+      }
+    }
+    ranges.remove(moment);
+    return new ArrayList<>(ranges);
+  }
+
+  /**
+   * The ranges to score for the best moments ({@code ranked} best first): one list per refined moment, at most
+   * {@code refineCandidates} lists and {@code maxExtraClips} ranges in all.
+   */
+  public List<List<TimeRange>> plan(List<Moment> ranked, TimeRange bounds) {
+    List<List<TimeRange>> plan = new ArrayList<>();
+    int left = maxExtraClips;
+    for (int i = 0; i < Math.min(refineCandidates, ranked.size()) && left > 0; i++) {
+      List<TimeRange> around = ranges(ranked.get(i).range(), bounds);
+      around = around.subList(0, Math.min(left, around.size()));
+      plan.add(List.copyOf(around));
+      left -= around.size();
+    }
+    return plan;
+  }
+
+  /**
+   * The moments after refinement: moment i of {@code ranked} ({@code i < plan.size()}) becomes the best of its own
+   * range and the ranges {@code plan.get(i)} scored {@code scores.get(i)}; then all are merged again, best first.
+   */
+  public List<Moment> refine(List<Moment> ranked, List<List<TimeRange>> plan, List<float[]> scores) {
+    if (plan.size() != scores.size() || plan.size() > ranked.size()) {
+      throw new IllegalArgumentException("Refinement of " + ranked.size() + " moments got " + plan.size()
+          + " range lists and " + scores.size() + " score lists; they must match");
+    }
+    List<Moment> refined = new ArrayList<>(ranked);
+    for (int i = 0; i < plan.size(); i++) {
+      Moment best = ranked.get(i);
+      List<TimeRange> ranges = plan.get(i);
+      float[] s = scores.get(i);
+      if (s.length != ranges.size()) {
+        throw new IllegalArgumentException("Refinement of moment " + i + " got " + s.length + " scores for "
+            + ranges.size() + " ranges");
+      }
+      for (int r = 0; r < ranges.size(); r++) {
+        if (s[r] > best.score()) {
+          best = best.withRange(ranges.get(r), s[r]);
+        }
+      }
+      refined.set(i, best);
+    }
+    return suppress(refined);
+  }
+}

@@ -1,0 +1,106 @@
+package io.egostream.operators.moments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class MomentRulesTest {
+
+  private static final MomentRules RULES = MomentRules.DEFAULTS;
+
+  private static Moment hit(long startMs, long endMs, float score, String id) {
+    return new Moment(startMs, endMs, score, List.of(id));
+  }
+
+  @Test
+  void iouIsEgo4dsIntersectionOverSpan() {
+    assertEquals(1.0, new TimeRange(0, 4000).iou(new TimeRange(0, 4000)));
+    assertEquals(1.0 / 3, new TimeRange(0, 4000).iou(new TimeRange(2000, 6000)), 1e-12);
+    assertEquals(0.0, new TimeRange(0, 4000).iou(new TimeRange(4000, 8000)));
+    assertEquals(0.0, new TimeRange(0, 1000).iou(new TimeRange(5000, 8000)));
+    assertEquals(0.5, TimeRange.iou(1.0, 3.0, 2.0, 3.0), 1e-12);
+  }
+
+  @Test
+  void neighbouringClipsMergeIntoTheBestAndClipsTwoStridesApartDoNot() {
+    List<Moment> moments = RULES.suppress(List.of(hit(0, 4000, 0.5f, "a"), hit(2000, 6000, 0.9f, "b"),
+        hit(4000, 8000, 0.7f, "c"), hit(10_000, 14_000, 0.2f, "d")));
+
+    assertEquals(List.of(new Moment(2000, 6000, 0.9f, List.of("b", "c", "a")),
+        new Moment(10_000, 14_000, 0.2f, List.of("d"))), moments);
+  }
+
+  @Test
+  void noTwoMomentsOverlapByMoreThanTheThreshold() {
+    Random random = new Random(7);
+    List<Moment> hits = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      long start = random.nextInt(60_000);
+      hits.add(hit(start, start + 500 + random.nextInt(6000), random.nextFloat(), "h" + i));
+    }
+    List<Moment> moments = RULES.suppress(hits);
+
+    assertTrue(moments.size() > 1);
+    for (int i = 0; i < moments.size(); i++) {
+      for (int j = i + 1; j < moments.size(); j++) {
+        double iou = moments.get(i).range().iou(moments.get(j).range());
+        assertTrue(iou <= RULES.nmsIou(), moments.get(i) + " and " + moments.get(j) + " overlap by " + iou);
+      }
+      assertTrue(i == 0 || moments.get(i - 1).score() >= moments.get(i).score());
+    }
+    assertEquals(200, moments.stream().mapToInt(m -> m.support().size()).sum());
+  }
+
+  @Test
+  void rangesAroundAMomentStayInsideTheBoundsAndLeaveOutItsOwn() {
+    List<TimeRange> ranges = MomentRules.ranges(new TimeRange(10_000, 14_000), new TimeRange(0, 60_000));
+
+    assertEquals(14, ranges.size());
+    assertTrue(ranges.contains(new TimeRange(10_750, 13_250))); // 2.5 s, centred
+    assertTrue(ranges.contains(new TimeRange(9_000, 13_000))); // 4 s, 1 s earlier
+    assertTrue(!ranges.contains(new TimeRange(10_000, 14_000)));
+
+    List<TimeRange> atStart = MomentRules.ranges(new TimeRange(0, 4000), new TimeRange(0, 5000));
+    for (TimeRange r : atStart) {
+      assertTrue(r.startMs() >= 0 && r.endMs() <= 5000, r + " leaves the bounds");
+    }
+  }
+
+  @Test
+  void planRefinesTheBestCandidatesWithinTheClipBudget() {
+    List<Moment> ranked = List.of(hit(4000, 8000, 0.9f, "a"), hit(8000, 12_000, 0.8f, "b"), hit(20_000, 24_000, 0.7f,
+        "c"));
+    TimeRange bounds = new TimeRange(0, 60_000);
+
+    assertEquals(List.of(14), RULES.plan(ranked, bounds).stream().map(List::size).toList());
+    assertEquals(List.of(14, 14), new MomentRules(0.3, 2, 32).plan(ranked, bounds).stream().map(List::size).toList());
+    assertEquals(List.of(14, 6), new MomentRules(0.3, 3, 20).plan(ranked, bounds).stream().map(List::size).toList());
+    assertEquals(List.of(), new MomentRules(0.3, 0, 32).plan(ranked, bounds));
+  }
+
+  @Test
+  void refinementTakesTheBestRangeKeepsTheSupportAndMergesAgain() {
+    List<Moment> ranked = List.of(hit(2000, 6000, 0.6f, "a"), hit(6000, 10_000, 0.5f, "b"));
+    List<List<TimeRange>> plan = List.of(List.of(new TimeRange(3000, 6000), new TimeRange(2500, 5000)),
+        List.of(new TimeRange(3000, 5500)));
+
+    List<Moment> refined = RULES.refine(ranked, plan, List.of(new float[] {0.65f, 0.8f}, new float[] {0.7f}));
+
+    // "b" moved onto "a"'s new range (IoU 2/3 > 0.3), so it merges into it.
+    assertEquals(List.of(new Moment(2500, 5000, 0.8f, List.of("a", "b"))), refined);
+    assertThrows(IllegalArgumentException.class, () -> RULES.refine(ranked, plan, List.of(new float[] {0.1f})));
+  }
+
+  @Test
+  void refinementKeepsTheMomentWhenNoRangeScoresHigher() {
+    List<Moment> ranked = List.of(hit(2000, 6000, 0.6f, "a"));
+
+    assertEquals(ranked, RULES.refine(ranked, List.of(List.of(new TimeRange(3000, 6000))),
+        List.of(new float[] {0.6f})));
+  }
+}
