@@ -3,10 +3,12 @@ package io.egostream.cli;
 import ai.djl.Device;
 import io.egostream.embed.BatchedClipEmbedder;
 import io.egostream.embed.JsonlEmbeddingWriter;
+import io.egostream.embed.ReadAhead;
 import io.egostream.model.Devices;
 import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittEgo;
 import io.egostream.video.ClipSampling;
+import io.egostream.video.SampledClip;
 import io.egostream.video.VideoClipReader;
 import io.egostream.video.VideoInfo;
 import java.io.IOException;
@@ -116,8 +118,9 @@ final class EmbedCommand implements Callable<Integer> {
     BatchedClipEmbedder embedder = new BatchedClipEmbedder(model::embedClips, batchSize);
     JsonlEmbeddingWriter writer = new JsonlEmbeddingWriter(Files.newBufferedWriter(partial, StandardCharsets.UTF_8));
     long clips = -1;
-    try (writer) {
-      clips = embedder.run(reader.clips(sampling), writer, done -> {
+    // Decoding runs on its own thread, two batches ahead of the model; closed before the reader is.
+    try (writer; ReadAhead<SampledClip> decoded = new ReadAhead<>(reader.clips(sampling), 2 * batchSize, "decode")) {
+      clips = embedder.run(decoded, writer, done -> {
         writer.flush(); // a failure later keeps the finished batches in the .partial file
         progress.update(done);
       });
