@@ -6,15 +6,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.utils.AppInfoParser;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,7 +31,6 @@ import picocli.CommandLine.Spec;
         "transactions for exactly-once sinks."
     })
 final class KafkaCommand implements Callable<Integer> {
-  private static final Logger LOG = LoggerFactory.getLogger(KafkaCommand.class);
 
   @Spec CommandSpec spec;
 
@@ -64,7 +59,7 @@ final class KafkaCommand implements Callable<Integer> {
     Thread stopOnExit = new Thread(() -> stop(kafka), "egostream-kafka-shutdown");
     Runtime.getRuntime().addShutdownHook(stopOnExit);
     CountDownLatch stopRequested = new CountDownLatch(1);
-    Runnable restoreSignals = onStopSignals(stopRequested);
+    Runnable restoreSignals = StopSignals.handle("Kafka", stopRequested::countDown);
     try {
       Map<String, Integer> topics = kafka.createEgoStreamTopics(partitions);
       printRunning(kafka, topics, (System.nanoTime() - started) / 1e9);
@@ -84,34 +79,6 @@ final class KafkaCommand implements Callable<Integer> {
     kafka.close();
     spec.commandLine().getOut().println("Kafka stopped.");
     spec.commandLine().getOut().flush();
-  }
-
-  /**
-   * Makes SIGINT (Ctrl-C) and SIGTERM count {@code stopRequested} down instead of exiting the JVM; a second one, when
-   * a stop is under way, halts at once. Returns what restores the previous handlers. A process started in the
-   * background of a non-interactive shell ignores SIGINT; that stays so (use SIGTERM there).
-   *
-   * <p>{@code sun.misc.Signal} is the JDK's only way to do this (Flink and Kafka use it too); javac warns that it is
-   * internal API, and it is exported to all code by the jdk.unsupported module since Java 9.
-   */
-  private static Runnable onStopSignals(CountDownLatch stopRequested) {
-    List<Runnable> restore = new ArrayList<>();
-    for (String name : List.of("INT", "TERM")) {
-      var signal = new sun.misc.Signal(name);
-      try {
-        var previous = sun.misc.Signal.handle(signal, received -> {
-          if (stopRequested.getCount() == 0) {
-            System.err.println("Stopping Kafka at once (second signal).");
-            Runtime.getRuntime().halt(EgoStream.EXIT_FAILURE);
-          }
-          stopRequested.countDown();
-        });
-        restore.add(() -> sun.misc.Signal.handle(signal, previous));
-      } catch (IllegalArgumentException reservedByJvm) { // java -Xrs: the shutdown hook stops the broker instead
-        LOG.debug("Cannot handle SIG{}: {}", name, reservedByJvm.getMessage());
-      }
-    }
-    return () -> restore.forEach(Runnable::run);
   }
 
   /** False if the JVM is already exiting, in which case the hook runs (or ran) and stops the broker itself. */
