@@ -1,6 +1,7 @@
 package io.egostream.cli;
 
 import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
 import io.egostream.embed.BatchedClipEmbedder;
 import io.egostream.embed.JsonlEmbeddingWriter;
 import io.egostream.embed.ReadAhead;
@@ -71,6 +72,15 @@ final class EmbedCommand implements Callable<Integer> {
       description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
   String device;
 
+  @Option(names = "--model-threads", paramLabel = "N",
+      description = {
+          "Threads for the model's operations (libtorch intra-op threads; default: one less than the processors, "
+              + "at least 1).",
+          "Decoding runs on a thread of its own beside them; on 2 cores, 2 model threads made embed several times "
+              + "slower (docs/benchmarks.md)."
+      })
+  Integer modelThreads;
+
   @Option(names = "--max-short-side", defaultValue = "256", paramLabel = "PIXELS",
       description = {
           "Scale frames down while decoding so their shorter side is at most PIXELS; 0 keeps the coded size "
@@ -89,9 +99,15 @@ final class EmbedCommand implements Callable<Integer> {
     if (maxShortSide < 0) {
       throw usage("Invalid value " + maxShortSide + " for option '--max-short-side': must be >= 0 (0 = no scaling)");
     }
+    if (modelThreads != null && modelThreads < 1) {
+      throw usage("Invalid value " + modelThreads + " for option '--model-threads': must be at least 1");
+    }
     try (VideoClipReader reader = VideoClipReader.open(video, maxShortSide)) {
       Device selected = selectDevice();
       try (SvittEgo model = SvittEgo.load(modelDir != null ? modelDir : ShippedModel.folder(), selected)) {
+        // Process-wide, set once the engine is loaded: this command is the only user of the engine in its process.
+        JniUtils.setNumThreads(modelThreads != null ? modelThreads
+            : Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
         int modelFrames = model.config().frames();
         if (framesPerClip != null && modelFrames != framesPerClip) {
           throw usage("Invalid value " + framesPerClip + " for option '--frames-per-clip': the model "
