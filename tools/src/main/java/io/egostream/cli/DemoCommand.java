@@ -124,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
               web.uri());
           out.flush();
           CountDownLatch stop = new CountDownLatch(1);
-          Runnable restore = StopSignals.onStop(stop, "the demo");
+          Runnable restore = StopSignals.handle("the demo", stop::countDown);
           try {
             stop.await();
           } finally {

@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
         BenchCommand.class,
         KafkaCommand.class,
         SimulateCommand.class,
+        IngestCommand.class,
         JobCommand.class,
         QueryCommand.class,
         UiCommand.class,

@@ -1,12 +1,15 @@
 package io.egostream.cli;
 
 import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
 import io.egostream.embed.BatchedClipEmbedder;
 import io.egostream.embed.JsonlEmbeddingWriter;
+import io.egostream.embed.ReadAhead;
 import io.egostream.model.Devices;
 import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittEgo;
 import io.egostream.video.ClipSampling;
+import io.egostream.video.SampledClip;
 import io.egostream.video.VideoClipReader;
 import io.egostream.video.VideoInfo;
 import java.io.IOException;
@@ -69,6 +72,15 @@ final class EmbedCommand implements Callable<Integer> {
       description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
   String device;
 
+  @Option(names = "--model-threads", paramLabel = "N",
+      description = {
+          "Threads for the model's operations (libtorch intra-op threads; default: one less than the processors, "
+              + "at least 1).",
+          "Decoding runs on a thread of its own beside them; on 2 cores, 2 model threads made embed several times "
+              + "slower (docs/benchmarks.md)."
+      })
+  Integer modelThreads;
+
   @Option(names = "--max-short-side", defaultValue = "256", paramLabel = "PIXELS",
       description = {
           "Scale frames down while decoding so their shorter side is at most PIXELS; 0 keeps the coded size "
@@ -87,9 +99,15 @@ final class EmbedCommand implements Callable<Integer> {
     if (maxShortSide < 0) {
       throw usage("Invalid value " + maxShortSide + " for option '--max-short-side': must be >= 0 (0 = no scaling)");
     }
+    if (modelThreads != null && modelThreads < 1) {
+      throw usage("Invalid value " + modelThreads + " for option '--model-threads': must be at least 1");
+    }
     try (VideoClipReader reader = VideoClipReader.open(video, maxShortSide)) {
       Device selected = selectDevice();
       try (SvittEgo model = SvittEgo.load(modelDir != null ? modelDir : ShippedModel.folder(), selected)) {
+        // Process-wide, set once the engine is loaded: this command is the only user of the engine in its process.
+        JniUtils.setNumThreads(modelThreads != null ? modelThreads
+            : Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
         int modelFrames = model.config().frames();
         if (framesPerClip != null && modelFrames != framesPerClip) {
           throw usage("Invalid value " + framesPerClip + " for option '--frames-per-clip': the model "
@@ -116,8 +134,9 @@ final class EmbedCommand implements Callable<Integer> {
     BatchedClipEmbedder embedder = new BatchedClipEmbedder(model::embedClips, batchSize);
     JsonlEmbeddingWriter writer = new JsonlEmbeddingWriter(Files.newBufferedWriter(partial, StandardCharsets.UTF_8));
     long clips = -1;
-    try (writer) {
-      clips = embedder.run(reader.clips(sampling), writer, done -> {
+    // Decoding runs on its own thread, two batches ahead of the model; closed before the reader is.
+    try (writer; ReadAhead<SampledClip> decoded = new ReadAhead<>(reader.clips(sampling), 2 * batchSize, "decode")) {
+      clips = embedder.run(decoded, writer, done -> {
         writer.flush(); // a failure later keeps the finished batches in the .partial file
         progress.update(done);
       });

@@ -58,7 +58,7 @@ final class KafkaCommand implements Callable<Integer> {
     Thread stopOnExit = new Thread(() -> stop(kafka), "egostream-kafka-shutdown");
     Runtime.getRuntime().addShutdownHook(stopOnExit);
     CountDownLatch stopRequested = new CountDownLatch(1);
-    Runnable restoreSignals = StopSignals.onStop(stopRequested, "Kafka");
+    Runnable restoreSignals = StopSignals.handle("Kafka", stopRequested::countDown);
     try {
       Map<String, Integer> topics = kafka.createEgoStreamTopics(partitions);
       printRunning(kafka, topics, (System.nanoTime() - started) / 1e9);

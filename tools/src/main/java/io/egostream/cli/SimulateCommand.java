@@ -1,10 +1,10 @@
 package io.egostream.cli;
 
 import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.simulate.KafkaBatchSink;
 import io.egostream.simulate.VideoFrameSource;
 import io.egostream.simulate.WearableSimulator;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,10 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -136,15 +132,9 @@ final class SimulateCommand implements Callable<Integer> {
           writeFiles);
       return 0;
     }
-    Map<String, Object> config = new HashMap<>(EgoStreamTopics.producerSizeLimits());
-    config.putAll(kafka.clientProperties(spec));
-    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     long frames;
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
-      frames = simulator.run(!fast, (device, batch) -> producer.send(
-          new ProducerRecord<>(topic, device.getBytes(StandardCharsets.UTF_8), batch.toByteArray())).get());
+    try (KafkaBatchSink sink = new KafkaBatchSink(bootstrapServers, topic, kafka.clientProperties(spec))) {
+      frames = simulator.run(!fast, sink);
     }
     out.printf(Locale.ROOT, "Sent %d frames of %d devices (%s each) to %s on %s%n", frames, devices,
         Duration.ofMillis(durationMs), topic, bootstrapServers);

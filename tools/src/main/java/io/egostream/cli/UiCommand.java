@@ -37,7 +37,7 @@ final class UiCommand implements Callable<Integer> {
       out.println("EgoStream console on " + ui.uri() + " (Kafka at " + bootstrapServers + "); Ctrl-C stops it.");
       out.flush();
       CountDownLatch stop = new CountDownLatch(1);
-      Runnable restore = StopSignals.onStop(stop, "the console");
+      Runnable restore = StopSignals.handle("the console", stop::countDown);
       try {
         stop.await();
       } catch (InterruptedException e) {

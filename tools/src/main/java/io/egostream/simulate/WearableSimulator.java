@@ -1,9 +1,6 @@
 package io.egostream.simulate;
 
-import com.google.protobuf.ByteString;
 import io.egostream.model.RgbFrame;
-import io.egostream.operators.records.Jpeg;
-import io.egostream.proto.v1.Frame;
 import io.egostream.proto.v1.FrameBatch;
 import io.egostream.world.Recording;
 import java.util.ArrayList;
@@ -124,20 +121,12 @@ public final class WearableSimulator {
         }
       }
       for (Device device : devices) {
-        FrameBatch.Builder batch = FrameBatch.newBuilder()
-            .setDeviceId(device.deviceId())
-            .setSessionId(device.sessionId());
+        FrameBatcher batch = new FrameBatcher(device.deviceId(), device.sessionId());
         for (long i = first; i < last; i++) {
           long t = frameTime(i);
-          RgbFrame frame = device.source().frame(t);
-          batch.addFrames(Frame.newBuilder()
-              .setCaptureTimeMs(device.epochMs(t))
-              .setSequence(i)
-              .setWidth(frame.width())
-              .setHeight(frame.height())
-              .setJpeg(ByteString.copyFrom(Jpeg.encode(frame))));
+          batch.add(device.epochMs(t), i, device.source().frame(t));
         }
-        sink.send(device.deviceId(), batch.build());
+        sink.send(device.deviceId(), batch.flush());
         frames += last - first;
       }
     }

@@ -15,4 +15,11 @@ interface DecodedFrame {
 
   /** Copies the pixels as tightly packed RGB rows ({@code width * 3} bytes each) into {@code target}. */
   void copyRgbTo(byte[] target);
+
+  /**
+   * This frame, still readable after the next frame is decoded: valid until the next {@code keep()} of the same
+   * source. Cheap (a reference to the decoder's buffer, no pixel copy), so a sampler can hold its previous frame
+   * without converting every frame it passes.
+   */
+  DecodedFrame keep();
 }

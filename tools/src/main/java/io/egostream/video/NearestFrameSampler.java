@@ -4,7 +4,6 @@ import io.egostream.model.Clip;
 import io.egostream.model.RgbFrame;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 
@@ -26,9 +25,7 @@ final class NearestFrameSampler {
   // The previous decoded frame: a candidate for wanted times between it and the current frame.
   private boolean hasPrevious;
   private double previousSeconds;
-  private int previousWidth;
-  private int previousHeight;
-  private byte[] previousPixels = new byte[0];
+  private DecodedFrame previousDecoded;
   private RgbFrame previousFrame; // materialised lazily, at most once per decoded frame
 
   private int windowsPastEnd;
@@ -127,22 +124,15 @@ final class NearestFrameSampler {
   private void keepAsPrevious(DecodedFrame frame, RgbFrame alreadyCopied) {
     hasPrevious = true;
     previousSeconds = frame.seconds();
-    previousWidth = frame.width();
-    previousHeight = frame.height();
     previousFrame = alreadyCopied;
-    if (alreadyCopied == null) {
-      // Reuse one buffer: every decoded frame passes through here, most are never picked.
-      int size = frame.width() * frame.height() * 3;
-      if (previousPixels.length != size) {
-        previousPixels = new byte[size];
-      }
-      frame.copyRgbTo(previousPixels);
-    }
+    // Every decoded frame passes through here and most are never picked: keep a reference, convert when picked.
+    previousDecoded = alreadyCopied == null ? frame.keep() : null;
   }
 
   private RgbFrame previous() {
     if (previousFrame == null) {
-      previousFrame = new RgbFrame(previousWidth, previousHeight, Arrays.copyOf(previousPixels, previousPixels.length));
+      previousFrame = copyOf(previousDecoded);
+      previousDecoded = null;
     }
     return previousFrame;
   }

@@ -2,7 +2,6 @@ package io.egostream.video;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.ffmpeg.global.swscale;
@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #clips} decodes the whole file once, front to back, and hands out clips as soon as their last frame is
  * decoded; {@link #clip} seeks to one time range (EgoMCQ candidates). Frame times are seconds from the first video
- * frame. Not thread-safe; one operation at a time (starting one abandons a running {@link #clips} iteration).
+ * frame. Every frame is decoded (FFmpeg's own threads, JavaCV's default), but only the frames a clip picks are
+ * converted to RGB and copied out of native memory. Not thread-safe; one operation at a time (starting one abandons
+ * a running {@link #clips} iteration).
  */
 public final class VideoClipReader implements AutoCloseable {
 
@@ -42,13 +44,18 @@ public final class VideoClipReader implements AutoCloseable {
   private final FFmpegFrameGrabber grabber;
   private final VideoInfo info;
   private final long originMicros;
+  private final RgbConverter converter;
+  /** A second reference to the picture the sampler keeps as its previous frame (shares the decoder's buffer). */
+  private final AVFrame kept = avutil.av_frame_alloc();
   private boolean atStart = true;
 
-  private VideoClipReader(Path file, FFmpegFrameGrabber grabber, VideoInfo info, long originMicros) {
+  private VideoClipReader(Path file, FFmpegFrameGrabber grabber, VideoInfo info, long originMicros,
+      RgbConverter converter) {
     this.file = file;
     this.grabber = grabber;
     this.info = info;
     this.originMicros = originMicros;
+    this.converter = converter;
   }
 
   /** Opens a video at its coded resolution. */
@@ -71,7 +78,8 @@ public final class VideoClipReader implements AutoCloseable {
     }
     checkReadableFile(file);
     FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile());
-    grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
+    // Pictures come out as decoded; RgbConverter converts the few a sampler picks.
+    grabber.setImageMode(FrameGrabber.ImageMode.RAW);
     try {
       grabber.start();
     } catch (FrameGrabber.Exception | RuntimeException e) {
@@ -90,8 +98,7 @@ public final class VideoClipReader implements AutoCloseable {
         throw new IOException("Cannot read video " + file + ": its video stream declares no frame size ("
             + info.width() + "x" + info.height() + "); the file is probably damaged");
       }
-      scaleDown(grabber, info, maxShortSide);
-      return new VideoClipReader(file, grabber, info, originMicros);
+      return new VideoClipReader(file, grabber, info, originMicros, converter(info, maxShortSide));
     } catch (IOException | RuntimeException e) {
       closeQuietly(grabber);
       throw e;
@@ -146,6 +153,8 @@ public final class VideoClipReader implements AutoCloseable {
   @Override
   public void close() {
     closeQuietly(grabber);
+    avutil.av_frame_free(kept);
+    converter.close();
   }
 
   private void rewind() throws IOException {
@@ -191,10 +200,10 @@ public final class VideoClipReader implements AutoCloseable {
     if (frame == null) {
       return null;
     }
-    if (frame.image == null || frame.imageDepth != Frame.DEPTH_UBYTE || frame.imageWidth <= 0) {
-      throw new IOException("Cannot decode video " + file + ": FFmpeg returned a frame without 8-bit RGB pixels");
+    if (!(frame.opaque instanceof AVFrame picture) || picture.width() <= 0 || picture.height() <= 0) {
+      throw new IOException("Cannot decode video " + file + ": FFmpeg returned a frame without a picture");
     }
-    return new GrabbedFrame(frame, (frame.timestamp - originMicros) / MICROS_PER_SECOND);
+    return new GrabbedFrame(picture, (frame.timestamp - originMicros) / MICROS_PER_SECOND);
   }
 
   private static void checkReadableFile(Path file) throws IOException {
@@ -237,16 +246,16 @@ public final class VideoClipReader implements AutoCloseable {
         + "planned; remux it into MP4 first (ffmpeg -i IN -c copy OUT.mp4)");
   }
 
-  private static void scaleDown(FFmpegFrameGrabber grabber, VideoInfo info, int maxShortSide) {
+  /** Converts to the coded size, or scaled down so the shorter side is {@code maxShortSide} (0: never). */
+  private static RgbConverter converter(VideoInfo info, int maxShortSide) {
     int shortSide = Math.min(info.width(), info.height());
     if (maxShortSide == 0 || shortSide <= maxShortSide) {
-      return;
+      return new RgbConverter(info.width(), info.height(), swscale.SWS_BILINEAR);
     }
     double scale = (double) maxShortSide / shortSide;
-    grabber.setImageWidth(Math.max(1, (int) Math.round(info.width() * scale)));
-    grabber.setImageHeight(Math.max(1, (int) Math.round(info.height() * scale)));
-    // Area averaging: bilinear (JavaCV's default) aliases badly when shrinking by more than 2x.
-    grabber.setImageScalingFlags(swscale.SWS_AREA);
+    // Area averaging: bilinear aliases badly when shrinking by more than 2x.
+    return new RgbConverter(Math.max(1, (int) Math.round(info.width() * scale)),
+        Math.max(1, (int) Math.round(info.height() * scale)), swscale.SWS_AREA);
   }
 
   private static void closeQuietly(FFmpegFrameGrabber grabber) {
@@ -257,32 +266,47 @@ public final class VideoClipReader implements AutoCloseable {
     }
   }
 
-  /** A JavaCV frame whose buffer the grabber reuses for the next frame. */
-  private record GrabbedFrame(Frame frame, double seconds) implements DecodedFrame {
+  /** A decoded picture: the decoder's own until the next grab, or the reader's {@link #kept} reference. */
+  private final class GrabbedFrame implements DecodedFrame {
+    private final AVFrame picture;
+    private final double seconds;
+
+    GrabbedFrame(AVFrame picture, double seconds) {
+      this.picture = picture;
+      this.seconds = seconds;
+    }
+
+    @Override
+    public double seconds() {
+      return seconds;
+    }
 
     @Override
     public int width() {
-      return frame.imageWidth;
+      return converter.width();
     }
 
     @Override
     public int height() {
-      return frame.imageHeight;
+      return converter.height();
     }
 
     @Override
     public void copyRgbTo(byte[] target) {
-      ByteBuffer pixels = (ByteBuffer) frame.image[0];
-      int rowBytes = frame.imageWidth * 3;
-      // FFmpeg pads rows to its SIMD alignment (a 66 px row of 198 bytes sits in 384), so copy row by row unless
-      // there is no padding. (Frame.imageChannels is derived from that stride and is not the channel count.)
-      if (frame.imageStride == rowBytes) {
-        pixels.get(0, target, 0, rowBytes * frame.imageHeight);
-        return;
+      converter.convert(picture, target);
+    }
+
+    @Override
+    public DecodedFrame keep() {
+      if (picture == kept) {
+        return this;
       }
-      for (int row = 0; row < frame.imageHeight; row++) {
-        pixels.get(row * frame.imageStride, target, row * rowBytes, rowBytes);
+      avutil.av_frame_unref(kept);
+      if (avutil.av_frame_ref(kept, picture) < 0) {
+        throw new IllegalStateException("FFmpeg could not reference a decoded picture of " + file
+            + " (out of memory?)");
       }
+      return new GrabbedFrame(kept, seconds);
     }
   }
 

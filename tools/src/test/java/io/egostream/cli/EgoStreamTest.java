@@ -66,6 +66,8 @@ class EgoStreamTest {
     assertTrue(command.err().contains("--out"), command.err());
     assertEquals(2, run("embed", "--model", "m", "--video", "v.mp4", "--out", "o.jsonl", "--clip-seconds", "0"));
     assertTrue(command.err().contains("clip seconds"), command.err());
+    assertEquals(2, run("embed", "--video", "v.mp4", "--out", "o.jsonl", "--model-threads", "0"));
+    assertTrue(command.err().contains("Invalid value 0 for option '--model-threads'"), command.err());
     assertEquals(2, run("init-model", "--preset", "tiny"));
     assertEquals(2, run("train", "--data", "d", "--out", "o", "--adam-beta2", "1"));
     assertTrue(command.err().contains("Invalid value 1.0 for adamBeta2: must be in (0, 1)"), command.err());

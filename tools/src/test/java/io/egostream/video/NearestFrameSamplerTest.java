@@ -30,6 +30,11 @@ class NearestFrameSamplerTest {
       target[1] = 0;
       target[2] = 0;
     }
+
+    @Override
+    public DecodedFrame keep() {
+      return this;
+    }
   }
 
   @Test
