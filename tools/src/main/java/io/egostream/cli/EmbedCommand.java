@@ -130,7 +130,7 @@ final class EmbedCommand implements Callable<Integer> {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    ProgressLine progress = new ProgressLine(err, planned, System.console() != null);
+    ProgressLine progress = new ProgressLine(err, "embedded", "clips", System.console() != null);
     BatchedClipEmbedder embedder = new BatchedClipEmbedder(model::embedClips, batchSize);
     JsonlEmbeddingWriter writer = new JsonlEmbeddingWriter(Files.newBufferedWriter(partial, StandardCharsets.UTF_8));
     long clips = -1;
@@ -138,7 +138,7 @@ final class EmbedCommand implements Callable<Integer> {
     try (writer; ReadAhead<SampledClip> decoded = new ReadAhead<>(reader.clips(sampling), 2 * batchSize, "decode")) {
       clips = embedder.run(decoded, writer, done -> {
         writer.flush(); // a failure later keeps the finished batches in the .partial file
-        progress.update(done);
+        progress.update(done, planned);
       });
     } finally {
       progress.close();

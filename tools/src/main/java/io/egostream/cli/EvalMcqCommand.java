@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -135,9 +134,10 @@ final class EvalMcqCommand implements Callable<Integer> {
       Map<String, Object> setup = setup(model.config(), model.modelId(), file.items().size() + file.rejected().size());
       McqEvaluator evaluator = new McqEvaluator(source, McqEvaluator.Embedder.of(model), batchSize,
           shuffleFrames ? new FrameShuffle(seed) : null);
-      long start = System.nanoTime();
-      McqResults results = evaluator.evaluate(questions, file.rejected(), progress(start));
-      double seconds = (System.nanoTime() - start) / 1e9;
+      ProgressLine progress =
+          new ProgressLine(spec.commandLine().getErr(), "eval-mcq:", "questions", System.console() != null);
+      McqResults results = evaluator.evaluate(questions, file.rejected(), progress::update);
+      double seconds = progress.elapsedSeconds();
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         out.println(McqReport.json(results, setup, seconds));
@@ -174,26 +174,6 @@ final class EvalMcqCommand implements Callable<Integer> {
       setup.put("seed", seed);
     }
     return setup;
-  }
-
-  /** Questions done on stderr: in place on a terminal, every 5 s in a log. */
-  private McqEvaluator.Progress progress(long start) {
-    PrintWriter err = spec.commandLine().getErr();
-    boolean interactive = System.console() != null;
-    long[] last = {start};
-    return (done, total) -> {
-      long now = System.nanoTime();
-      if (!(interactive || done == total || now - last[0] > 5_000_000_000L)) {
-        return;
-      }
-      last[0] = now;
-      double seconds = (now - start) / 1e9;
-      String left = done < total ? ", about " + Durations.format(seconds / done * (total - done)) + " left" : "";
-      String line = String.format(Locale.ROOT, "eval-mcq: %d/%d questions (%.0f%%)%s", done, total,
-          100.0 * done / Math.max(1, total), left);
-      err.print(interactive ? "\r" + line + "\033[K" + (done == total ? "\n" : "") : line + "\n");
-      err.flush();
-    };
   }
 
   private ParameterException usage(String message) {

@@ -24,7 +24,6 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -136,9 +135,10 @@ final class EvalNlqCommand implements Callable<Integer> {
       setup.put("nms_iou", rules.nmsIou());
       setup.put("refine_candidates", rules.refineCandidates());
       setup.put("max_extra_clips", rules.maxExtraClips());
-      long start = System.nanoTime();
-      Map<NlqMethod, NlqResults> results = evaluator.evaluate(queries, file.rejected(), chosen, progress(start));
-      double seconds = (System.nanoTime() - start) / 1e9;
+      ProgressLine progress =
+          new ProgressLine(spec.commandLine().getErr(), "eval-nlq:", "queries", System.console() != null);
+      Map<NlqMethod, NlqResults> results = evaluator.evaluate(queries, file.rejected(), chosen, progress::update);
+      double seconds = progress.elapsedSeconds();
       PrintWriter out = spec.commandLine().getOut();
       results.forEach((m, r) -> {
         if (json) {
@@ -164,26 +164,6 @@ final class EvalNlqCommand implements Callable<Integer> {
       methods.add(found);
     }
     return methods;
-  }
-
-  /** Queries done on stderr: in place on a terminal, every 5 s in a log. */
-  private NlqEvaluator.Progress progress(long start) {
-    PrintWriter err = spec.commandLine().getErr();
-    boolean interactive = System.console() != null;
-    long[] last = {start};
-    return (done, total) -> {
-      long now = System.nanoTime();
-      if (!(interactive || done == total || now - last[0] > 5_000_000_000L)) {
-        return;
-      }
-      last[0] = now;
-      double seconds = (now - start) / 1e9;
-      String left = done < total ? ", about " + Durations.format(seconds / done * (total - done)) + " left" : "";
-      String line = String.format(Locale.ROOT, "eval-nlq: %d/%d queries (%.0f%%)%s", done, total,
-          100.0 * done / Math.max(1, total), left);
-      err.print(interactive ? "\r" + line + "\033[K" + (done == total ? "\n" : "") : line + "\n");
-      err.flush();
-    };
   }
 
   private ParameterException usage(String message) {

@@ -4,42 +4,49 @@ import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
- * Clips done against the planned total, throughput and time left, on stderr: rewritten in place on a terminal, one
- * line per update (at most every few seconds) when redirected to a log.
+ * Work done against the total, throughput and time left, on stderr: rewritten in place on a terminal, one line per
+ * update (at most every few seconds) when redirected to a log. Shared by {@code embed}, {@code eval-mcq} and
+ * {@code eval-nlq}.
  */
 final class ProgressLine {
 
   private static final long LOG_INTERVAL_NANOS = 5_000_000_000L;
 
   private final PrintWriter err;
-  private final long plannedClips;
+  private final String label;
+  private final String unit;
   private final boolean interactive;
   private final long startNanos = System.nanoTime();
   private long lastPrintNanos;
   private boolean printedInPlace;
 
-  ProgressLine(PrintWriter err, long plannedClips, boolean interactive) {
+  /** {@code label} starts the line ("embedded", "eval-mcq:"), {@code unit} names what is counted ("clips"). */
+  ProgressLine(PrintWriter err, String label, String unit, boolean interactive) {
     this.err = err;
-    this.plannedClips = plannedClips;
+    this.label = label;
+    this.unit = unit;
     this.interactive = interactive;
     this.lastPrintNanos = startNanos;
   }
 
-  void update(long clipsDone) {
+  void update(long done, long total) {
     long now = System.nanoTime();
-    boolean last = clipsDone >= plannedClips;
+    boolean last = done >= total;
     if (!interactive && !last && now - lastPrintNanos < LOG_INTERVAL_NANOS) {
       return;
     }
     lastPrintNanos = now;
     double seconds = elapsedSeconds();
-    double rate = seconds > 0 ? clipsDone / seconds : 0;
-    String left = rate > 0 && !last ? ", about " + Durations.format((plannedClips - clipsDone) / rate) + " left" : "";
-    String line = String.format(Locale.ROOT, "embedded %d/%d clips (%.0f%%), %.2f clips/s%s", clipsDone, plannedClips,
-        100.0 * clipsDone / Math.max(1, plannedClips), rate, left);
+    double rate = seconds > 0 ? done / seconds : 0;
+    String left = rate > 0 && !last ? ", about " + Durations.format((total - done) / rate) + " left" : "";
+    String line = String.format(Locale.ROOT, "%s %d/%d %s (%.0f%%), %.2f %s/s%s", label, done, total, unit,
+        100.0 * done / Math.max(1, total), rate, unit, left);
     if (interactive) {
       err.print("\r" + line + "\033[K"); // \033[K clears what a longer previous line left behind
-      printedInPlace = true;
+      printedInPlace = !last;
+      if (last) {
+        err.println();
+      }
     } else {
       err.println(line);
     }
