@@ -47,6 +47,22 @@ public record MomentRules(double nmsIou, int refineCandidates, int maxExtraClips
     }
   }
 
+  /**
+   * How many clip hits of the stream's grid ({@code clipMs} long, one every {@code strideMs}) one moment can absorb
+   * at most under {@link #suppress}, itself included: a clip {@code j} strides from the kept one has IoU
+   * {@code (clipMs - j·strideMs) / (clipMs + j·strideMs)}, more than {@code nmsIou} for {@code j < x}, so up to
+   * {@code ceil(x) - 1} on each side. The best {@code k} times this many clips always hold {@code k} moments (or all
+   * there are): 3 at the defaults (4 s every 2 s, IoU 0.3).
+   */
+  public int clipsPerMoment(long clipMs, long strideMs) {
+    if (clipMs < 1 || strideMs < 1) {
+      throw new IllegalArgumentException("Invalid clip grid: " + clipMs + " ms every " + strideMs + " ms; both must "
+          + "be at least 1");
+    }
+    double x = clipMs * (1 - nmsIou) / ((1 + nmsIou) * strideMs);
+    return 1 + 2 * Math.max(0, (int) Math.ceil(x) - 1);
+  }
+
   /** Merges hits into moments (see the class comment), best first. */
   public List<Moment> suppress(List<Moment> hits) {
     List<Moment> sorted = new ArrayList<>(hits);
