@@ -1,5 +1,6 @@
 package io.egostream.operators.moments;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,7 +26,7 @@ import java.util.Set;
  * @param refineCandidates moments refined per query, 0 for none
  * @param maxExtraClips new ranges embedded per query at most
  */
-public record MomentRules(double nmsIou, int refineCandidates, int maxExtraClips) {
+public record MomentRules(double nmsIou, int refineCandidates, int maxExtraClips) implements Serializable {
 
   /**
    * 0.3: adjacent stream clips merge. One candidate and its 14 ranges: the rank-1 moment gets its boundaries; more
