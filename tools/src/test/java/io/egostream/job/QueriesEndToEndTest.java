@@ -43,10 +43,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Queries end to end on a running job (real Kafka, local Flink): a standing query fires once per moment of matching
- * clips and its cancel is acknowledged (that it then stops firing is {@code ClipStoreTest}'s), MCQs are answered from the
- * exact choice ranges (inter- and intra-video) with the scores an independent run of the model gives, a moment query
- * returns the true top-k clips as hits and the true top-k moments (no two of one device overlapping by IoU > 0.3), an MCQ whose choices never come times out, and an invalid query is answered ERROR and
- * dead-lettered.
+ * clips and its cancel is acknowledged (that it then stops firing is {@code ClipStoreTest}'s), MCQs are answered from
+ * the exact choice ranges (inter- and intra-video) with the scores an independent run of the model gives, a moment
+ * query returns the true top-k clips as hits and the true top-k moments (no two of one device overlapping by IoU more
+ * than 0.3), an MCQ whose choices never come times out, and an invalid query is answered ERROR and dead-lettered.
  */
 class QueriesEndToEndTest {
   private static final long START = System.currentTimeMillis() / 4000 * 4000 - 60_000;

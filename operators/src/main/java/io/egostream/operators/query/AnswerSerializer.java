@@ -106,7 +106,7 @@ public final class AnswerSerializer implements KafkaRecordSerializationSchema<An
     return new ProducerRecord<>(topic, null, r.answerTimeMs, key, answer.toByteArray());
   }
 
-  /** {@code answer} with its id cut, then as many of its best hits and moments as fit in {@code budget} with the key. */
+  /** {@code answer} with its id cut, then as many of its best hits, then moments, as fit in {@code budget}. */
   private static Answer cut(Answer answer, int budget) {
     String id = OutputBounds.utf8Prefix(answer.getQueryId(), OutputBounds.MAX_CUT_KEY_BYTES);
     Answer.Builder b = answer.toBuilder().setQueryId(id).setTruncated(true).clearHits().clearMoments();

@@ -442,7 +442,8 @@ class ClipStoreTest {
   private static KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> store(
       StoreSettings settings, QueryLimits limits, int parallelism, int subtask) throws Exception {
     var harness = new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings, limits, MomentRules.DEFAULTS, 3), List.of(ClipStore.STANDING_QUERIES)),
+        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings, limits, MomentRules.DEFAULTS, 3),
+            List.of(ClipStore.STANDING_QUERIES)),
         (EmbeddedClip c) -> c.deviceId, Types.STRING, MAX_PARALLELISM, parallelism, subtask);
     harness.open();
     return harness;
@@ -451,7 +452,8 @@ class ClipStoreTest {
   private static KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> unopenedStore(
       StoreSettings settings) throws Exception {
     return new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings, QueryLimits.from(new Configuration()), MomentRules.DEFAULTS, 3),
+        new CoBroadcastWithKeyedOperator<>(
+            new ClipStore(settings, QueryLimits.from(new Configuration()), MomentRules.DEFAULTS, 3),
             List.of(ClipStore.STANDING_QUERIES)),
         (EmbeddedClip c) -> c.deviceId, Types.STRING, MAX_PARALLELISM, 1, 0);
   }
@@ -483,7 +485,8 @@ class ClipStoreTest {
   private static KeyedOneInputStreamOperatorTestHarness<String, PartialHits, AnswerRecord> merge(long timeoutMs)
       throws Exception {
     var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new MergeHits(timeoutMs, MomentRules.DEFAULTS)), (PartialHits p) -> p.queryId, Types.STRING);
+        new KeyedProcessOperator<>(new MergeHits(timeoutMs, MomentRules.DEFAULTS)), (PartialHits p) -> p.queryId,
+        Types.STRING);
     harness.open();
     return harness;
   }
