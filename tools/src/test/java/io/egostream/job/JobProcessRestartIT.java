@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * checkpoint that holds a standing query and a pending MCQ, and is started again the same way. The restarted job
  * resumes from that checkpoint: the standing query is still registered (its cancel, sent after the restart, is
  * confirmed OK, where an unknown id is answered ERROR; it fires once per moment, and the wearable films on without a
- * gap, so the moment it reported before the kill just goes on), and the MCQ asked before it is answered, exactly once. Runs after {@code package} (failsafe), since it needs {@code jobs/target/egostream.jar}.
+ * gap, so the moment it reported before the kill just goes on), and the MCQ asked before it is answered, exactly
+ * once. Runs after {@code package} (failsafe), since it needs {@code jobs/target/egostream.jar}.
  */
 class JobProcessRestartIT {
   private static final Path JAR = Path.of("..", "jobs", "target", "egostream.jar");
