@@ -12,6 +12,7 @@ import io.egostream.operators.mcq.ChoiceRequest;
 import io.egostream.operators.mcq.FanOutChoices;
 import io.egostream.operators.mcq.McqGather;
 import io.egostream.operators.mcq.StoredClipLookup;
+import io.egostream.operators.moments.MomentRules;
 import io.egostream.operators.query.ClipStore;
 import io.egostream.operators.query.DecodeQueries;
 import io.egostream.operators.query.EmbedTexts;
@@ -189,12 +190,13 @@ public final class EgoStreamJob {
     SingleOutputStreamOperator<PartialHits> partials = windows
         .keyBy(clip -> clip.deviceId, Types.STRING)
         .connect(texts.broadcast(ClipStore.STANDING_QUERIES))
-        .process(new ClipStore(settings.store(), settings.queryLimits()))
+        .process(new ClipStore(settings.store(), settings.queryLimits(), MomentRules.DEFAULTS,
+            MomentRules.DEFAULTS.clipsPerMoment(settings.clips().clipMs(), settings.clips().strideMs())))
         .uid("clip-store").name("clip store: moment and standing queries");
     partials
         .keyBy(partial -> partial.queryId, Types.STRING)
-        .process(new MergeHits(settings.mergeTimeoutMs()))
-        .uid("merge-hits").name("merge top-k")
+        .process(new MergeHits(settings.mergeTimeoutMs(), MomentRules.DEFAULTS))
+        .uid("merge-hits").name("merge top-k clips and moments")
         .union(mcqAnswers, partials.getSideOutput(ClipStore.ANSWERS),
             parsed.getSideOutput(DecodeQueries.ERROR_ANSWERS), texts.getSideOutput(EmbedTexts.ERROR_ANSWERS))
         .sinkTo(answers).uid("answers-sink").name("answers");

@@ -277,9 +277,13 @@ final class DemoCommand implements Callable<Integer> {
             asked == null ? "" : asked.intra() ? "intra" : "inter", asked == null ? "" : asked.narration(),
             a.getMcq().getChoice(), asked == null ? -1 : asked.truth(), scores(a), verdict);
       }
-      case MOMENT, STANDING -> base + "  hits " + a.getHitsList().stream()
-          .map(h -> String.format(Locale.ROOT, "%s@%d %.3f", h.getDeviceId(), h.getStartMs(), h.getScore()))
-          .toList();
+      // Moments (merged clips) when the job sends them; a job from before moments sends only clip hits.
+      case MOMENT, STANDING -> a.getMomentsCount() > 0
+          ? base + "  moments " + a.getMomentsList().stream().map(m -> String.format(Locale.ROOT, "%s@%d-%d %.3f",
+              m.getDeviceId(), m.getStartMs(), m.getEndMs(), m.getScore())).toList()
+          : base + "  hits " + a.getHitsList().stream()
+              .map(h -> String.format(Locale.ROOT, "%s@%d %.3f", h.getDeviceId(), h.getStartMs(), h.getScore()))
+              .toList();
       default -> base + (a.getReason().isEmpty() ? "" : "  " + a.getReason());
     };
   }

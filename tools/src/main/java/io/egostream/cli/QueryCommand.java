@@ -184,7 +184,7 @@ final class QueryCommand implements Runnable {
   }
 
   @Command(name = "standing", mixinStandardHelpOptions = true,
-      description = "A standing query: an answer for every new clip at least this similar, until cancelled.")
+      description = "A standing query: an answer for every new moment of clips at least this similar, until cancelled.")
   static final class Standing implements Callable<Integer> {
     @ParentCommand QueryCommand parent;
     @Spec CommandSpec spec;

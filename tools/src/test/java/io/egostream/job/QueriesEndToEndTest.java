@@ -11,6 +11,9 @@ import io.egostream.model.Clip;
 import io.egostream.model.RgbFrame;
 import io.egostream.model.SvittConfig;
 import io.egostream.model.SvittEgo;
+import io.egostream.operators.moments.Moment;
+import io.egostream.operators.moments.MomentRules;
+import io.egostream.operators.moments.TimeRange;
 import io.egostream.operators.records.Jpeg;
 import io.egostream.proto.v1.Answer;
 import io.egostream.proto.v1.CancelQuery;
@@ -18,6 +21,7 @@ import io.egostream.proto.v1.ChoiceSource;
 import io.egostream.proto.v1.ClipEmbedding;
 import io.egostream.proto.v1.ClipRange;
 import io.egostream.proto.v1.DeadLetter;
+import io.egostream.proto.v1.Hit;
 import io.egostream.proto.v1.McqQuery;
 import io.egostream.proto.v1.MomentQuery;
 import io.egostream.proto.v1.Query;
@@ -30,20 +34,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Queries end to end on a running job (real Kafka, local Flink): a standing query fires once on every matching clip
- * and its cancel is acknowledged (that it then stops firing is {@code ClipStoreTest}'s), MCQs are answered from the
- * exact choice ranges (inter- and intra-video) with the scores an independent run of the model gives, a moment query
- * returns the true top-k, an MCQ whose choices never come times out, and an invalid query is answered ERROR and
- * dead-lettered.
+ * Queries end to end on a running job (real Kafka, local Flink): a standing query fires once per moment of matching
+ * clips and its cancel is acknowledged (that it then stops firing is {@code ClipStoreTest}'s), MCQs are answered from
+ * the exact choice ranges (inter- and intra-video) with the scores an independent run of the model gives, a moment
+ * query returns the true top-k clips as hits and the true top-k moments (no two of one device overlapping by IoU more
+ * than 0.3), an MCQ whose choices never come times out, and an invalid query is answered ERROR and dead-lettered.
  */
 class QueriesEndToEndTest {
   private static final long START = System.currentTimeMillis() / 4000 * 4000 - 60_000;
@@ -119,14 +122,24 @@ class QueriesEndToEndTest {
         assertTrue(TestKafka.readCommitted(kafka, EgoStreamTopics.DEADLETTER, Duration.ofSeconds(1)).stream()
             .map(r -> parse(r.value())).anyMatch(d -> d.getSourceTopic().equals(EgoStreamTopics.QUERIES)));
 
-        // The standing query fired once for every wearable-00 clip, and for nothing else.
-        Set<String> device0 = clips.stream().filter(c -> c.getDeviceId().equals("wearable-00"))
-            .map(c -> c.getDeviceId() + "@" + c.getStartMs()).collect(Collectors.toCollection(TreeSet::new));
-        List<String> fired = answers.getOrDefault("standing-1", List.of()).stream()
-            .filter(a -> a.getKind() == Answer.Kind.STANDING)
-            .map(a -> a.getHits(0).getDeviceId() + "@" + a.getHits(0).getStartMs()).toList();
-        assertEquals(device0, new TreeSet<>(fired));
-        assertEquals(device0.size(), fired.size(), "once per clip");
+        // The standing query matched every wearable-00 clip, and fired once per moment: at the first clip of each run
+        // of clips that overlap their predecessor by IoU > 0.3 (all of them, unless a clip is missing).
+        List<ClipEmbedding> device0 = clips.stream().filter(c -> c.getDeviceId().equals("wearable-00"))
+            .sorted(Comparator.comparingLong(ClipEmbedding::getStartMs)).toList();
+        List<String> momentStarts = new ArrayList<>();
+        for (int i = 0; i < device0.size(); i++) {
+          if (i == 0 || iou(device0.get(i - 1), device0.get(i)) <= MomentRules.DEFAULTS.nmsIou()) {
+            momentStarts.add("wearable-00@" + device0.get(i).getStartMs());
+          }
+        }
+        List<Answer> standing = answers.getOrDefault("standing-1", List.of()).stream()
+            .filter(a -> a.getKind() == Answer.Kind.STANDING).toList();
+        assertEquals(momentStarts, standing.stream()
+            .map(a -> a.getHits(0).getDeviceId() + "@" + a.getHits(0).getStartMs()).toList(), "once per moment");
+        for (Answer a : standing) {
+          assertEquals(List.of(describe(a.getHits(0))), a.getMomentsList().stream().map(m -> m.getDeviceId() + "@"
+              + m.getStartMs() + "-" + m.getEndMs()).toList(), "the moment that fired is its clip's range");
+        }
 
         query(producer, Query.newBuilder().setQueryId("standing-1").setCancel(CancelQuery.getDefaultInstance()));
         answers = awaitAnswers(kafka, Set.of(), Duration.ofSeconds(30),
@@ -179,7 +192,39 @@ class QueriesEndToEndTest {
         .sorted(Comparator.comparingDouble((ClipEmbedding c) -> -SvittEgo.cosine(t, vector(c))))
         .limit(k).map(c -> c.getDeviceId() + "@" + c.getStartMs()).toList();
     List<String> got = answer.getHitsList().stream().map(h -> h.getDeviceId() + "@" + h.getStartMs()).toList();
-    assertEquals(expected, got);
+    assertEquals(expected, got, "hits: the top-k clips, as before moments");
+
+    // Moments: every device's clips merged by the moment rules, the best k (an independent run of the same rule).
+    Map<String, List<Moment>> byDevice = new TreeMap<>();
+    for (ClipEmbedding c : clips) {
+      byDevice.computeIfAbsent(c.getDeviceId(), d -> new ArrayList<>()).add(new Moment(c.getStartMs(), c.getEndMs(),
+          SvittEgo.cosine(t, vector(c)), List.of(Long.toString(c.getStartMs()))));
+    }
+    List<String> expectedMoments = byDevice.entrySet().stream()
+        .flatMap(e -> MomentRules.DEFAULTS.suppress(e.getValue()).stream().map(m -> Map.entry(e.getKey(), m)))
+        .sorted(Comparator.comparingDouble(e -> -e.getValue().score()))
+        .limit(k).map(e -> e.getKey() + "@" + e.getValue().startMs() + "-" + e.getValue().endMs() + " "
+            + e.getValue().support()).toList();
+    List<String> gotMoments = answer.getMomentsList().stream().map(m -> m.getDeviceId() + "@" + m.getStartMs() + "-"
+        + m.getEndMs() + " " + m.getClipStartMsList()).toList();
+    assertEquals(expectedMoments, gotMoments);
+    for (int i = 0; i < answer.getMomentsCount(); i++) {
+      for (int j = i + 1; j < answer.getMomentsCount(); j++) {
+        var a = answer.getMoments(i);
+        var b = answer.getMoments(j);
+        double iou = TimeRange.iou(a.getStartMs(), a.getEndMs(), b.getStartMs(), b.getEndMs());
+        assertTrue(!a.getDeviceId().equals(b.getDeviceId()) || iou <= MomentRules.DEFAULTS.nmsIou(),
+            gotMoments + ": moments " + i + " and " + j + " overlap by IoU " + iou);
+      }
+    }
+  }
+
+  private static double iou(ClipEmbedding a, ClipEmbedding b) {
+    return TimeRange.iou(a.getStartMs(), a.getEndMs(), b.getStartMs(), b.getEndMs());
+  }
+
+  private static String describe(Hit h) {
+    return h.getDeviceId() + "@" + h.getStartMs() + "-" + h.getEndMs();
   }
 
   private static float[] vector(ClipEmbedding c) {

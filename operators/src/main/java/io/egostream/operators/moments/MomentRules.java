@@ -1,5 +1,6 @@
 package io.egostream.operators.moments;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,7 +26,7 @@ import java.util.Set;
  * @param refineCandidates moments refined per query, 0 for none
  * @param maxExtraClips new ranges embedded per query at most
  */
-public record MomentRules(double nmsIou, int refineCandidates, int maxExtraClips) {
+public record MomentRules(double nmsIou, int refineCandidates, int maxExtraClips) implements Serializable {
 
   /**
    * 0.3: adjacent stream clips merge. One candidate and its 14 ranges: the rank-1 moment gets its boundaries; more
@@ -45,6 +46,22 @@ public record MomentRules(double nmsIou, int refineCandidates, int maxExtraClips
       throw new IllegalArgumentException("Invalid refinement: " + refineCandidates + " candidates, " + maxExtraClips
           + " extra clips; both must be at least 0");
     }
+  }
+
+  /**
+   * How many clip hits of the stream's grid ({@code clipMs} long, one every {@code strideMs}) one moment can absorb
+   * at most under {@link #suppress}, itself included: a clip {@code j} strides from the kept one has IoU
+   * {@code (clipMs - j·strideMs) / (clipMs + j·strideMs)}, more than {@code nmsIou} for {@code j < x}, so up to
+   * {@code ceil(x) - 1} on each side. The best {@code k} times this many clips always hold {@code k} moments (or all
+   * there are): 3 at the defaults (4 s every 2 s, IoU 0.3).
+   */
+  public int clipsPerMoment(long clipMs, long strideMs) {
+    if (clipMs < 1 || strideMs < 1) {
+      throw new IllegalArgumentException("Invalid clip grid: " + clipMs + " ms every " + strideMs + " ms; both must "
+          + "be at least 1");
+    }
+    double x = clipMs * (1 - nmsIou) / ((1 + nmsIou) * strideMs);
+    return 1 + 2 * Math.max(0, (int) Math.ceil(x) - 1);
   }
 
   /** Merges hits into moments (see the class comment), best first. */

@@ -4,10 +4,12 @@ import com.google.protobuf.CodedOutputStream;
 import io.egostream.operators.kafka.OutputBounds;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.ClipHit;
+import io.egostream.operators.records.MomentHit;
 import io.egostream.proto.v1.Answer;
 import io.egostream.proto.v1.ChoiceSource;
 import io.egostream.proto.v1.Hit;
 import io.egostream.proto.v1.McqResult;
+import io.egostream.proto.v1.Moment;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -19,7 +21,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *
  * <p>An answer repeats its query id twice (key and field), and the ERROR answer to a rejected query repeats an id of
  * any length; so an answer that would exceed the sink's limit is cut: the id to {@link OutputBounds#MAX_CUT_KEY_BYTES}
- * (key and field alike), then hits from the worst end until it fits, and flagged {@code truncated}. Reasons are cut to
+ * (key and field alike), then hits and moments from the worst end until it fits (the best hits first, then the best
+ * moments that still fit), and flagged {@code truncated}. Reasons are cut to
  * {@link OutputBounds#MAX_REASON_BYTES} always.
  */
 public final class AnswerSerializer implements KafkaRecordSerializationSchema<AnswerRecord> {
@@ -73,6 +76,22 @@ public final class AnswerSerializer implements KafkaRecordSerializationSchema<An
             .setScore(h.score));
       }
     }
+    if (r.moments != null) {
+      for (MomentHit m : r.moments) {
+        Moment.Builder moment = Moment.newBuilder()
+            .setDeviceId(orEmpty(m.deviceId))
+            .setSessionId(orEmpty(m.sessionId))
+            .setStartMs(m.startMs)
+            .setEndMs(m.endMs)
+            .setScore(m.score);
+        if (m.clipStartsMs != null) {
+          for (long start : m.clipStartsMs) {
+            moment.addClipStartMs(start);
+          }
+        }
+        b.addMoments(moment);
+      }
+    }
     return b.build();
   }
 
@@ -87,10 +106,10 @@ public final class AnswerSerializer implements KafkaRecordSerializationSchema<An
     return new ProducerRecord<>(topic, null, r.answerTimeMs, key, answer.toByteArray());
   }
 
-  /** {@code answer} with its id cut, then as many of its best hits as fit in {@code budget} with the key. */
+  /** {@code answer} with its id cut, then as many of its best hits, then moments, as fit in {@code budget}. */
   private static Answer cut(Answer answer, int budget) {
     String id = OutputBounds.utf8Prefix(answer.getQueryId(), OutputBounds.MAX_CUT_KEY_BYTES);
-    Answer.Builder b = answer.toBuilder().setQueryId(id).setTruncated(true).clearHits();
+    Answer.Builder b = answer.toBuilder().setQueryId(id).setTruncated(true).clearHits().clearMoments();
     int room = budget - id.getBytes(StandardCharsets.UTF_8).length - b.build().getSerializedSize();
     for (Hit hit : answer.getHitsList()) {
       int size = CodedOutputStream.computeMessageSize(Answer.HITS_FIELD_NUMBER, hit);
@@ -98,6 +117,14 @@ public final class AnswerSerializer implements KafkaRecordSerializationSchema<An
         break; // hits are best first: keep the best that fit
       }
       b.addHits(hit);
+      room -= size;
+    }
+    for (Moment moment : answer.getMomentsList()) {
+      int size = CodedOutputStream.computeMessageSize(Answer.MOMENTS_FIELD_NUMBER, moment);
+      if (size > room) {
+        break;
+      }
+      b.addMoments(moment);
       room -= size;
     }
     return b.build();

@@ -1,10 +1,13 @@
 package io.egostream.operators.query;
 
 import io.egostream.model.SvittEgo;
+import io.egostream.operators.moments.MomentRules;
+import io.egostream.operators.moments.TimeRange;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.ClipHit;
 import io.egostream.operators.records.EmbeddedClip;
 import io.egostream.operators.records.EmbeddedQuery;
+import io.egostream.operators.records.MomentHit;
 import io.egostream.operators.records.QueryRecord;
 import io.egostream.operators.records.Reasons;
 import java.util.ArrayList;
@@ -45,13 +48,21 @@ import org.apache.flink.util.OutputTag;
  *
  * <p><b>Moment queries</b> arrive on every instance; each scores the clips of all devices it holds
  * ({@code applyToKeyedState}) that pass the query's device and time filters (a clip is in the range when it
- * overlaps [from, to)), and emits one {@link PartialHits} with its local top k, even when empty, tagged with its
- * subtask index and the parallelism, so {@link MergeHits} knows how many to wait for.
+ * overlaps [from, to)), and emits one {@link PartialHits} with its local best {@code k · clipsPerMoment} clips (enough
+ * for k moments: {@link MomentRules#clipsPerMoment}), even when empty, tagged with its subtask index and the
+ * parallelism, so {@link MergeHits} knows how many to wait for.
  *
  * <p><b>Standing queries</b> live in broadcast state (the same on every instance) until cancelled. A new clip is
- * scored against each, on the one instance that holds its device, and each match at or above the threshold fires an
- * answer (kind STANDING, one hit) on {@link #ANSWERS} at once. A standing query re-sent with the same id replaces the
- * old one (a producer retry must not be an error). Only clips arriving after the query are watched.
+ * scored against each, on the one instance that holds its device, and a match at or above the threshold fires an
+ * answer (kind STANDING, one hit and one moment) on {@link #ANSWERS} at once, once per moment: a matching clip whose
+ * IoU with the newest matching clip of the moment the query last reported for the device is more than
+ * {@link MomentRules#nmsIou()} (the next clip of the grid, at the defaults) continues that moment and fires nothing.
+ * A standing query re-sent with the same id replaces the old one (a producer retry must not be an error) and keeps
+ * its moments. Only clips arriving after the query are watched.
+ *
+ * <p><b>State per device</b> (keyed): its clips ({@code device-clips}), and per standing query the moment it last
+ * reported ({@code standing-moments}: at most one per registered query, so bounded by
+ * {@link QueryLimits#standingMax()}), removed with its query (cancel, expiry) and with the device's last clip.
  *
  * <p><b>Limits on standing queries</b> ({@link QueryLimits}), counted in the broadcast state so that every instance
  * reaches the same verdict: a new id beyond {@link QueryLimits#standingMax()} registered queries, or beyond
@@ -85,11 +96,17 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
 
   private final StoreSettings settings;
   private final QueryLimits limits;
+  private final MomentRules rules;
+  private final int clipsPerMoment;
 
   /** Kept: {@code applyToKeyedState} needs the descriptor the state was declared with. */
   private transient MapStateDescriptor<Long, StoredClip> clipsDescriptor;
   /** The current device's clips, by start time. */
   private transient MapState<Long, StoredClip> clips;
+  /** Kept for {@code applyToKeyedState}, which removes a cancelled or expired query's moments on every device. */
+  private transient MapStateDescriptor<String, ReportedMoment> momentsDescriptor;
+  /** Standing query id → the moment it last reported for this device. */
+  private transient MapState<String, ReportedMoment> reported;
   private transient int subtaskIndex;
   private transient int parallelism;
   private transient Counter clipsStored;
@@ -99,15 +116,27 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
   private transient Counter standingRejected;
   private transient Counter standingExpired;
 
-  public ClipStore(StoreSettings settings, QueryLimits limits) {
+  /**
+   * @param rules how clips merge into moments (moment and standing queries)
+   * @param clipsPerMoment candidates sent per moment wanted: {@link MomentRules#clipsPerMoment} of the clip grid
+   */
+  public ClipStore(StoreSettings settings, QueryLimits limits, MomentRules rules, int clipsPerMoment) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.limits = Objects.requireNonNull(limits, "limits");
+    this.rules = Objects.requireNonNull(rules, "rules");
+    if (clipsPerMoment < 1) {
+      throw new IllegalArgumentException("Invalid clips per moment " + clipsPerMoment + ": must be at least 1");
+    }
+    this.clipsPerMoment = clipsPerMoment;
   }
 
   @Override
   public void open(OpenContext openContext) {
     clipsDescriptor = new MapStateDescriptor<>("device-clips", Types.LONG, TypeInformation.of(StoredClip.class));
     clips = getRuntimeContext().getMapState(clipsDescriptor);
+    momentsDescriptor = new MapStateDescriptor<>("standing-moments", Types.STRING,
+        TypeInformation.of(ReportedMoment.class));
+    reported = getRuntimeContext().getMapState(momentsDescriptor);
     subtaskIndex = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
     clipsStored = getRuntimeContext().getMetricGroup().counter("clipsStored");
@@ -137,14 +166,39 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
       }
       float score = SvittEgo.cosine(query.textEmbedding, clip.embedding);
       if (score >= query.query.threshold) {
+        standingMatches.inc();
+        if (continues(query.query.queryId, clip, score)) {
+          continue; // the moment this query already reported for the device goes on: once per moment
+        }
+        reported.put(query.query.queryId, new ReportedMoment(clip.startMs, clip.endMs, score));
         AnswerRecord answer = answer(query.query, AnswerRecord.Kind.STANDING, AnswerRecord.Status.OK, null,
             Math.max(query.query.ingestTimeMs, clip.ingestTimeMs), now);
         answer.hits = new ClipHit[] {
             new ClipHit(clip.deviceId, clip.sessionId, clip.startMs, clip.endMs, score, clip.ingestTimeMs)};
+        answer.moments = new MomentHit[] {
+            new MomentHit(clip.deviceId, clip.sessionId, clip.startMs, clip.endMs, score, new long[] {clip.startMs})};
         ctx.output(ANSWERS, answer);
-        standingMatches.inc();
       }
     }
+  }
+
+  /**
+   * Whether the matching {@code clip} continues the moment {@code queryId} last reported for this device (IoU with
+   * its newest clip more than the rules' threshold); if so, extends that moment to it.
+   */
+  private boolean continues(String queryId, EmbeddedClip clip, float score) throws Exception {
+    ReportedMoment moment = reported.get(queryId);
+    TimeRange range = new TimeRange(clip.startMs, clip.endMs);
+    if (moment == null || new TimeRange(moment.lastClipStartMs, moment.lastClipEndMs).iou(range) <= rules.nmsIou()) {
+      return false;
+    }
+    moment.startMs = Math.min(moment.startMs, clip.startMs);
+    moment.endMs = Math.max(moment.endMs, clip.endMs);
+    moment.score = Math.max(moment.score, score);
+    moment.lastClipStartMs = clip.startMs;
+    moment.lastClipEndMs = clip.endMs;
+    reported.put(queryId, moment);
+    return true;
   }
 
   /** An eviction timer: drops the device's clips whose retention ended by {@code timestamp}. */
@@ -162,6 +216,7 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
     clipsEvicted.inc(expired.size());
     if (clips.isEmpty()) {
       clips.clear(); // a device gone quiet leaves nothing behind
+      reported.clear();
     }
   }
 
@@ -181,8 +236,9 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
   private void moment(EmbeddedQuery embedded, Context ctx, Collector<PartialHits> out) throws Exception {
     QueryRecord query = embedded.query;
     int topK = Math.max(1, query.topK);
-    // The worst of the best k on top, so each better clip replaces it in O(log k).
-    PriorityQueue<ClipHit> best = new PriorityQueue<>(topK + 1, ClipHit.BEST_FIRST.reversed());
+    int wanted = (int) Math.min(Integer.MAX_VALUE - 1, (long) topK * clipsPerMoment);
+    // The worst of the best on top, so each better clip replaces it in O(log wanted).
+    PriorityQueue<ClipHit> best = new PriorityQueue<>(wanted + 1, ClipHit.BEST_FIRST.reversed());
     int[] scored = {0};
     ctx.applyToKeyedState(clipsDescriptor, (String device, MapState<Long, StoredClip> state) -> {
       if (!watches(query, device)) {
@@ -198,14 +254,14 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
           continue; // a NaN would sort anywhere; the embeddings are unit vectors, so this is a broken clip
         }
         best.add(new ClipHit(device, clip.sessionId, clip.startMs, clip.endMs, score, clip.ingestTimeMs));
-        if (best.size() > topK) {
+        if (best.size() > wanted) {
           best.poll();
         }
       }
     });
     ClipHit[] hits = best.toArray(new ClipHit[0]);
     Arrays.sort(hits, ClipHit.BEST_FIRST);
-    out.collect(new PartialHits(query.queryId, subtaskIndex, parallelism, topK, hits, scored[0],
+    out.collect(new PartialHits(query.queryId, subtaskIndex, parallelism, topK, clipsPerMoment, hits, scored[0],
         query.ingestTimeMs));
     momentQueries.inc();
   }
@@ -255,6 +311,7 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
     }
     for (QueryRecord q : expired) {
       standing.remove(q.queryId);
+      forgetMoments(q.queryId, ctx);
       standingExpired.inc();
       if (subtaskIndex == 0) {
         ctx.output(ANSWERS, answer(q, AnswerRecord.Kind.STANDING, AnswerRecord.Status.TIMED_OUT,
@@ -270,6 +327,7 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
     boolean known = standing.contains(cancel.queryId);
     if (known) {
       standing.remove(cancel.queryId);
+      forgetMoments(cancel.queryId, ctx);
     }
     if (subtaskIndex != 0) {
       return; // every instance removed it; one answers
@@ -284,6 +342,16 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
   }
 
   // ---- helpers ----
+
+  /** Removes the moments standing query {@code queryId} reported, on every device this instance holds. */
+  private void forgetMoments(String queryId, Context ctx) throws Exception {
+    ctx.applyToKeyedState(momentsDescriptor, (String device, MapState<String, ReportedMoment> state) -> {
+      state.remove(queryId);
+      if (state.isEmpty()) {
+        state.clear();
+      }
+    });
+  }
 
   /** Whether {@code query} looks at {@code deviceId}: its device list is empty (all devices) or names it. */
   private static boolean watches(QueryRecord query, String deviceId) {

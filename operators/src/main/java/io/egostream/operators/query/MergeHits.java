@@ -2,11 +2,17 @@ package io.egostream.operators.query;
 
 import static io.egostream.operators.config.OptionChecks.require;
 
+import io.egostream.operators.moments.Moment;
+import io.egostream.operators.moments.MomentRules;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.ClipHit;
+import io.egostream.operators.records.MomentHit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -23,7 +29,12 @@ import org.apache.flink.util.Collector;
 
 /**
  * Merges the {@link PartialHits} of a moment query (keyed by query id), one per parallel {@link ClipStore}, into its
- * answer: the best {@code topK} of all partial hits ({@link ClipHit#BEST_FIRST}, so ties always break the same way).
+ * answer: the best {@code topK} of all partial hits as its hits ({@link ClipHit#BEST_FIRST}, so ties always break the
+ * same way), and the best {@code topK} moments as its moments: the best {@code topK · clipsPerMoment} of all partial
+ * hits, each device's merged by {@link MomentRules#suppress} (the rule {@code eval-nlq --method moments} uses), so no
+ * two moments of one device overlap by more than {@link MomentRules#nmsIou()}. Each store sends that many candidates
+ * ({@link ClipStore}), so the merge sees the same best clips as one store holding every clip would, and there are
+ * {@code topK} moments whenever the stores hold that many.
  *
  * <p>The answer goes out, status OK, as soon as every instance's partial is in (their number travels with each
  * partial). If some are still missing {@code timeoutMs} of processing time after the first arrived (an instance
@@ -44,6 +55,7 @@ public class MergeHits extends KeyedProcessFunction<String, PartialHits, AnswerR
       .withDescription("Longest a moment query waits for every parallel store's hits before answering partial.");
 
   private final long timeoutMs;
+  private final MomentRules rules;
 
   /** The partials received so far for this query. */
   private transient ListState<PartialHits> partials;
@@ -55,11 +67,15 @@ public class MergeHits extends KeyedProcessFunction<String, PartialHits, AnswerR
   private transient Counter partialAnswers;
   private transient Counter latePartials;
 
-  /** @param timeoutMs processing time to wait for all partials after the first, before answering PARTIAL */
-  public MergeHits(long timeoutMs) {
+  /**
+   * @param timeoutMs processing time to wait for all partials after the first, before answering PARTIAL
+   * @param rules how clip hits merge into moments
+   */
+  public MergeHits(long timeoutMs, MomentRules rules) {
     require(timeoutMs >= 1, TIMEOUT_MS, timeoutMs, "must be at least 1 (processing-time ms to wait for every clip "
         + "store's hits, e.g. " + TIMEOUT_MS.defaultValue() + ")");
     this.timeoutMs = timeoutMs;
+    this.rules = Objects.requireNonNull(rules, "rules");
   }
 
   @Override
@@ -148,16 +164,42 @@ public class MergeHits extends KeyedProcessFunction<String, PartialHits, AnswerR
     }
     all.sort(ClipHit.BEST_FIRST);
     ClipHit[] hits = all.subList(0, Math.min(first.topK, all.size())).toArray(new ClipHit[0]);
+    List<ClipHit> candidates =
+        all.subList(0, (int) Math.min(all.size(), (long) first.topK * Math.max(1, first.clipsPerMoment)));
+    MomentHit[] moments = moments(candidates, first.topK);
     for (ClipHit hit : hits) {
       latencyFrom = Math.max(latencyFrom, hit.ingestTimeMs);
     }
     AnswerRecord answer = new AnswerRecord(first.queryId, AnswerRecord.Kind.MOMENT, status, reason,
         Math.max(0, now - latencyFrom), now);
     answer.hits = hits;
+    answer.moments = moments;
     momentAnswers.inc();
     if (status == AnswerRecord.Status.PARTIAL) {
       partialAnswers.inc();
     }
     return answer;
+  }
+
+  /** The best {@code topK} moments of {@code candidates}: each device's hits merged by the rules' NMS. */
+  private MomentHit[] moments(List<ClipHit> candidates, int topK) {
+    Map<String, List<Moment>> byDevice = new TreeMap<>();
+    Map<String, Map<Long, ClipHit>> clipsByDevice = new HashMap<>();
+    for (ClipHit hit : candidates) {
+      // A device's clips start on one grid, so the start names the clip within the device.
+      byDevice.computeIfAbsent(hit.deviceId, d -> new ArrayList<>())
+          .add(new Moment(hit.startMs, hit.endMs, hit.score, List.of(Long.toString(hit.startMs))));
+      clipsByDevice.computeIfAbsent(hit.deviceId, d -> new HashMap<>()).put(hit.startMs, hit);
+    }
+    List<MomentHit> moments = new ArrayList<>();
+    for (Map.Entry<String, List<Moment>> device : byDevice.entrySet()) {
+      for (Moment m : rules.suppress(device.getValue())) {
+        long[] clipStarts = m.support().stream().mapToLong(Long::parseLong).toArray();
+        ClipHit best = clipsByDevice.get(device.getKey()).get(clipStarts[0]);
+        moments.add(new MomentHit(device.getKey(), best.sessionId, m.startMs(), m.endMs(), m.score(), clipStarts));
+      }
+    }
+    moments.sort(MomentHit.BEST_FIRST);
+    return moments.subList(0, Math.min(topK, moments.size())).toArray(new MomentHit[0]);
   }
 }

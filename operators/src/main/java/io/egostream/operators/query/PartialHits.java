@@ -11,9 +11,11 @@ public class PartialHits {
   /** Which clip store instance sent it, and how many there are: how many partials the merge waits for. */
   public int subtaskIndex;
   public int parallelism;
-  /** Hits wanted by the query. */
+  /** Hits (and moments) wanted by the query. */
   public int topK;
-  /** At most {@link #topK}, best first ({@link ClipHit#BEST_FIRST}). */
+  /** Clips one moment can absorb at most ({@code MomentRules.clipsPerMoment}): {@link #hits} holds this many per k. */
+  public int clipsPerMoment;
+  /** At most {@code topK · clipsPerMoment}, best first ({@link ClipHit#BEST_FIRST}): enough for topK moments. */
   public ClipHit[] hits;
   /** How many of this instance's clips passed the query's device and time filters and were scored. */
   public int clipsScored;
@@ -22,12 +24,13 @@ public class PartialHits {
 
   public PartialHits() {}
 
-  public PartialHits(String queryId, int subtaskIndex, int parallelism, int topK, ClipHit[] hits, int clipsScored,
-      long queryIngestTimeMs) {
+  public PartialHits(String queryId, int subtaskIndex, int parallelism, int topK, int clipsPerMoment, ClipHit[] hits,
+      int clipsScored, long queryIngestTimeMs) {
     this.queryId = queryId;
     this.subtaskIndex = subtaskIndex;
     this.parallelism = parallelism;
     this.topK = topK;
+    this.clipsPerMoment = clipsPerMoment;
     this.hits = hits;
     this.clipsScored = clipsScored;
     this.queryIngestTimeMs = queryIngestTimeMs;

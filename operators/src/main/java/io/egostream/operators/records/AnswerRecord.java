@@ -29,6 +29,8 @@ public class AnswerRecord {
 
   /** MOMENT and STANDING: hits, best first; null or empty otherwise. */
   public ClipHit[] hits;
+  /** MOMENT: the top-k moments, best first; STANDING: the moment that fired; null or empty otherwise. */
+  public MomentHit[] moments;
 
   /** Wall-clock ms from max(query ingest, newest ingest of a clip the answer depends on) to the answer. */
   public long latencyMs;
@@ -50,6 +52,7 @@ public class AnswerRecord {
   @Override
   public String toString() {
     return "AnswerRecord{" + queryId + " " + kind + " " + status + (reason == null ? "" : " (" + reason + ")")
-        + (hits == null ? "" : " hits=" + java.util.Arrays.toString(hits)) + "}";
+        + (hits == null ? "" : " hits=" + java.util.Arrays.toString(hits))
+        + (moments == null ? "" : " moments=" + java.util.Arrays.toString(moments)) + "}";
   }
 }

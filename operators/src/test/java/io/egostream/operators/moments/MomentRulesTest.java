@@ -36,6 +36,27 @@ class MomentRulesTest {
   }
 
   @Test
+  void clipsPerMomentIsTheMostClipsOfTheGridOneMomentAbsorbs() {
+    assertEquals(3, RULES.clipsPerMoment(4000, 2000), "a clip and its two neighbours (IoU 1/3)");
+    assertEquals(5, RULES.clipsPerMoment(4000, 1000), "neighbours 1 s (IoU 3/5) and 2 s (1/3) away merge");
+    assertEquals(1, RULES.clipsPerMoment(4000, 4000), "touching clips never merge");
+    for (long stride : new long[] {500, 1000, 2000, 3000}) {
+      // Every clip of a dense grid, one score each: the best k·clipsPerMoment clips hold at least k moments.
+      List<Moment> grid = new ArrayList<>();
+      Random random = new Random(stride);
+      for (long start = 0; start < 120_000; start += stride) {
+        grid.add(hit(start, start + 4000, random.nextFloat(), "c" + start));
+      }
+      grid.sort(Moment.BEST_FIRST);
+      int perMoment = RULES.clipsPerMoment(4000, stride);
+      for (int k = 1; k <= 5; k++) {
+        assertTrue(RULES.suppress(grid.subList(0, k * perMoment)).size() >= k, "stride " + stride + ", k " + k);
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> RULES.clipsPerMoment(4000, 0));
+  }
+
+  @Test
   void noTwoMomentsOverlapByMoreThanTheThreshold() {
     Random random = new Random(7);
     List<Moment> hits = new ArrayList<>();

@@ -12,9 +12,11 @@ import io.egostream.operators.kafka.SinkLimit;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.ClipHit;
 import io.egostream.operators.records.EmbeddedQuery;
+import io.egostream.operators.records.MomentHit;
 import io.egostream.operators.records.QueryRecord;
 import io.egostream.proto.v1.Answer;
 import io.egostream.proto.v1.ChoiceSource;
+import io.egostream.proto.v1.Moment;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -32,6 +34,7 @@ class AnswerSerializerTest {
     AnswerRecord r = new AnswerRecord("q-7", AnswerRecord.Kind.MOMENT, AnswerRecord.Status.PARTIAL, "one missing", 12,
         1_000);
     r.hits = new ClipHit[] {new ClipHit("a", "s1", 0, 4_000, 0.9f, 5), new ClipHit("b", "s2", 4_000, 8_000, 0.5f, 5)};
+    r.moments = new MomentHit[] {new MomentHit("a", "s1", 0, 4_000, 0.9f, new long[] {0, 2_000})};
 
     ProducerRecord<byte[], byte[]> record =
         new AnswerSerializer("ego.answers", SinkLimit.MAX_RECORD_BYTES).serialize(r, null, null);
@@ -51,6 +54,10 @@ class AnswerSerializerTest {
     assertEquals(4_000, answer.getHits(1).getStartMs());
     assertEquals(8_000, answer.getHits(1).getEndMs());
     assertEquals(0.5f, answer.getHits(1).getScore());
+    assertEquals(1, answer.getMomentsCount());
+    Moment moment = answer.getMoments(0);
+    assertEquals(List.of("a", "s1", 0L, 4_000L, 0.9f, List.of(0L, 2_000L)), List.of(moment.getDeviceId(),
+        moment.getSessionId(), moment.getStartMs(), moment.getEndMs(), moment.getScore(), moment.getClipStartMsList()));
     assertFalse(answer.hasMcq());
     assertFalse(answer.getTruncated());
   }
@@ -111,8 +118,8 @@ class AnswerSerializerTest {
   void everyRecordOfThePipelineIsAPojoThatNeedsNoKryo() throws Exception {
     SerializerConfigImpl noKryo = new SerializerConfigImpl();
     noKryo.setGenericTypes(false); // creating a serializer that would need Kryo now throws
-    for (Class<?> type : List.of(AnswerRecord.class, ClipHit.class, PartialHits.class, StoredClip.class,
-        QueryRecord.class, EmbeddedQuery.class)) {
+    for (Class<?> type : List.of(AnswerRecord.class, ClipHit.class, MomentHit.class, PartialHits.class,
+        StoredClip.class, ReportedMoment.class, QueryRecord.class, EmbeddedQuery.class)) {
       TypeInformation<?> info = TypeInformation.of(type);
       assertInstanceOf(PojoTypeInfo.class, info, type.getSimpleName());
       assertDoesNotThrow(() -> info.createSerializer(noKryo), type.getSimpleName());
@@ -120,6 +127,7 @@ class AnswerSerializerTest {
 
     AnswerRecord r = new AnswerRecord("q", AnswerRecord.Kind.STANDING, AnswerRecord.Status.OK, null, 3, 4);
     r.hits = new ClipHit[] {new ClipHit("a", "s", 0, 1, 0.5f, 2)};
+    r.moments = new MomentHit[] {new MomentHit("a", "s", 0, 1, 0.5f, new long[] {0})};
     r.mcqSources = new AnswerRecord.ChoiceSource[] {AnswerRecord.ChoiceSource.MISSING};
     TypeSerializer<AnswerRecord> serializer = TypeInformation.of(AnswerRecord.class).createSerializer(noKryo);
     AnswerRecord copy = InstantiationUtil.deserializeFromByteArray(serializer,

@@ -10,10 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.egostream.operators.moments.MomentRules;
+import io.egostream.operators.moments.TimeRange;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.ClipHit;
 import io.egostream.operators.records.EmbeddedClip;
 import io.egostream.operators.records.EmbeddedQuery;
+import io.egostream.operators.records.MomentHit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -125,6 +128,60 @@ class ClipStoreTest {
   }
 
   @Test
+  void momentAnswersMergeNeighbouringClipsOfADeviceAndStillHoldTopKMomentsAndTheOldHits() throws Exception {
+    String a = deviceOn(0, "a");
+    String b = deviceOn(1, "b");
+    try (var store0 = store(StoreSettings.from(new Configuration()), 2, 0);
+        var store1 = store(StoreSettings.from(new Configuration()), 2, 1);
+        var merge = merge(5_000)) {
+      // One action on a, seen by three overlapping clips (4 s every 2 s), and a weaker moment of a later on.
+      store0.processElement(clip(a, 0, 0.9, 1), 1);
+      store0.processElement(clip(a, 2_000, 0.95, 1), 1);
+      store0.processElement(clip(a, 4_000, 0.9, 1), 1);
+      store0.processElement(clip(a, 20_000, 0.5, 1), 1);
+      store1.processElement(clip(b, 2_000, 0.4, 1), 1); // overlaps a's action, but another device: its own moment
+      EmbeddedQuery query = moment("m", 2, 0, 0);
+      store0.processBroadcastElement(query, 2);
+      store1.processBroadcastElement(query, 2);
+      List<PartialHits> partials = new ArrayList<>(store0.extractOutputValues());
+      partials.addAll(store1.extractOutputValues());
+      assertEquals(List.of(4, 1), partials.stream().map(p -> p.hits.length).toList(),
+          "up to k · 3 candidates per store, so that the three clips of a's action still leave room for a 2nd moment");
+
+      merge.processElement(partials.get(0), 3);
+      merge.processElement(partials.get(1), 3);
+      AnswerRecord answer = single(merge.extractOutputValues());
+      assertEquals(List.of(a + "@2000=0.95", a + "@0=0.9"), describe(answer.hits), "the top-k clips, as before");
+      assertEquals(List.of(a + "[2000, 6000)=0.95 [2000, 0, 4000]", a + "[20000, 24000)=0.5 [20000]"),
+          describe(answer.moments), "k moments: the action once (its best clip's range), then the next moment");
+      assertNoOverlapAboveIou(answer.moments);
+
+      EmbeddedQuery three = moment("m3", 3, 0, 0);
+      store0.processBroadcastElement(three, 4);
+      store1.processBroadcastElement(three, 4);
+      merge.processElement(store0.extractOutputValues().get(1), 5);
+      merge.processElement(store1.extractOutputValues().get(1), 5);
+      AnswerRecord all = merge.extractOutputValues().get(1);
+      assertEquals(List.of(a + "[2000, 6000)=0.95 [2000, 0, 4000]", a + "[20000, 24000)=0.5 [20000]",
+          b + "[2000, 6000)=0.4 [2000]"), describe(all.moments));
+      assertEquals(3, all.hits.length);
+    }
+  }
+
+  /** No two moments of one device in {@code moments} overlap by more than the rules' IoU. */
+  private static void assertNoOverlapAboveIou(MomentHit[] moments) {
+    for (int i = 0; i < moments.length; i++) {
+      for (int j = i + 1; j < moments.length; j++) {
+        if (moments[i].deviceId.equals(moments[j].deviceId)) {
+          double iou = new TimeRange(moments[i].startMs, moments[i].endMs)
+              .iou(new TimeRange(moments[j].startMs, moments[j].endMs));
+          assertTrue(iou <= MomentRules.DEFAULTS.nmsIou(), moments[i] + " and " + moments[j] + ": IoU " + iou);
+        }
+      }
+    }
+  }
+
+  @Test
   void anInstanceWithoutMatchingClipsStillSendsItsPartial() throws Exception {
     try (var store = store(StoreSettings.from(new Configuration()), 1, 0)) {
       store.processBroadcastElement(moment("m", 5, 0, 0), 1);
@@ -171,6 +228,57 @@ class ClipStoreTest {
 
       store.processElement(clip("a", 40_000, 0.99, 2_000), 5);
       assertEquals(List.of(), answers(store), "a cancelled query fires no more");
+    }
+  }
+
+  @Test
+  void aStandingQueryFiresOncePerMomentAcrossSnapshotAndRestoreAndForgetsItsMomentsWhenCancelled() throws Exception {
+    StoreSettings settings = StoreSettings.from(new Configuration());
+    OperatorSubtaskState snapshot;
+    try (var before = store(settings, 1, 0)) {
+      before.processBroadcastElement(standing("s", 0.9f), 1);
+      before.processElement(clip("a", 10_000, 0.92, 2), 2);
+      AnswerRecord fired = single(answers(before));
+      assertEquals(List.of("a@10000=0.92"), describe(fired.hits));
+      assertEquals(List.of("a[10000, 14000)=0.92 [10000]"), describe(fired.moments));
+      before.processElement(clip("a", 12_000, 0.97, 2), 2); // IoU 1/3 with a@10 000: the same moment
+      before.processElement(clip("b", 12_000, 0.95, 2), 2); // another device: its own moment
+      assertEquals(List.of("b[12000, 16000)=0.95 [12000]"), answers(before).stream()
+          .flatMap(answer -> describe(answer.moments).stream()).toList());
+      snapshot = before.snapshot(1L, 0L);
+    }
+    try (var restored = unopenedStore(settings)) {
+      restored.initializeState(snapshot);
+      restored.open();
+      restored.processElement(clip("a", 14_000, 0.95, 3), 3); // continues the moment reported before the snapshot
+      assertEquals(List.of(), answers(restored), "once per moment, also after a restore");
+      restored.processElement(clip("a", 18_000, 0.5, 3), 3); // below the threshold
+      restored.processElement(clip("a", 20_000, 0.93, 3), 3); // touches a@14 000's clip (IoU 0): a new moment
+      assertEquals(List.of("a[20000, 24000)=0.93 [20000]"), describe(single(answers(restored)).moments));
+
+      int withMoments = keyedStateEntries(restored);
+      restored.processBroadcastElement(cancel("s"), 4);
+      assertEquals(AnswerRecord.Kind.CANCEL, single(answers(restored)).kind);
+      assertEquals(withMoments - 2, keyedStateEntries(restored), "a's and b's reported moments are gone");
+      restored.processBroadcastElement(standing("s", 0.9f), 5);
+      restored.processElement(clip("a", 22_000, 0.95, 5), 5); // would continue the old query's moment
+      assertEquals("s", single(answers(restored)).queryId, "a new query with the old id starts afresh");
+    }
+  }
+
+  @Test
+  void anExpiredStandingQueryForgetsItsMoments() throws Exception {
+    try (var store = store(StoreSettings.from(new Configuration()), standingLimits(10, 100, 10_000), 1, 0)) {
+      store.processBroadcastElement(standing("s", 0.5f), 1); // ingested at 1 000: expires at 11 000
+      store.setProcessingTime(5_000);
+      store.processElement(clip("a", 0, 0.9, 5_000), 2);
+      assertEquals(1, answers(store).size());
+      int withMoment = keyedStateEntries(store);
+      EmbeddedQuery next = standing("s-next", 0.5f);
+      next.query.ingestTimeMs = 11_000;
+      store.processBroadcastElement(next, 3);
+      assertEquals(AnswerRecord.Status.TIMED_OUT, single(answers(store)).status);
+      assertEquals(withMoment - 1, keyedStateEntries(store), "its moment on a is gone");
     }
   }
 
@@ -299,9 +407,9 @@ class ClipStoreTest {
     try (var merge = merge(1_000)) {
       merge.setProcessingTime(0);
       ClipHit[] hits = {new ClipHit("b", "s", 0, 4_000, 0.7f, 100), new ClipHit("b", "s", 8_000, 12_000, 0.6f, 100)};
-      merge.processElement(new PartialHits("m", 1, 3, 1, new ClipHit[] {hits[0]}, 2, 50), 1);
-      merge.processElement(new PartialHits("m", 1, 3, 1, new ClipHit[] {hits[0]}, 2, 50), 1); // a duplicate
-      merge.processElement(new PartialHits("m", 2, 3, 1, new ClipHit[0], 0, 50), 1);
+      merge.processElement(new PartialHits("m", 1, 3, 1, 3, new ClipHit[] {hits[0]}, 2, 50), 1);
+      merge.processElement(new PartialHits("m", 1, 3, 1, 3, new ClipHit[] {hits[0]}, 2, 50), 1); // a duplicate
+      merge.processElement(new PartialHits("m", 2, 3, 1, 3, new ClipHit[0], 0, 50), 1);
       merge.setProcessingTime(999);
       assertEquals(List.of(), merge.extractOutputValues());
 
@@ -315,7 +423,7 @@ class ClipStoreTest {
       assertEquals(900, answer.latencyMs);
 
       merge.setProcessingTime(1_500);
-      merge.processElement(new PartialHits("m", 0, 3, 1, new ClipHit[] {hits[1]}, 1, 50), 2);
+      merge.processElement(new PartialHits("m", 0, 3, 1, 3, new ClipHit[] {hits[1]}, 1, 50), 2);
       assertEquals(1, merge.extractOutputValues().size(), "a late partial does not answer again");
       merge.setProcessingTime(2_000);
       assertEquals(1, merge.extractOutputValues().size());
@@ -334,7 +442,8 @@ class ClipStoreTest {
   private static KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> store(
       StoreSettings settings, QueryLimits limits, int parallelism, int subtask) throws Exception {
     var harness = new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings, limits), List.of(ClipStore.STANDING_QUERIES)),
+        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings, limits, MomentRules.DEFAULTS, 3),
+            List.of(ClipStore.STANDING_QUERIES)),
         (EmbeddedClip c) -> c.deviceId, Types.STRING, MAX_PARALLELISM, parallelism, subtask);
     harness.open();
     return harness;
@@ -343,7 +452,8 @@ class ClipStoreTest {
   private static KeyedBroadcastOperatorTestHarness<String, EmbeddedClip, EmbeddedQuery, PartialHits> unopenedStore(
       StoreSettings settings) throws Exception {
     return new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new ClipStore(settings, QueryLimits.from(new Configuration())),
+        new CoBroadcastWithKeyedOperator<>(
+            new ClipStore(settings, QueryLimits.from(new Configuration()), MomentRules.DEFAULTS, 3),
             List.of(ClipStore.STANDING_QUERIES)),
         (EmbeddedClip c) -> c.deviceId, Types.STRING, MAX_PARALLELISM, 1, 0);
   }
@@ -375,7 +485,8 @@ class ClipStoreTest {
   private static KeyedOneInputStreamOperatorTestHarness<String, PartialHits, AnswerRecord> merge(long timeoutMs)
       throws Exception {
     var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new MergeHits(timeoutMs)), (PartialHits p) -> p.queryId, Types.STRING);
+        new KeyedProcessOperator<>(new MergeHits(timeoutMs, MomentRules.DEFAULTS)), (PartialHits p) -> p.queryId,
+        Types.STRING);
     harness.open();
     return harness;
   }
@@ -417,6 +528,11 @@ class ClipStoreTest {
         return id;
       }
     }
+  }
+
+  private static List<String> describe(MomentHit[] moments) {
+    return Arrays.stream(moments).map(m -> m.deviceId + "[" + m.startMs + ", " + m.endMs + ")=" + m.score + " "
+        + Arrays.toString(m.clipStartsMs)).toList();
   }
 
   private static List<String> describe(ClipHit[] hits) {
