@@ -235,8 +235,9 @@ final class BenchPipelineCommand implements Callable<Integer> {
     // The model alone, after the job has stopped, at the batch size the job ran.
     int batch = Double.isNaN(meanBatch) ? 1 : Math.max(1, (int) Math.round(meanBatch));
     boolean dense = config.equals(config.dense());
+    // Median of 10 passes: a pass at batch 1 of the tiny model is tens of milliseconds, easily hit by other load.
     ModelBenchmark.Result standalone = ModelBenchmark.run(new ModelBenchmark.Options(config, !dense, dense, batch,
-        3));
+        10));
     double standaloneClips = (dense ? standalone.dense() : standalone.sparse()).clipsPerSecond();
 
     report.put("devices", devices);
