@@ -65,6 +65,14 @@ public final class EgoStreamOptions {
   public static final ConfigOption<String> ANSWERS_TOPIC = ConfigOptions.key("topic.answers")
       .stringType().defaultValue(EgoStreamTopics.ANSWERS).withDescription("Output: Answer records keyed by query id.");
 
+  public static final ConfigOption<String> ANSWERS_DELIVERY_GUARANTEE =
+      ConfigOptions.key("sink.answers.delivery-guarantee")
+          .stringType().defaultValue(KafkaConnectors.EXACTLY_ONCE)
+          .withDescription("How answers reach topic.answers: exactly-once (in the checkpoint's Kafka transaction, "
+              + "readable by read_committed consumers only when the next checkpoint completes) or at-least-once "
+              + "(sent at once, flushed on checkpoints; after a restart an answer may come again with the same "
+              + "query id, for consumers to drop).");
+
   public static final ConfigOption<String> DEAD_LETTER_TOPIC = ConfigOptions.key("topic.deadletter")
       .stringType().defaultValue(EgoStreamTopics.DEADLETTER)
       .withDescription("Output: a DeadLetter for every input record the job could not use, with the reason.");
@@ -132,7 +140,8 @@ public final class EgoStreamOptions {
   /** Every option, in the order of docs/options.md. */
   public static List<ConfigOption<?>> all() {
     return List.of(BOOTSTRAP_SERVERS, GROUP_ID, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT_MS, FRAMES_TOPIC,
-        QUERIES_TOPIC, EMBEDDINGS_TOPIC, ANSWERS_TOPIC, DEAD_LETTER_TOPIC, CLIP_LENGTH_MS, CLIP_STRIDE_MS,
+        QUERIES_TOPIC, EMBEDDINGS_TOPIC, ANSWERS_TOPIC, ANSWERS_DELIVERY_GUARANTEE, DEAD_LETTER_TOPIC,
+        CLIP_LENGTH_MS, CLIP_STRIDE_MS,
         CLIP_MIN_FRAMES, FRAME_RETENTION_MS, OUT_OF_ORDERNESS_MS, IDLENESS_MS, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
         INFERENCE_LANES, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, MCQ_TIMEOUT_MS, MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR,
         MODEL_PRESET, MODEL_SEED,

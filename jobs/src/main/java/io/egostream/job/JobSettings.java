@@ -47,6 +47,7 @@ public record JobSettings(
       invalid.initCause(e);
       throw invalid;
     }
+    KafkaConnectors.answersDeliveryGuarantee(conf); // the sink reads it later: a typo should fail here, at submission
     QueryLimits queryLimits = QueryLimits.from(conf);
     McqSettings mcq = McqSettings.from(conf);
     require(mcq.defaultTimeoutMs() <= queryLimits.mcqMaxTimeoutMs(), MCQ_TIMEOUT_MS, mcq.defaultTimeoutMs(),

@@ -1,6 +1,7 @@
 package io.egostream.job;
 
 import static io.egostream.job.EgoStreamOptions.*;
+import static io.egostream.operators.config.OptionChecks.require;
 
 import io.egostream.kafka.EgoStreamTopics;
 import io.egostream.model.SvittConfig;
@@ -31,8 +32,16 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
-/** The job's Kafka source and exactly-once sinks, built from {@link EgoStreamOptions}. */
+/**
+ * The job's Kafka sources and sinks, built from {@link EgoStreamOptions}: exactly-once sinks, but for answers when
+ * {@link EgoStreamOptions#ANSWERS_DELIVERY_GUARANTEE} asks for at-least-once.
+ */
 public final class KafkaConnectors {
+  /** Values of {@link EgoStreamOptions#ANSWERS_DELIVERY_GUARANTEE}: Flink's names ({@link DeliveryGuarantee}). */
+  public static final String EXACTLY_ONCE = "exactly-once";
+
+  public static final String AT_LEAST_ONCE = "at-least-once";
+
   /** Client properties that options of the job set, or that exactly-once needs as the job sets them. */
   private static final Map<String, String> JOBS_OWN = Map.of(
       "bootstrap.servers", "use " + BOOTSTRAP_SERVERS.key(),
@@ -90,10 +99,42 @@ public final class KafkaConnectors {
     return builder.build();
   }
 
-  /** Answers to {@link EgoStreamOptions#ANSWERS_TOPIC}, exactly once. */
+  /**
+   * Answers to {@link EgoStreamOptions#ANSWERS_TOPIC}, exactly once, or at least once when
+   * {@link EgoStreamOptions#ANSWERS_DELIVERY_GUARANTEE} says so: then each answer is sent as soon as it is made (a
+   * consumer reads it without waiting for the checkpoint's commit) and the producer is flushed on every checkpoint, so
+   * nothing before a checkpoint is lost; a restart may send an answer again, under the same query id.
+   *
+   * @throws IllegalArgumentException for a delivery guarantee other than exactly-once or at-least-once
+   */
   public static KafkaSink<AnswerRecord> answers(ReadableConfig conf) {
-    return exactlyOnce(conf, "answers", new AnswerSerializer(conf.get(ANSWERS_TOPIC),
-        EgoStreamTopics.MAX_RECORD_BYTES));
+    var serializer = new AnswerSerializer(conf.get(ANSWERS_TOPIC), EgoStreamTopics.MAX_RECORD_BYTES);
+    if (answersDeliveryGuarantee(conf) == DeliveryGuarantee.EXACTLY_ONCE) {
+      return exactlyOnce(conf, "answers", serializer);
+    }
+    return KafkaSink.<AnswerRecord>builder()
+        .setBootstrapServers(conf.get(BOOTSTRAP_SERVERS))
+        .setRecordSerializer(serializer)
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .setKafkaProducerConfig(properties(EgoStreamTopics.producerSizeLimits()))
+        .setKafkaProducerConfig(clientProperties(conf))
+        .build();
+  }
+
+  /**
+   * {@link EgoStreamOptions#ANSWERS_DELIVERY_GUARANTEE}, checked.
+   *
+   * @throws IllegalArgumentException for a value other than exactly-once or at-least-once
+   */
+  public static DeliveryGuarantee answersDeliveryGuarantee(ReadableConfig conf) {
+    String value = conf.get(ANSWERS_DELIVERY_GUARANTEE);
+    if (value.equals(EXACTLY_ONCE)) {
+      return DeliveryGuarantee.EXACTLY_ONCE;
+    }
+    require(value.equals(AT_LEAST_ONCE), ANSWERS_DELIVERY_GUARANTEE, value,
+        "must be " + EXACTLY_ONCE + " or " + AT_LEAST_ONCE + " (at-least-once sends answers without waiting for the "
+            + "checkpoint's commit, and may repeat one after a restart)");
+    return DeliveryGuarantee.AT_LEAST_ONCE;
   }
 
   /** Clip embeddings to {@link EgoStreamOptions#EMBEDDINGS_TOPIC}, exactly once. */

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks. They print what they measure; quote ratios from one run (the machine is shared).",
-    subcommands = {BenchModelCommand.class, BenchMemoryCommand.class, BenchSoakCommand.class})
+    subcommands = {BenchModelCommand.class, BenchMemoryCommand.class, BenchSoakCommand.class,
+        BenchPipelineCommand.class})
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -195,5 +196,17 @@ class JobSettingsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 3));
     assertEquals("Invalid value -1 for inference.lanes: must be at least 0 (0 = 2 × the job's parallelism)",
         e.getMessage());
+  }
+
+  @Test
+  void theAnswersDeliveryGuaranteeIsExactlyOnceByDefaultAndAnythingButTheTwoNamesIsRefusedByItsKey() {
+    Configuration conf = new Configuration();
+    assertEquals(DeliveryGuarantee.EXACTLY_ONCE, KafkaConnectors.answersDeliveryGuarantee(conf));
+    conf.setString("sink.answers.delivery-guarantee", "at-least-once");
+    assertEquals(DeliveryGuarantee.AT_LEAST_ONCE, KafkaConnectors.answersDeliveryGuarantee(conf));
+    conf.setString("sink.answers.delivery-guarantee", "none");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1));
+    assertTrue(e.getMessage().startsWith("Invalid value none for sink.answers.delivery-guarantee: must be "
+        + "exactly-once or at-least-once"), e.getMessage());
   }
 }

@@ -51,9 +51,23 @@ public final class TestKafka {
 
   /** Everything committed to {@code topic} so far, read until polls stay empty for {@code quiet}. */
   public static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafka kafka, String topic, Duration quiet) {
+    return read(kafka, topic, "read_committed", quiet);
+  }
+
+  /**
+   * Everything written to {@code topic} so far, in open transactions too (what a plain consumer with Kafka's default
+   * read_uncommitted sees), read until polls stay empty for {@code quiet}.
+   */
+  public static List<ConsumerRecord<byte[], byte[]>> readUncommitted(EmbeddedKafka kafka, String topic,
+      Duration quiet) {
+    return read(kafka, topic, "read_uncommitted", quiet);
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> read(EmbeddedKafka kafka, String topic, String isolation,
+      Duration quiet) {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
-        readCommittedConsumer(kafka, "test-" + topic + "-" + System.nanoTime())) {
+        consumer(kafka, "test-" + topic + "-" + System.nanoTime(), isolation)) {
       consumer.subscribe(List.of(topic));
       long quietUntil = System.currentTimeMillis() + quiet.toMillis();
       while (System.currentTimeMillis() < quietUntil) {
@@ -73,7 +87,7 @@ public final class TestKafka {
    * can finish in between.
    */
   static void awaitFirstCommitted(EmbeddedKafka kafka, String topic, Duration timeout) {
-    try (KafkaConsumer<byte[], byte[]> consumer = readCommittedConsumer(kafka, null)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(kafka, null, "read_committed")) {
       consumer.assign(consumer.partitionsFor(topic).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList());
       long deadline = System.currentTimeMillis() + timeout.toMillis();
@@ -83,12 +97,12 @@ public final class TestKafka {
     }
   }
 
-  /** A read_committed consumer from the earliest offset; {@code groupId} null for one assigned its partitions. */
-  private static KafkaConsumer<byte[], byte[]> readCommittedConsumer(EmbeddedKafka kafka, String groupId) {
+  /** A consumer from the earliest offset; {@code groupId} null for one assigned its partitions. */
+  private static KafkaConsumer<byte[], byte[]> consumer(EmbeddedKafka kafka, String groupId, String isolation) {
     Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());
     config.putAll(kafka.clientProperties());
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     if (groupId != null) {
       config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
