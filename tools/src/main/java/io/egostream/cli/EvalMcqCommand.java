@@ -11,7 +11,6 @@ import io.egostream.eval.McqReport;
 import io.egostream.eval.McqResults;
 import io.egostream.eval.ModelVariant;
 import io.egostream.eval.VideoFolderClipSource;
-import io.egostream.model.Devices;
 import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittConfig;
 import io.egostream.model.SvittEgo;
@@ -98,33 +97,13 @@ final class EvalMcqCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (batchSize < 1) {
-      throw usage("Invalid value " + batchSize + " for option '--batch-size': must be at least 1");
-    }
-    if (limit != null && limit < 1) {
-      throw usage("Invalid value " + limit + " for option '--limit': must be at least 1");
-    }
-    if (!Files.isDirectory(videos)) {
-      throw usage("Invalid value " + videos + " for option '--videos': not a folder (give the folder holding "
-          + "<video_uid>.mp4 files, e.g. the videos/ folder gen-data wrote)");
-    }
-    Path answersFolder = answers == null ? null : answers.toAbsolutePath().getParent();
-    if (answersFolder != null && !Files.isDirectory(answersFolder)) {
-      throw usage("Invalid value " + answers + " for option '--answers': its folder " + answersFolder
-          + " does not exist (create it first)");
-    }
     ModelVariant variant;
     try {
       variant = new ModelVariant(dense, keepRate, frames);
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage() + " (options --dense, --keep-rate, --frames)");
     }
-    Device selected;
-    try {
-      selected = Devices.select(device);
-    } catch (IllegalArgumentException e) {
-      throw usage("Option '--device': " + e.getMessage());
-    }
+    Device selected = EvalOptionChecks.check(spec, batchSize, limit, videos, device, "--answers", answers);
     ReadResult<McqQuestion> file = EgoMcqJson.read(egomcq);
     List<McqQuestion> questions = limit == null ? file.items()
         : file.items().subList(0, Math.min(limit, file.items().size()));
@@ -177,6 +156,6 @@ final class EvalMcqCommand implements Callable<Integer> {
   }
 
   private ParameterException usage(String message) {
-    return new ParameterException(spec.commandLine(), message);
+    return EvalOptionChecks.usage(spec, message);
   }
 }

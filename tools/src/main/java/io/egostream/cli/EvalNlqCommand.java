@@ -10,7 +10,6 @@ import io.egostream.eval.NlqMethod;
 import io.egostream.eval.NlqReport;
 import io.egostream.eval.NlqResults;
 import io.egostream.eval.VideoFolderClipSource;
-import io.egostream.model.Devices;
 import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittEgo;
 import io.egostream.operators.ingest.ClipSettings;
@@ -94,27 +93,7 @@ final class EvalNlqCommand implements Callable<Integer> {
     if (predictions != null && chosen.size() != 1) {
       throw usage("Option '--predictions' writes one method's predictions: give one --method, not " + method);
     }
-    if (batchSize < 1) {
-      throw usage("Invalid value " + batchSize + " for option '--batch-size': must be at least 1");
-    }
-    if (limit != null && limit < 1) {
-      throw usage("Invalid value " + limit + " for option '--limit': must be at least 1");
-    }
-    if (!Files.isDirectory(videos)) {
-      throw usage("Invalid value " + videos + " for option '--videos': not a folder (give the folder holding "
-          + "<video_uid>.mp4 files, e.g. the videos/ folder gen-data wrote)");
-    }
-    Path predictionsFolder = predictions == null ? null : predictions.toAbsolutePath().getParent();
-    if (predictionsFolder != null && !Files.isDirectory(predictionsFolder)) {
-      throw usage("Invalid value " + predictions + " for option '--predictions': its folder " + predictionsFolder
-          + " does not exist (create it first)");
-    }
-    Device selected;
-    try {
-      selected = Devices.select(device);
-    } catch (IllegalArgumentException e) {
-      throw usage("Option '--device': " + e.getMessage());
-    }
+    Device selected = EvalOptionChecks.check(spec, batchSize, limit, videos, device, "--predictions", predictions);
     ReadResult<NlqQuery> file = EgoNlqJson.read(nlq);
     List<NlqQuery> queries = limit == null ? file.items()
         : file.items().subList(0, Math.min(limit, file.items().size()));
@@ -167,6 +146,6 @@ final class EvalNlqCommand implements Callable<Integer> {
   }
 
   private ParameterException usage(String message) {
-    return new ParameterException(spec.commandLine(), message);
+    return EvalOptionChecks.usage(spec, message);
   }
 }
