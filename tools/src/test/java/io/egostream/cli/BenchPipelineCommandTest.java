@@ -39,5 +39,67 @@ class BenchPipelineCommandTest {
       assertTrue(0 < l.get("p50").asLong() && l.get("p50").asLong() <= l.get("p95").asLong()
           && l.get("p95").asLong() <= l.get("p99").asLong(), latencies + ": " + run.out());
     }
+    assertStagesAddUp(r.get("stage_ms"), List.of("watermark", "queue", "inference", "commit"),
+        r.get("embedding_latency_ms"));
+    assertStagesAddUp(r.get("answer_stage_ms"), List.of("ingest", "job", "commit"), r.get("latency_ms"));
+
+    assertEquals(r.get("offered_clips_per_second").asDouble() - r.get("clips_per_second").asDouble(),
+        r.get("backlog_clips_per_second").asDouble(), 1e-9, run.out());
+    assertTrue(r.has("backlog_clips") && r.get("peak_rss_mb").asLong() > 0 && r.has("peak_heap_after_gc_mb")
+        && r.get("wearables_lag_s").isNumber(), run.out());
+    assertEquals(2 * 1000.0 / 2000, r.get("nominal_offered_clips_per_second").asDouble(), 1e-9, run.out());
+    assertTrue(r.get("frame_ingest_ms").get("count").asInt() > 0, run.out());
+    assertEquals(3000, r.get("p99_target_ms").asLong(), run.out());
+    assertTrue(r.get("served").isBoolean(), run.out());
+    JsonNode progress = r.get("progress");
+    assertTrue(progress.size() >= 2, "a line every 5 s: " + run.out());
+    for (JsonNode line : progress) {
+      assertTrue(line.get("elapsed_s").asDouble() > 0 && line.has("clips_per_second")
+          && line.has("offered_clips_per_second") && line.has("backlog_clips") && line.get("rss_mb").asLong() > 0
+          && line.get("heap_after_gc_mb").asLong() >= 0
+          && line.get("embedding_latency_ms").has("p99"), line.toString());
+    }
+    assertEquals(progress.size(), run.err().lines().filter(l -> l.matches("\\[ *\\d+ s] embedded .*backlog.*"))
+        .count(),
+        "progress lines on standard error with --json: " + run.err());
+  }
+
+  @Test
+  void aListOfDeviceCountsRunsOnceEachAndNamesTheMostServed() throws Exception {
+    CommandRun run = new CommandRun();
+    int code = run.run("bench", "pipeline", "--devices", "1,2", "--duration", "10s", "--p99-target", "20s",
+        "--json");
+    assertEquals(0, code, run.err());
+    JsonNode r = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
+
+    assertEquals(20_000, r.get("p99_target_ms").asLong(), run.out());
+    JsonNode sweep = r.get("sweep");
+    assertEquals(2, sweep.size(), run.out());
+    int mostServed = 0;
+    for (int i = 0; i < 2; i++) {
+      JsonNode point = sweep.get(i);
+      assertEquals(i + 1, point.get("devices").asInt(), run.out());
+      assertTrue(point.get("clips").asLong() > 0, run.out());
+      if (point.get("served").asBoolean()) {
+        mostServed = point.get("devices").asInt();
+      }
+    }
+    assertEquals(mostServed, r.get("max_devices_served").asInt(), run.out());
+  }
+
+  /**
+   * Each stage is present, non-negative and ordered, counts the same readings as the total, and the stages' means add
+   * up to the total's mean (each reading's stages add up to its latency).
+   */
+  private static void assertStagesAddUp(JsonNode stages, List<String> names, JsonNode total) {
+    double sum = 0;
+    for (String name : names) {
+      JsonNode s = stages.get(name);
+      assertTrue(s != null && 0 <= s.get("p50").asLong() && s.get("p50").asLong() <= s.get("p99").asLong()
+          && s.get("mean").asDouble() >= 0, name + ": " + stages);
+      assertEquals(total.get("count").asInt(), s.get("count").asInt(), name + ": " + stages);
+      sum += s.get("mean").asDouble();
+    }
+    assertEquals(total.get("mean").asDouble(), sum, 1.0, stages + " against " + total);
   }
 }
