@@ -418,7 +418,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
     // Served: the wearables offered what was asked (the simulator runs on the same machine and may fall behind), the
     // backlog did not grow, and the embeddings' p99 is within the target.
     report.put("served", offeredPerSecond >= (1 - GROWTH_TOLERANCE) * offer.devices() * 1000.0 / offer.strideMs()
-        && offeredPerSecond - clipsPerSecond <= GROWTH_TOLERANCE * offeredPerSecond && !measured.isEmpty() && report.get("embedding_latency_ms").get("p99").asLong() <= targetMs);
+        && offeredPerSecond - clipsPerSecond <= GROWTH_TOLERANCE * offeredPerSecond && !measured.isEmpty()
+        && report.get("embedding_latency_ms").get("p99").asLong() <= targetMs);
     report.set("progress", progress);
     return report;
   }
