@@ -135,6 +135,11 @@ final class BenchPipelineCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   String p99Target;
 
+  @Option(names = "--chart", paramLabel = "FILE",
+      description = "Also draw a PNG chart there: clips/s embedded and offered and the embedding p99 against "
+          + "wearables for a list of counts, over time (the progress lines) for one.")
+  Path chart;
+
   @Option(names = "--json", description = "Print one JSON object instead of lines of text (progress lines go to "
       + "standard error).")
   boolean json;
@@ -243,8 +248,14 @@ final class BenchPipelineCommand implements Callable<Integer> {
         }
       }
       if (runs.size() == 1) {
+        if (chart != null) {
+          chartOverTime(runs.get(0));
+          runs.get(0).put("chart", chart.toString());
+        }
         if (json) {
           out.println(runs.get(0));
+        } else if (chart != null) {
+          out.println("chart of the run over time: " + chart);
         }
       } else {
         ObjectNode sweep = JSON.createObjectNode();
@@ -252,10 +263,17 @@ final class BenchPipelineCommand implements Callable<Integer> {
         sweep.put("max_devices_served", runs.stream().filter(r -> r.get("served").asBoolean())
             .mapToInt(r -> r.get("devices").asInt()).max().orElse(0));
         sweep.putArray("sweep").addAll(runs);
+        if (chart != null) {
+          chartAgainstDevices(sweep);
+          sweep.put("chart", chart.toString());
+        }
         if (json) {
           out.println(sweep);
         } else {
           printSweep(sweep, out);
+          if (chart != null) {
+            out.println("chart against wearables: " + chart);
+          }
         }
       }
       out.flush();
@@ -703,6 +721,35 @@ final class BenchPipelineCommand implements Callable<Integer> {
       int column = s;
       percentiles(node.putObject(names.get(s)), rows.stream().map(r -> r[column]).toList());
     }
+  }
+
+  /** The --chart of one run: its progress lines, over time. */
+  private void chartOverTime(ObjectNode run) throws IOException {
+    PipelineChart over = new PipelineChart("seconds since the start");
+    for (JsonNode line : run.get("progress")) {
+      JsonNode latency = line.get("embedding_latency_ms");
+      over.add(line.get("elapsed_s").asDouble(), line.get("clips_per_second").asDouble(),
+          line.get("offered_clips_per_second").asDouble(),
+          latency.get("count").asInt() == 0 ? Double.NaN : latency.get("p99").asDouble() / 1000);
+    }
+    over.write(chart, String.format(Locale.ROOT, "bench pipeline: %d wearables, %s, %d frames, %s",
+        run.get("devices").asInt(), run.get("preset").asText(), run.get("frames").asInt(),
+        run.get("sparse").asBoolean() ? "sparse" : "dense"));
+  }
+
+  /** The --chart of a sweep: one point per count of wearables. */
+  private void chartAgainstDevices(ObjectNode sweep) throws IOException {
+    PipelineChart against = new PipelineChart("simulated wearables");
+    JsonNode first = sweep.get("sweep").get(0);
+    for (JsonNode run : sweep.get("sweep")) {
+      JsonNode latency = run.get("embedding_latency_ms");
+      against.add(run.get("devices").asDouble(), run.get("clips_per_second").asDouble(),
+          run.get("offered_clips_per_second").asDouble(),
+          latency.get("count").asInt() == 0 ? Double.NaN : latency.get("p99").asDouble() / 1000);
+    }
+    against.write(chart, String.format(Locale.ROOT, "bench pipeline: %s, %d frames, %s, %.0f s a count",
+        first.get("preset").asText(), first.get("frames").asInt(), first.get("sparse").asBoolean() ? "sparse"
+            : "dense", first.get("duration_s").asDouble()));
   }
 
   private static void print(ObjectNode r, PrintWriter out) {

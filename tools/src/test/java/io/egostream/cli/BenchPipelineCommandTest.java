@@ -1,12 +1,18 @@
 package io.egostream.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bench pipeline} runs briefly end to end (broker, job, wearables, questions, a read_committed consumer, then
@@ -16,9 +22,11 @@ class BenchPipelineCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
-  void aShortRunPrintsConsistentFigures() throws Exception {
+  void aShortRunPrintsConsistentFigures(@TempDir Path dir) throws Exception {
     CommandRun run = new CommandRun();
-    int code = run.run("bench", "pipeline", "--devices", "2", "--duration", "15s", "--preset", "tiny", "--json");
+    Path chart = dir.resolve("run.png");
+    int code = run.run("bench", "pipeline", "--devices", "2", "--duration", "15s", "--preset", "tiny", "--json",
+        "--chart", chart.toString());
     assertEquals(0, code, run.err());
     JsonNode r = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
 
@@ -59,16 +67,19 @@ class BenchPipelineCommandTest {
           && line.get("heap_after_gc_mb").asLong() >= 0
           && line.get("embedding_latency_ms").has("p99"), line.toString());
     }
+    assertPng(chart);
+    assertEquals(chart.toString(), r.get("chart").asText(), run.out());
     assertEquals(progress.size(), run.err().lines().filter(l -> l.matches("\\[ *\\d+ s] embedded .*backlog.*"))
         .count(),
         "progress lines on standard error with --json: " + run.err());
   }
 
   @Test
-  void aListOfDeviceCountsRunsOnceEachAndNamesTheMostServed() throws Exception {
+  void aListOfDeviceCountsRunsOnceEachAndNamesTheMostServed(@TempDir Path dir) throws Exception {
     CommandRun run = new CommandRun();
+    Path chart = dir.resolve("sweep.png");
     int code = run.run("bench", "pipeline", "--devices", "1,2", "--duration", "10s", "--p99-target", "20s",
-        "--json");
+        "--json", "--chart", chart.toString());
     assertEquals(0, code, run.err());
     JsonNode r = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
 
@@ -85,6 +96,15 @@ class BenchPipelineCommandTest {
       }
     }
     assertEquals(mostServed, r.get("max_devices_served").asInt(), run.out());
+    assertPng(chart);
+  }
+
+  /** A PNG image of the chart's size. */
+  private static void assertPng(Path file) throws IOException {
+    BufferedImage image = ImageIO.read(file.toFile());
+    assertNotNull(image, file + " is not an image");
+    assertEquals(900, image.getWidth());
+    assertEquals(500, image.getHeight());
   }
 
   /**
