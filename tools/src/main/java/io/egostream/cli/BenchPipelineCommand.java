@@ -3,6 +3,7 @@ package io.egostream.cli;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.egostream.job.EgoStreamOptions;
 import io.egostream.kafka.EgoStreamTopics;
@@ -20,6 +21,8 @@ import io.egostream.simulate.WearableSimulator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -39,6 +42,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.StreamSupport;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -56,7 +60,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code egostream bench pipeline}: the whole pipeline as a consumer sees it (simulated wearables → Kafka → the job on
  * a local Flink cluster → Kafka → a read_committed consumer), against the same model alone at the batch size the job
- * ran, measured in the same run.
+ * ran, measured in the same run. Latency is split into stages by the wall-clock stamps each embedding carries; a
+ * progress line every few seconds shows throughput, backlog and latency over time (overload); a list of device counts
+ * runs one after another and finds the most wearables served.
  */
 @Command(
     name = "pipeline",
@@ -66,7 +72,10 @@ import picocli.CommandLine.Spec;
         "Run simulated wearables at a real frame rate into an embedded broker, the job on a local Flink cluster and",
         "an MCQ every 2 s, and read the results as a read_committed consumer. Prints sustained clips/s and frames/s,",
         "the job's mean batch size, CPU use, the latency from a question's send time (or a clip's end) to the moment",
-        "its answer (or embedding) is read, and the model's standalone clips/s at that batch size (overhead ratio)."
+        "its answer (or embedding) is read, split into stages, the backlog's growth, and the model's standalone",
+        "clips/s at that batch size (overhead ratio). A progress line every 5 s shows the run as it goes.",
+        "With a list of device counts (--devices 4,8,16) it runs once per count and prints one row each and the",
+        "most wearables served: no growing backlog and embedding p99 within --p99-target."
     })
 final class BenchPipelineCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -74,16 +83,25 @@ final class BenchPipelineCommand implements Callable<Integer> {
   /** Recording needed before the first question: its choices are 4 s ranges ended 3 to 7 s before it is asked. */
   private static final long FIRST_QUESTION_MS = 12_000;
   private static final long DRAIN_MS = 30_000;
+  private static final long PROGRESS_EVERY_MS = 5_000;
+  /**
+   * A backlog growing by at most this share of the offered clips/s counts as not growing: the embedded count moves
+   * in batches, so a run that keeps up still shows a small difference over a short window.
+   */
+  private static final double GROWTH_TOLERANCE = 0.1;
   private static final String QUESTION_PREFIX = "bench-";
+  private static final List<String> STAGES = List.of("watermark", "queue", "inference", "commit");
+  private static final List<String> ANSWER_STAGES = List.of("ingest", "job", "commit");
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--devices", defaultValue = "4", paramLabel = "N",
-      description = "Simulated wearables (default: ${DEFAULT-VALUE}).")
-  int devices;
+  @Option(names = "--devices", defaultValue = "4", paramLabel = "N[,N...]", split = ",",
+      description = "Simulated wearables; a comma-separated list runs once per count, one after another "
+          + "(default: ${DEFAULT-VALUE}).")
+  List<Integer> devices;
 
   @Option(names = "--duration", defaultValue = "60s", paramLabel = "DURATION",
-      description = "How long the wearables stream, e.g. 60s or 5m (default: ${DEFAULT-VALUE}).")
+      description = "How long the wearables stream (per count), e.g. 60s or 5m (default: ${DEFAULT-VALUE}).")
   String duration;
 
   @Option(names = "--preset", defaultValue = "tiny", paramLabel = "NAME",
@@ -112,28 +130,98 @@ final class BenchPipelineCommand implements Callable<Integer> {
       description = "Frames a second per wearable, 160×120 (default: ${DEFAULT-VALUE}).")
   double fps;
 
-  @Option(names = "--json", description = "Print one JSON object instead of lines of text.")
+  @Option(names = "--p99-target", defaultValue = "3s", paramLabel = "DURATION",
+      description = "Embedding p99 a count of wearables must stay within to count as served (default: "
+          + "${DEFAULT-VALUE}).")
+  String p99Target;
+
+  @Option(names = "--chart", paramLabel = "FILE",
+      description = "Also draw a PNG chart there: clips/s embedded and offered and the embedding p99 against "
+          + "wearables for a list of counts, over time (the progress lines) for one.")
+  Path chart;
+
+  @Option(names = "--json", description = "Print one JSON object instead of lines of text (progress lines go to "
+      + "standard error).")
   boolean json;
 
   @Option(names = "-D", paramLabel = "NAME=VALUE", mapFallbackValue = "",
       description = "A job option, as for the job command, e.g. -D sink.answers.delivery-guarantee=at-least-once.")
   Map<String, String> options = Map.of();
 
-  /** What the consumer read: counts and latencies, in wall-clock milliseconds. */
+  /**
+   * One embedding as the consumer read it: its clip's end (when its last frame was captured), the capture and the
+   * job's read of the newest frame the model saw, the job's stamps and the read time, all wall-clock ms.
+   */
+  private record ClipReading(long endMs, long newestFrameMs, long ingestMs, long emitMs, long inferenceStartMs,
+      long inferenceEndMs, long readMs) {
+    long latency() {
+      return readMs - endMs;
+    }
+
+    /** From the capture of the newest frame the model saw to the job reading it: Kafka, and any backpressure. */
+    long frameIngest() {
+      return ingestMs - newestFrameMs;
+    }
+
+    /** The latency's stages, in {@link #STAGES} order: they add up to {@link #latency()}. */
+    long[] stages() {
+      return new long[] {emitMs - endMs, inferenceStartMs - emitMs, inferenceEndMs - inferenceStartMs,
+          readMs - inferenceEndMs};
+    }
+  }
+
+  /**
+   * One answer as the consumer read it: when its question was sent, when the job had read both it and the newest
+   * frame it needed (its made-at time less its in-job latency), when the job made it and when it was read.
+   */
+  private record AnswerReading(long sentMs, long ingestMs, long madeMs, long readMs) {
+    long latency() {
+      return readMs - sentMs;
+    }
+
+    /** The latency's stages, in {@link #ANSWER_STAGES} order: they add up to {@link #latency()}. */
+    long[] stages() {
+      return new long[] {ingestMs - sentMs, madeMs - ingestMs, readMs - madeMs};
+    }
+  }
+
+  /** What the wearables sent and the consumer read, in wall-clock milliseconds. */
   private static final class Readings {
-    final AtomicLong clips = new AtomicLong();
-    final AtomicLong clipsInWindow = new AtomicLong();
-    final List<Long> clipLatencies = new ArrayList<>();
+    final List<ClipReading> clips = new ArrayList<>(); // guarded by itself
     final Map<String, Long> sentTimes = new ConcurrentHashMap<>();
-    final Map<String, Long> answerLatencies = new ConcurrentHashMap<>();
+    final Map<String, AnswerReading> answers = new ConcurrentHashMap<>();
+    final AtomicLong framesSent = new AtomicLong();
     volatile long windowFrom = Long.MAX_VALUE;
     volatile long windowTo = Long.MAX_VALUE;
+    /** How long after the recording's end its last frame was sent: the simulator's own lag behind real time. */
+    volatile long wearablesLagMs;
+
+    List<ClipReading> clips() {
+      synchronized (clips) {
+        return new ArrayList<>(clips);
+      }
+    }
+  }
+
+  /** The clip windows a number of devices offers: the job's aligned windows, as far as the frames sent reach. */
+  private record Offer(int devices, long startMs, double fps, long clipMs, long strideMs) {
+    /** Clips offered once {@code framesSent} frames (all devices) are sent: windows closed by the newest frame. */
+    long clips(long framesSent) {
+      long perDevice = framesSent / devices;
+      if (perDevice < 1) {
+        return 0;
+      }
+      long newest = startMs + Math.round((perDevice - 1) * 1000.0 / fps);
+      long windows = Math.floorDiv(newest + 1 - clipMs, strideMs) - Math.floorDiv(startMs - clipMs, strideMs);
+      return devices * Math.max(0, windows);
+    }
   }
 
   @Override
   public Integer call() throws Exception {
     long durationMs = Durations.option(spec, duration, "--duration").toMillis();
-    if (durationMs < 10_000 || devices < 1 || fps <= 0) {
+    long targetMs = Durations.option(spec, p99Target, "--p99-target").toMillis();
+    if (durationMs < 10_000 || devices.stream().anyMatch(n -> n < 1) || fps <= 0) {
       throw new ParameterException(spec.commandLine(), "Invalid value for --duration " + duration + ", --devices "
           + devices + " or --fps " + fps + ": need at least 10 s of streaming, 1 device and a positive frame rate");
     }
@@ -149,7 +237,47 @@ final class BenchPipelineCommand implements Callable<Integer> {
           untrained.save(modelDir);
         }
       }
-      return run(config, modelDir, durationMs);
+      PrintWriter out = spec.commandLine().getOut();
+      List<ObjectNode> runs = new ArrayList<>();
+      for (int n : devices) {
+        ObjectNode run = run(config, modelDir, durationMs, n, targetMs);
+        runs.add(run);
+        if (!json) {
+          print(run, out);
+          out.flush();
+        }
+      }
+      if (runs.size() == 1) {
+        if (chart != null) {
+          chartOverTime(runs.get(0));
+          runs.get(0).put("chart", chart.toString());
+        }
+        if (json) {
+          out.println(runs.get(0));
+        } else if (chart != null) {
+          out.println("chart of the run over time: " + chart);
+        }
+      } else {
+        ObjectNode sweep = JSON.createObjectNode();
+        sweep.put("p99_target_ms", targetMs);
+        sweep.put("max_devices_served", runs.stream().filter(r -> r.get("served").asBoolean())
+            .mapToInt(r -> r.get("devices").asInt()).max().orElse(0));
+        sweep.putArray("sweep").addAll(runs);
+        if (chart != null) {
+          chartAgainstDevices(sweep);
+          sweep.put("chart", chart.toString());
+        }
+        if (json) {
+          out.println(sweep);
+        } else {
+          printSweep(sweep, out);
+          if (chart != null) {
+            out.println("chart against wearables: " + chart);
+          }
+        }
+      }
+      out.flush();
+      return 0;
     } finally {
       if (model == null) {
         for (String name : SvittEgo.MODEL_FILES) {
@@ -175,15 +303,22 @@ final class BenchPipelineCommand implements Callable<Integer> {
     }
   }
 
-  private int run(SvittConfig config, Path modelDir, long durationMs) throws Exception {
+  /** One run with {@code deviceCount} wearables: its report. */
+  private ObjectNode run(SvittConfig config, Path modelDir, long durationMs, int deviceCount, long targetMs)
+      throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter progressOut = json ? spec.commandLine().getErr() : out;
     int restPort = EmbeddedKafka.freePort();
     ObjectNode report = JSON.createObjectNode();
     Readings readings = new Readings();
-    long frameCount;
+    long[] frameCounts;
     long wallMs;
     long cpuNanos;
     double meanBatch;
+    Offer offer;
+    long offeredAtFrom;
+    long offeredAtTo;
+    ArrayNode progress = JSON.createArrayNode();
     try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null)) {
       kafka.createEgoStreamTopics(EgoStreamTopics.DEFAULT_FRAME_PARTITIONS);
       Configuration conf = new Configuration();
@@ -201,7 +336,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
       try (LocalJob job = LocalJob.start(spec, conf, "egostream-bench-pipeline")) {
         if (!json) {
           out.printf(Locale.ROOT, "EgoStream pipeline: %d wearables at %s fps for %d s, %s, %d frames, %s; "
-                  + "answers %s%n", devices, fps, durationMs / 1000, config.name(), config.frames(),
+                  + "answers %s%n", deviceCount, fps, durationMs / 1000, config.name(), config.frames(),
               config.equals(config.dense()) ? "dense" : "sparse",
               conf.get(EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE));
           out.flush();
@@ -211,27 +346,51 @@ final class BenchPipelineCommand implements Callable<Integer> {
         listener.setDaemon(true);
         listener.start();
         long start = System.currentTimeMillis();
+        offer = new Offer(deviceCount, start, fps, conf.get(EgoStreamOptions.CLIP_LENGTH_MS),
+            conf.get(EgoStreamOptions.CLIP_STRIDE_MS));
         // The first third warms up (model load, first batches, first checkpoint): measured from there to the end.
         long windowFrom = start + durationMs / 3;
         readings.windowFrom = windowFrom;
         readings.windowTo = start + durationMs;
-        long[] frameCounts = stream(kafka, start, durationMs, windowFrom, readings);
-        frameCount = frameCounts[0];
+        Thread reporter = new Thread(() -> reportProgress(start, offer, readings, listening, progress, progressOut),
+            "bench-progress");
+        reporter.setDaemon(true);
+        reporter.start();
+        long[] offeredAt = {0, -1};
+        frameCounts = stream(kafka, deviceCount, start, durationMs, windowFrom, readings, offer, offeredAt);
+        offeredAtFrom = offeredAt[0];
+        offeredAtTo = offeredAt[1];
         wallMs = System.currentTimeMillis() - windowFrom;
         cpuNanos = processCpuNanos() - frameCounts[1];
-        long drainUntil = System.currentTimeMillis() + DRAIN_MS;
-        while (readings.answerLatencies.size() < frameCounts[2] && System.currentTimeMillis() < drainUntil) {
+        // Drain: every question answered, and at least two checkpoints' commits, so that every clip embedded while
+        // the wearables streamed is read (a run that fell behind drains no longer than DRAIN_MS).
+        long drainFrom = System.currentTimeMillis();
+        long drainUntil = drainFrom + DRAIN_MS;
+        long commitsBy = drainFrom + 2 * conf.get(EgoStreamOptions.CHECKPOINT_INTERVAL_MS);
+        while ((readings.answers.size() < frameCounts[2] || System.currentTimeMillis() < commitsBy)
+            && System.currentTimeMillis() < drainUntil) {
           Thread.sleep(200);
         }
-        report.put("offered_clips_per_second", devices * 1000.0 / conf.get(EgoStreamOptions.CLIP_STRIDE_MS));
         meanBatch = meanBatchSize("http://127.0.0.1:" + restPort, job.client().getJobID().toHexString());
         report.put("questions", frameCounts[2]);
         listening.set(false);
         listener.join();
+        reporter.join();
       }
     }
     double windowSeconds = (readings.windowTo - readings.windowFrom) / 1000.0;
-    double clipsPerSecond = readings.clipsInWindow.get() / windowSeconds;
+    List<ClipReading> clips = readings.clips();
+    // Measured after warm-up: clips whose last frame was captured in the window, questions sent in it; throughput
+    // by the job's inference stamps, which (unlike read times) do not move in steps of the checkpoint interval.
+    List<ClipReading> measured = clips.stream()
+        .filter(c -> c.endMs() >= readings.windowFrom && c.endMs() < readings.windowTo).toList();
+    long embeddedInWindow = clips.stream()
+        .filter(c -> c.inferenceEndMs() >= readings.windowFrom && c.inferenceEndMs() < readings.windowTo).count();
+    long embeddedByEnd = clips.stream().filter(c -> c.inferenceEndMs() < readings.windowTo).count();
+    List<AnswerReading> answers = readings.answers.values().stream()
+        .filter(a -> a.sentMs() >= readings.windowFrom && a.sentMs() < readings.windowTo).toList();
+    double clipsPerSecond = embeddedInWindow / windowSeconds;
+    double offeredPerSecond = (offeredAtTo - offeredAtFrom) / windowSeconds;
     // The model alone, after the job has stopped, at the batch size the job ran.
     int batch = Double.isNaN(meanBatch) ? 1 : Math.max(1, (int) Math.round(meanBatch));
     boolean dense = config.equals(config.dense());
@@ -240,7 +399,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
         10));
     double standaloneClips = (dense ? standalone.dense() : standalone.sparse()).clipsPerSecond();
 
-    report.put("devices", devices);
+    report.put("devices", deviceCount);
     report.put("fps", fps);
     report.put("duration_s", durationMs / 1000.0);
     report.put("preset", config.name());
@@ -250,35 +409,47 @@ final class BenchPipelineCommand implements Callable<Integer> {
         EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE.key(), EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE.defaultValue()));
     report.put("window_s", windowSeconds);
     report.put("clips_per_second", clipsPerSecond);
-    report.put("frames_per_second", frameCount / (wallMs / 1000.0));
-    report.put("clips", readings.clips.get());
+    report.put("offered_clips_per_second", offeredPerSecond);
+    report.put("nominal_offered_clips_per_second", offer.devices() * 1000.0 / offer.strideMs());
+    report.put("wearables_lag_s", readings.wearablesLagMs / 1000.0);
+    report.put("backlog_clips_per_second", offeredPerSecond - clipsPerSecond);
+    report.put("backlog_clips", offeredAtTo - embeddedByEnd);
+    report.put("frames_per_second", frameCounts[0] / (wallMs / 1000.0));
+    report.put("clips", clips.size());
     report.put("mean_batch_size", Double.isNaN(meanBatch) ? null : meanBatch);
     report.put("standalone_batch_size", batch);
     report.put("standalone_clips_per_second", standaloneClips);
     report.put("overhead_ratio", clipsPerSecond / standaloneClips);
     report.put("cpu_cores_used", cpuNanos / 1e6 / wallMs);
     report.put("available_cores", Runtime.getRuntime().availableProcessors());
-    report.put("answers", readings.answerLatencies.size());
-    percentiles(report.putObject("latency_ms"), new ArrayList<>(readings.answerLatencies.values()));
-    synchronized (readings.clipLatencies) {
-      percentiles(report.putObject("embedding_latency_ms"), new ArrayList<>(readings.clipLatencies));
-    }
-    if (json) {
-      out.println(report);
-    } else {
-      print(report, out);
-    }
-    out.flush();
-    return 0;
+    report.put("answers", answers.size());
+    percentiles(report.putObject("latency_ms"), answers.stream().map(AnswerReading::latency).toList());
+    stages(report.putObject("answer_stage_ms"), ANSWER_STAGES, answers.stream().map(AnswerReading::stages).toList());
+    percentiles(report.putObject("embedding_latency_ms"), measured.stream().map(ClipReading::latency).toList());
+    stages(report.putObject("stage_ms"), STAGES, measured.stream().map(ClipReading::stages).toList());
+    percentiles(report.putObject("frame_ingest_ms"), measured.stream().map(ClipReading::frameIngest).toList());
+    report.put("peak_rss_mb", StreamSupport.stream(progress.spliterator(), false)
+        .mapToLong(p -> p.get("rss_mb").asLong()).max().orElse(rssMb()));
+    report.put("peak_heap_after_gc_mb", StreamSupport.stream(progress.spliterator(), false)
+        .mapToLong(p -> p.get("heap_after_gc_mb").asLong()).max().orElse(heapAfterGcMb()));
+    report.put("p99_target_ms", targetMs);
+    // Served: the wearables offered what was asked (the simulator runs on the same machine and may fall behind), the
+    // backlog did not grow, and the embeddings' p99 is within the target.
+    report.put("served", offeredPerSecond >= (1 - GROWTH_TOLERANCE) * offer.devices() * 1000.0 / offer.strideMs()
+        && offeredPerSecond - clipsPerSecond <= GROWTH_TOLERANCE * offeredPerSecond && !measured.isEmpty()
+        && report.get("embedding_latency_ms").get("p99").asLong() <= targetMs);
+    report.set("progress", progress);
+    return report;
   }
 
   /**
    * Streams the wearables in real time and asks an MCQ every {@link #QUESTION_EVERY_MS} once enough is recorded.
-   * Returns {frames sent from {@code windowFrom} on, this process's CPU time at {@code windowFrom}, questions asked}.
+   * Returns {frames sent from {@code windowFrom} on, this process's CPU time at {@code windowFrom}, questions asked};
+   * {@code offeredAt} gets the clips offered at {@code windowFrom} and at the window's end (wall clock).
    */
-  private long[] stream(EmbeddedKafka kafka, long start, long durationMs, long windowFrom, Readings readings)
-      throws Exception {
-    WearableSimulator simulator = new WearableSimulator(devices, 1, start, durationMs, 160, 120, fps, 4);
+  private long[] stream(EmbeddedKafka kafka, int deviceCount, long start, long durationMs, long windowFrom,
+      Readings readings, Offer offer, long[] offeredAt) throws Exception {
+    WearableSimulator simulator = new WearableSimulator(deviceCount, 1, start, durationMs, 160, 120, fps, 4);
     AtomicLong frames = new AtomicLong();
     AtomicLong cpuAtWindow = new AtomicLong(-1);
     AtomicReference<Exception> stopped = new AtomicReference<>();
@@ -287,8 +458,17 @@ final class BenchPipelineCommand implements Callable<Integer> {
       Thread wearables = new Thread(() -> {
         try {
           simulator.run(true, (device, batch) -> {
+            // Not waiting for each record's acknowledgement: with dozens of wearables that alone fell behind.
+            if (stopped.get() != null) {
+              throw stopped.get();
+            }
             producer.send(new ProducerRecord<>(EgoStreamTopics.FRAMES, device.getBytes(StandardCharsets.UTF_8),
-                batch.toByteArray())).get();
+                batch.toByteArray()), (sent, e) -> {
+                  if (e != null) {
+                    stopped.compareAndSet(null, e);
+                  }
+                });
+            readings.framesSent.addAndGet(batch.getFramesCount());
             if (System.currentTimeMillis() >= windowFrom) {
               frames.addAndGet(batch.getFramesCount());
             }
@@ -303,12 +483,21 @@ final class BenchPipelineCommand implements Callable<Integer> {
         long now = System.currentTimeMillis();
         if (now >= windowFrom && cpuAtWindow.get() < 0) {
           cpuAtWindow.set(processCpuNanos());
+          offeredAt[0] = offer.clips(readings.framesSent.get());
+        }
+        if (now >= start + durationMs && offeredAt[1] < 0) { // the window's end, though the wearables lag
+          offeredAt[1] = offer.clips(readings.framesSent.get());
         }
         if (now - start >= FIRST_QUESTION_MS && questions <= (now - start - FIRST_QUESTION_MS) / QUESTION_EVERY_MS) {
           producer.send(question(simulator, questions++, now, readings));
         }
       }
       wearables.join();
+      producer.flush();
+      if (offeredAt[1] < 0) {
+        offeredAt[1] = offer.clips(readings.framesSent.get());
+      }
+      readings.wearablesLagMs = System.currentTimeMillis() - (start + durationMs);
     }
     if (stopped.get() != null) {
       throw new IllegalStateException("The simulated wearables stopped: " + stopped.get().getMessage(),
@@ -354,25 +543,81 @@ final class BenchPipelineCommand implements Callable<Integer> {
         for (var record : polled) {
           if (record.topic().equals(EgoStreamTopics.EMBEDDINGS)) {
             ClipEmbedding clip = ClipEmbedding.parseFrom(record.value());
-            readings.clips.incrementAndGet();
-            if (now >= readings.windowFrom && now < readings.windowTo) {
-              readings.clipsInWindow.incrementAndGet();
-            }
-            synchronized (readings.clipLatencies) {
-              readings.clipLatencies.add(now - clip.getEndMs());
+            synchronized (readings.clips) {
+              long newestFrame = clip.getFrameTimesMsCount() == 0 ? clip.getEndMs()
+                  : clip.getFrameTimesMs(clip.getFrameTimesMsCount() - 1);
+              readings.clips.add(new ClipReading(clip.getEndMs(), newestFrame, clip.getIngestTimeMs(),
+                  clip.getEmitTimeMs(),
+                  clip.getInferenceStartTimeMs(), clip.getInferenceEndTimeMs(), now));
             }
           } else {
             Answer a = Answer.parseFrom(record.value());
             Long sent = readings.sentTimes.get(a.getQueryId());
             if (sent != null) {
               // The first read counts: an at-least-once repeat after a restart would carry the same id.
-              readings.answerLatencies.putIfAbsent(a.getQueryId(), now - sent);
+              readings.answers.putIfAbsent(a.getQueryId(), new AnswerReading(sent,
+                  a.getAnswerTimeMs() - a.getLatencyMs(), a.getAnswerTimeMs(), now));
             }
           }
         }
       }
     } catch (Exception e) {
       // The daemon thread ends with the command; a broken consumer shows as zero clips and answers.
+    }
+  }
+
+  /**
+   * Every {@link #PROGRESS_EVERY_MS} while {@code listening}: a line with the time since the start, the clips/s read
+   * and offered in the interval, the backlog (clips offered so far less clips read so far: it includes those waiting
+   * for their commit), the interval's embedding p99 and this process's resident memory; each also goes to
+   * {@code progress}.
+   */
+  private static void reportProgress(long start, Offer offer, Readings readings, AtomicBoolean listening,
+      ArrayNode progress, PrintWriter out) {
+    long lastAt = start;
+    long lastFrames = 0;
+    int lastRead = 0;
+    try {
+      while (listening.get()) {
+        long next = lastAt + PROGRESS_EVERY_MS;
+        while (listening.get() && System.currentTimeMillis() < next) {
+          Thread.sleep(100);
+        }
+        if (!listening.get()) {
+          return;
+        }
+        long now = System.currentTimeMillis();
+        List<ClipReading> clips = readings.clips();
+        long framesSent = readings.framesSent.get();
+        long offered = offer.clips(framesSent);
+        double seconds = (now - lastAt) / 1000.0;
+        List<Long> latencies = clips.subList(lastRead, clips.size()).stream().map(ClipReading::latency).toList();
+        ObjectNode line = JSON.createObjectNode();
+        line.put("elapsed_s", (now - start) / 1000.0);
+        line.put("clips_per_second", (clips.size() - lastRead) / seconds);
+        // From frames, not whole windows: the wearables close their windows in step, every clip.stride.ms.
+        line.put("offered_clips_per_second", (framesSent - lastFrames) / seconds * 1000.0 / offer.fps()
+            / offer.strideMs());
+        line.put("backlog_clips", offered - clips.size());
+        percentiles(line.putObject("embedding_latency_ms"), latencies);
+        line.put("rss_mb", rssMb());
+        line.put("heap_after_gc_mb", heapAfterGcMb());
+        synchronized (progress) {
+          progress.add(line);
+        }
+        out.printf(Locale.ROOT, "[%5.0f s] embedded %.2f clips/s, offered %.2f, backlog %d clips, embedding p99 %s,"
+                + " rss %d MB, heap after GC %d MB%n", line.get("elapsed_s").asDouble(),
+            line.get("clips_per_second").asDouble(), line.get("offered_clips_per_second").asDouble(),
+            line.get("backlog_clips").asLong(),
+            latencies.isEmpty() ? "-" : line.get("embedding_latency_ms").get("p99").asLong() + " ms",
+            line.get("rss_mb").asLong(), line.get("heap_after_gc_mb").asLong());
+        out.flush();
+        lastAt = now;
+        lastFrames = framesSent;
+        lastRead = clips.size();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -430,32 +675,137 @@ final class BenchPipelineCommand implements Callable<Integer> {
         .getProcessCpuTime();
   }
 
-  /** p50, p95 and p99 (nearest rank) and the count; zeros when there is nothing. */
-  private static void percentiles(ObjectNode node, List<Long> values) {
-    values.sort(null);
-    node.put("count", values.size());
-    for (int p : new int[] {50, 95, 99}) {
-      node.put("p" + p, values.isEmpty() ? 0
-          : values.get(Math.max(0, (int) Math.ceil(p / 100.0 * values.size()) - 1)));
+  /** This process's resident memory (MB, from /proc/self/status); -1 where there is no such file. */
+  private static long rssMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not Linux: unknown
     }
+    return -1;
+  }
+
+  /**
+   * The Java heap in use after the last garbage collection (MB, summed over the heap's pools): what is live, unlike
+   * the resident size, which grows with the heap the JVM has reserved.
+   */
+  private static long heapAfterGcMb() {
+    long bytes = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+        bytes += pool.getCollectionUsage().getUsed();
+      }
+    }
+    return bytes / (1024 * 1024);
+  }
+
+  /** p50, p95 and p99 (nearest rank), the mean and the count; zeros when there is nothing. */
+  private static void percentiles(ObjectNode node, List<Long> values) {
+    List<Long> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    node.put("count", sorted.size());
+    for (int p : new int[] {50, 95, 99}) {
+      node.put("p" + p, sorted.isEmpty() ? 0
+          : sorted.get(Math.max(0, (int) Math.ceil(p / 100.0 * sorted.size()) - 1)));
+    }
+    node.put("mean", sorted.stream().mapToLong(Long::longValue).average().orElse(0));
+  }
+
+  /** Per stage (named in order), the percentiles of its column of {@code rows}. */
+  private static void stages(ObjectNode node, List<String> names, List<long[]> rows) {
+    for (int s = 0; s < names.size(); s++) {
+      int column = s;
+      percentiles(node.putObject(names.get(s)), rows.stream().map(r -> r[column]).toList());
+    }
+  }
+
+  /** The --chart of one run: its progress lines, over time. */
+  private void chartOverTime(ObjectNode run) throws IOException {
+    PipelineChart over = new PipelineChart("seconds since the start");
+    for (JsonNode line : run.get("progress")) {
+      JsonNode latency = line.get("embedding_latency_ms");
+      over.add(line.get("elapsed_s").asDouble(), line.get("clips_per_second").asDouble(),
+          line.get("offered_clips_per_second").asDouble(),
+          latency.get("count").asInt() == 0 ? Double.NaN : latency.get("p99").asDouble() / 1000);
+    }
+    over.write(chart, String.format(Locale.ROOT, "bench pipeline: %d wearables, %s, %d frames, %s",
+        run.get("devices").asInt(), run.get("preset").asText(), run.get("frames").asInt(),
+        run.get("sparse").asBoolean() ? "sparse" : "dense"));
+  }
+
+  /** The --chart of a sweep: one point per count of wearables. */
+  private void chartAgainstDevices(ObjectNode sweep) throws IOException {
+    PipelineChart against = new PipelineChart("simulated wearables");
+    JsonNode first = sweep.get("sweep").get(0);
+    for (JsonNode run : sweep.get("sweep")) {
+      JsonNode latency = run.get("embedding_latency_ms");
+      against.add(run.get("devices").asDouble(), run.get("clips_per_second").asDouble(),
+          run.get("offered_clips_per_second").asDouble(),
+          latency.get("count").asInt() == 0 ? Double.NaN : latency.get("p99").asDouble() / 1000);
+    }
+    against.write(chart, String.format(Locale.ROOT, "bench pipeline: %s, %d frames, %s, %.0f s a count",
+        first.get("preset").asText(), first.get("frames").asInt(), first.get("sparse").asBoolean() ? "sparse"
+            : "dense", first.get("duration_s").asDouble()));
   }
 
   private static void print(ObjectNode r, PrintWriter out) {
     JsonNode a = r.get("latency_ms");
     JsonNode e = r.get("embedding_latency_ms");
-    out.printf(Locale.ROOT, "sustained over the last %.0f s: %.2f clips/s (%.2f offered), %.1f frames/s; mean batch "
-            + "%s; CPU %.2f of %d cores%n", r.get("window_s").asDouble(), r.get("clips_per_second").asDouble(),
-        r.get("offered_clips_per_second").asDouble(),
-        r.get("frames_per_second").asDouble(), r.get("mean_batch_size").isNull() ? "unknown"
+    out.printf(Locale.ROOT, "sustained over the last %.0f s: %.2f clips/s (%.2f offered, backlog %+.2f clips/s, "
+            + "%d at the end), %.1f frames/s; mean batch %s; CPU %.2f of %d cores; peak rss %d MB%n",
+        r.get("window_s").asDouble(), r.get("clips_per_second").asDouble(),
+        r.get("offered_clips_per_second").asDouble(), r.get("backlog_clips_per_second").asDouble(),
+        r.get("backlog_clips").asLong(), r.get("frames_per_second").asDouble(),
+        r.get("mean_batch_size").isNull() ? "unknown"
             : String.format(Locale.ROOT, "%.2f", r.get("mean_batch_size").asDouble()),
-        r.get("cpu_cores_used").asDouble(), r.get("available_cores").asInt());
+        r.get("cpu_cores_used").asDouble(), r.get("available_cores").asInt(), r.get("peak_rss_mb").asLong());
+    if (r.get("offered_clips_per_second").asDouble() < (1 - GROWTH_TOLERANCE)
+        * r.get("nominal_offered_clips_per_second").asDouble()) {
+      out.printf(Locale.ROOT, "the simulated wearables fell behind: they offered %.2f of %.2f clips/s and sent their "
+              + "last frame %.1f s late (they run on this machine too)%n", r.get("offered_clips_per_second").asDouble(),
+          r.get("nominal_offered_clips_per_second").asDouble(), r.get("wearables_lag_s").asDouble());
+    }
     out.printf(Locale.ROOT, "model alone at batch %d: %.2f clips/s; pipeline ÷ standalone = %.2f%n",
         r.get("standalone_batch_size").asInt(), r.get("standalone_clips_per_second").asDouble(),
         r.get("overhead_ratio").asDouble());
-    out.printf(Locale.ROOT, "answers read (%d of %d questions): p50 %d ms, p95 %d ms, p99 %d ms%n",
+    out.printf(Locale.ROOT, "answers read (%d of %d questions): p50 %d ms, p95 %d ms, p99 %d ms; %s%n",
         a.get("count").asInt(), r.get("questions").asLong(), a.get("p50").asLong(), a.get("p95").asLong(),
-        a.get("p99").asLong());
-    out.printf(Locale.ROOT, "embeddings read (%d): p50 %d ms, p95 %d ms, p99 %d ms after the clip's end%n",
-        e.get("count").asInt(), e.get("p50").asLong(), e.get("p95").asLong(), e.get("p99").asLong());
+        a.get("p99").asLong(), describeStages(r.get("answer_stage_ms"), ANSWER_STAGES));
+    out.printf(Locale.ROOT, "embeddings read (%d): p50 %d ms, p95 %d ms, p99 %d ms after the clip's end; %s%n",
+        e.get("count").asInt(), e.get("p50").asLong(), e.get("p95").asLong(), e.get("p99").asLong(),
+        describeStages(r.get("stage_ms"), STAGES));
+    JsonNode f = r.get("frame_ingest_ms");
+    out.printf(Locale.ROOT, "newest frame the model saw, capture to the job's read (Kafka, backpressure): p50 %d ms,"
+        + " p99 %d ms%n", f.get("p50").asLong(), f.get("p99").asLong());
+    out.printf(Locale.ROOT, "served (backlog growing by at most %.0f %% of the offered clips/s, embedding p99 within "
+        + "%d ms): %s%n", GROWTH_TOLERANCE * 100, r.get("p99_target_ms").asLong(),
+        r.get("served").asBoolean() ? "yes" : "no");
+  }
+
+  /** "stages p50 / p99: watermark 1 / 2 ms, queue …". */
+  private static String describeStages(JsonNode stages, List<String> names) {
+    StringBuilder text = new StringBuilder("stages p50 / p99:");
+    for (String name : names) {
+      JsonNode s = stages.get(name);
+      text.append(String.format(Locale.ROOT, " %s %d / %d ms,", name, s.get("p50").asLong(), s.get("p99").asLong()));
+    }
+    return text.substring(0, text.length() - 1);
+  }
+
+  private static void printSweep(ObjectNode sweep, PrintWriter out) {
+    out.printf(Locale.ROOT, "%7s %9s %9s %10s %14s %14s %7s%n", "devices", "clips/s", "offered", "backlog/s",
+        "embed p99 ms", "answer p99 ms", "served");
+    for (JsonNode r : sweep.get("sweep")) {
+      out.printf(Locale.ROOT, "%7d %9.2f %9.2f %+10.2f %14d %14d %7s%n", r.get("devices").asInt(),
+          r.get("clips_per_second").asDouble(), r.get("offered_clips_per_second").asDouble(),
+          r.get("backlog_clips_per_second").asDouble(), r.get("embedding_latency_ms").get("p99").asLong(),
+          r.get("latency_ms").get("p99").asLong(), r.get("served").asBoolean() ? "yes" : "no");
+    }
+    out.printf(Locale.ROOT, "most wearables served (no growing backlog, embedding p99 within %d ms): %d%n",
+        sweep.get("p99_target_ms").asLong(), sweep.get("max_devices_served").asInt());
   }
 }

@@ -1,12 +1,18 @@
 package io.egostream.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bench pipeline} runs briefly end to end (broker, job, wearables, questions, a read_committed consumer, then
@@ -16,9 +22,11 @@ class BenchPipelineCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
-  void aShortRunPrintsConsistentFigures() throws Exception {
+  void aShortRunPrintsConsistentFigures(@TempDir Path dir) throws Exception {
     CommandRun run = new CommandRun();
-    int code = run.run("bench", "pipeline", "--devices", "2", "--duration", "15s", "--preset", "tiny", "--json");
+    Path chart = dir.resolve("run.png");
+    int code = run.run("bench", "pipeline", "--devices", "2", "--duration", "15s", "--preset", "tiny", "--json",
+        "--chart", chart.toString());
     assertEquals(0, code, run.err());
     JsonNode r = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
 
@@ -39,5 +47,79 @@ class BenchPipelineCommandTest {
       assertTrue(0 < l.get("p50").asLong() && l.get("p50").asLong() <= l.get("p95").asLong()
           && l.get("p95").asLong() <= l.get("p99").asLong(), latencies + ": " + run.out());
     }
+    assertStagesAddUp(r.get("stage_ms"), List.of("watermark", "queue", "inference", "commit"),
+        r.get("embedding_latency_ms"));
+    assertStagesAddUp(r.get("answer_stage_ms"), List.of("ingest", "job", "commit"), r.get("latency_ms"));
+
+    assertEquals(r.get("offered_clips_per_second").asDouble() - r.get("clips_per_second").asDouble(),
+        r.get("backlog_clips_per_second").asDouble(), 1e-9, run.out());
+    assertTrue(r.has("backlog_clips") && r.get("peak_rss_mb").asLong() > 0 && r.has("peak_heap_after_gc_mb")
+        && r.get("wearables_lag_s").isNumber(), run.out());
+    assertEquals(2 * 1000.0 / 2000, r.get("nominal_offered_clips_per_second").asDouble(), 1e-9, run.out());
+    assertTrue(r.get("frame_ingest_ms").get("count").asInt() > 0, run.out());
+    assertEquals(3000, r.get("p99_target_ms").asLong(), run.out());
+    assertTrue(r.get("served").isBoolean(), run.out());
+    JsonNode progress = r.get("progress");
+    assertTrue(progress.size() >= 2, "a line every 5 s: " + run.out());
+    for (JsonNode line : progress) {
+      assertTrue(line.get("elapsed_s").asDouble() > 0 && line.has("clips_per_second")
+          && line.has("offered_clips_per_second") && line.has("backlog_clips") && line.get("rss_mb").asLong() > 0
+          && line.get("heap_after_gc_mb").asLong() >= 0
+          && line.get("embedding_latency_ms").has("p99"), line.toString());
+    }
+    assertPng(chart);
+    assertEquals(chart.toString(), r.get("chart").asText(), run.out());
+    assertEquals(progress.size(), run.err().lines().filter(l -> l.matches("\\[ *\\d+ s] embedded .*backlog.*"))
+        .count(),
+        "progress lines on standard error with --json: " + run.err());
+  }
+
+  @Test
+  void aListOfDeviceCountsRunsOnceEachAndNamesTheMostServed(@TempDir Path dir) throws Exception {
+    CommandRun run = new CommandRun();
+    Path chart = dir.resolve("sweep.png");
+    int code = run.run("bench", "pipeline", "--devices", "1,2", "--duration", "10s", "--p99-target", "20s",
+        "--json", "--chart", chart.toString());
+    assertEquals(0, code, run.err());
+    JsonNode r = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
+
+    assertEquals(20_000, r.get("p99_target_ms").asLong(), run.out());
+    JsonNode sweep = r.get("sweep");
+    assertEquals(2, sweep.size(), run.out());
+    int mostServed = 0;
+    for (int i = 0; i < 2; i++) {
+      JsonNode point = sweep.get(i);
+      assertEquals(i + 1, point.get("devices").asInt(), run.out());
+      assertTrue(point.get("clips").asLong() > 0, run.out());
+      if (point.get("served").asBoolean()) {
+        mostServed = point.get("devices").asInt();
+      }
+    }
+    assertEquals(mostServed, r.get("max_devices_served").asInt(), run.out());
+    assertPng(chart);
+  }
+
+  /** A PNG image of the chart's size. */
+  private static void assertPng(Path file) throws IOException {
+    BufferedImage image = ImageIO.read(file.toFile());
+    assertNotNull(image, file + " is not an image");
+    assertEquals(900, image.getWidth());
+    assertEquals(500, image.getHeight());
+  }
+
+  /**
+   * Each stage is present, non-negative and ordered, counts the same readings as the total, and the stages' means add
+   * up to the total's mean (each reading's stages add up to its latency).
+   */
+  private static void assertStagesAddUp(JsonNode stages, List<String> names, JsonNode total) {
+    double sum = 0;
+    for (String name : names) {
+      JsonNode s = stages.get(name);
+      assertTrue(s != null && 0 <= s.get("p50").asLong() && s.get("p50").asLong() <= s.get("p99").asLong()
+          && s.get("mean").asDouble() >= 0, name + ": " + stages);
+      assertEquals(total.get("count").asInt(), s.get("count").asInt(), name + ": " + stages);
+      sum += s.get("mean").asDouble();
+    }
+    assertEquals(total.get("mean").asDouble(), sum, 1.0, stages + " against " + total);
   }
 }

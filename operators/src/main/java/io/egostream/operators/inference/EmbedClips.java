@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Embeds clips with SViTT-Ego in batches: one {@link EmbeddedClip} per {@link ClipRecord}, carrying the clip's
- * device, session, range, frame times, ingest time and MCQ request tag.
+ * device, session, range, frame times, ingest and emit times and MCQ request tag, stamped with the wall-clock times
+ * its batch began (decoding first) and the model returned.
  *
  * <p>A batch runs when it holds {@link BatchSettings#maxBatchSize()} clips, or {@link BatchSettings#maxWaitMs()} of
  * processing time after its first clip arrived, whichever comes first. A clip whose frames do not decode, or whose
@@ -186,6 +187,7 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
         some -> embedder.embed(model, some.stream().map(clips::get).toList()),
         i -> "the clip of device " + accepted.get(i).deviceId + " [" + accepted.get(i).startMs + ", "
             + accepted.get(i).endMs + ")");
+    long inferenceEnd = ctx.timerService().currentProcessingTime();
 
     ClipEmbedding last = null;
     for (int i = 0; i < accepted.size(); i++) {
@@ -197,7 +199,8 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
       }
       last = outcome.output();
       out.collect(new EmbeddedClip(in.deviceId, in.sessionId, in.startMs, in.endMs, in.frameTimesMs,
-          last.vector(), last.keptTokens(), model.modelId(), in.ingestTimeMs).withRequestOf(in));
+          last.vector(), last.keptTokens(), model.modelId(), in.ingestTimeMs).withRequestOf(in)
+          .withTimes(in, now, inferenceEnd));
       clipsPerSecond.markEvent();
     }
     if (last != null) {

@@ -339,13 +339,14 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
       return;
     }
     c.eventTimeMs = to;
-    buildWindows(ctx.getCurrentKey(), from, to, out);
+    buildWindows(ctx.getCurrentKey(), from, to, ctx, out);
     serveWaitingRequests(to, c, ctx, out);
     buffer.evictBefore(retentionHorizon(to));
   }
 
   /** Emits every window whose last millisecond is in {@code (from, to]}, skipping the stretches with no frames. */
-  private void buildWindows(String deviceId, long from, long to, Collector<ClipRecord> out) throws Exception {
+  private void buildWindows(String deviceId, long from, long to, Context ctx, Collector<ClipRecord> out)
+      throws Exception {
     long end;
     if (from == Long.MIN_VALUE) { // the device's first windows: none ends before its oldest frame
       long oldest = buffer.oldest();
@@ -366,19 +367,26 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
         end = firstWindowEndAfter(next); // jump over windows with no frames
         continue;
       }
-      emitWindow(deviceId, start, end, out);
+      emitWindow(deviceId, start, end, ctx, out);
       end += settings.strideMs();
     }
   }
 
-  private void emitWindow(String deviceId, long startMs, long endMs, Collector<ClipRecord> out) throws Exception {
+  private void emitWindow(String deviceId, long startMs, long endMs, Context ctx, Collector<ClipRecord> out)
+      throws Exception {
     long[] times = buffer.timesIn(startMs, endMs);
     if (times.length < settings.minFramesPerClip()) {
       clipsSkippedTooFewFrames.inc();
       return;
     }
     long[] sampled = UniformSampler.sample(times, startMs, endMs, settings.framesPerClip());
-    out.collect(buffer.clip(deviceId, startMs, endMs, sampled));
+    emit(buffer.clip(deviceId, startMs, endMs, sampled), ctx, out);
+  }
+
+  /** Emits {@code clip} stamped with the wall-clock time it leaves: where its queue in front of the model starts. */
+  private void emit(ClipRecord clip, Context ctx, Collector<ClipRecord> out) {
+    clip.emitTimeMs = ctx.timerService().currentProcessingTime();
+    out.collect(clip);
   }
 
   /** Serves the requests whose frames are final at event time {@code eventTime}; frees their expiry timers. */
@@ -489,7 +497,7 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
     clip.requestQueryId = request.queryId;
     clip.requestChoice = request.choice;
     choiceClipsBuilt.inc();
-    out.collect(clip);
+    emit(clip, ctx, out);
   }
 
   private void unserved(Context ctx, ChoiceRequest request, String why) {

@@ -45,7 +45,10 @@ public final class ClipEmbeddingSerializer implements KafkaRecordSerializationSc
         .setEndMs(clip.endMs)
         .setModelId(clip.modelId)
         .setSparsity(sparsity)
-        .setIngestTimeMs(clip.ingestTimeMs);
+        .setIngestTimeMs(clip.ingestTimeMs)
+        .setEmitTimeMs(clip.emitTimeMs)
+        .setInferenceStartTimeMs(clip.inferenceStartMs)
+        .setInferenceEndTimeMs(clip.inferenceEndMs);
     for (long t : clip.frameTimesMs) {
       b.addFrameTimesMs(t);
     }

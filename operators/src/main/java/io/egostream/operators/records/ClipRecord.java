@@ -20,6 +20,8 @@ public class ClipRecord {
   public byte[][] jpegs;
   /** Wall-clock time (ms) at which the job read the newest of these frames: where latency is measured from. */
   public long ingestTimeMs;
+  /** Wall-clock time (ms) at which the clip builder emitted this clip; 0 until it does. */
+  public long emitTimeMs;
   /** The MCQ query this clip was built for; null for the stream's own window clips. */
   public String requestQueryId;
   /** The index of the choice (in the query's order) this clip was built for; -1 for window clips. */

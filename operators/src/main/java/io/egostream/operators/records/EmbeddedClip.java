@@ -13,6 +13,12 @@ public class EmbeddedClip {
   public int[][] keptTokens;
   public String modelId;
   public long ingestTimeMs;
+  /** Copied from {@link ClipRecord#emitTimeMs}: when the clip builder emitted the clip (wall clock, ms). */
+  public long emitTimeMs;
+  /** Wall-clock time (ms) at which the inference operator began the clip's batch (decoding its frames first). */
+  public long inferenceStartMs;
+  /** Wall-clock time (ms) at which the model call on the clip's batch returned. */
+  public long inferenceEndMs;
   /** Copied from {@link ClipRecord#requestQueryId}: the MCQ query this clip was built for; null for window clips. */
   public String requestQueryId;
   /** Copied from {@link ClipRecord#requestChoice}: the choice's index; -1 for window clips. */
@@ -36,6 +42,17 @@ public class EmbeddedClip {
   /** True for a clip built for an MCQ choice (it answers that query only), false for one of the stream's windows. */
   public boolean isRequestClip() {
     return requestQueryId != null;
+  }
+
+  /**
+   * Stamps the clip's way through the job: {@code clip}'s emit time and the batch's inference start and end (wall
+   * clock, ms); returns this.
+   */
+  public EmbeddedClip withTimes(ClipRecord clip, long inferenceStartMs, long inferenceEndMs) {
+    this.emitTimeMs = clip.emitTimeMs;
+    this.inferenceStartMs = inferenceStartMs;
+    this.inferenceEndMs = inferenceEndMs;
+    return this;
   }
 
   /** Takes over the request tag of the clip this embedding was computed from; returns this. */

@@ -312,6 +312,28 @@ class EmbedClipsTest {
   }
 
   @Test
+  void embeddingsCarryTheClipsEmitTimeAndTheirBatchsInferenceTimes() throws Exception {
+    try (var harness = harness(new BatchSettings(2, 200), 1)) {
+      ClipRecord a = clip("a", FRAMES, 1);
+      a.emitTimeMs = 900;
+      ClipRecord b = clip("b", FRAMES, 2);
+      b.emitTimeMs = 1_100;
+      harness.setProcessingTime(1_000);
+      harness.processElement(a, 10);
+      harness.setProcessingTime(1_150);
+      harness.processElement(b, 11); // fills the batch: it runs now (the test's clock stands still during the call)
+
+      List<EmbeddedClip> out = harness.extractOutputValues();
+      assertEquals(List.of(900L, 1_100L), out.stream().map(e -> e.emitTimeMs).toList());
+      for (EmbeddedClip e : out) {
+        assertEquals(1_150, e.inferenceStartMs, "when the batch began");
+        assertEquals(1_150, e.inferenceEndMs, "when the model returned");
+        assertTrue(e.emitTimeMs <= e.inferenceStartMs && e.inferenceStartMs <= e.inferenceEndMs);
+      }
+    }
+  }
+
+  @Test
   void eachLaneBatchesOnItsOwn() throws Exception {
     String lane0 = deviceInLane(0);
     String lane1 = deviceInLane(1);

@@ -2,6 +2,7 @@ package io.egostream.operators.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +69,31 @@ class ClipBuilderTest {
     assertEquals(4, newest.jpegs.length);
     assertArrayEquals(JPEG, newest.jpegs[3]);
     assertEquals(0, metrics.count("clipsSkippedTooFewFrames"));
+  }
+
+  @Test
+  void clipsAreStampedWithTheWallClockTimeTheyAreEmitted() throws Exception {
+    harness.setProcessingTime(T0 + 100);
+    for (long t = 0; t <= 6_000; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    List<ClipRecord> windows = new ArrayList<>(harness.extractOutputValues());
+    harness.getOutput().clear();
+    assertEquals(2, windows.size());
+    assertEquals(List.of(T0 + 100, T0 + 100), windows.stream().map(c -> c.emitTimeMs).toList());
+
+    harness.setProcessingTime(T0 + 3_000); // before the idle timeout
+    request("q1", 0, "glasses-1", 0, 2_000, 0);
+    List<ClipRecord> served = harness.extractOutputValues();
+    assertEquals(1, served.size());
+    assertEquals(T0 + 3_000, served.get(0).emitTimeMs, "a request clip too");
+    harness.getOutput().clear();
+
+    List<ClipRecord> last = idle(); // built by the device's idle timer
+    assertFalse(last.isEmpty());
+    for (ClipRecord c : last) {
+      assertEquals(harness.getProcessingTime(), c.emitTimeMs);
+    }
   }
 
   @Test

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.egostream.model.SvittConfig;
 import io.egostream.operators.records.EmbeddedClip;
+import io.egostream.proto.v1.ClipEmbedding;
+import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +26,18 @@ class ClipEmbeddingSerializerTest {
     long twoHoursAhead = System.currentTimeMillis() + 2 * 3_600_000L;
     ProducerRecord<byte[], byte[]> record = serializer.serialize(clip(twoHoursAhead), null, null);
     assertTrue(record.timestamp() <= System.currentTimeMillis(), "timestamp " + record.timestamp());
+  }
+
+  @Test
+  void theClipsTimesThroughTheJobAreOnTheWire() {
+    EmbeddedClip clip = clip(1_000_000);
+    clip.ingestTimeMs = 1_000_010;
+    clip.emitTimeMs = 1_000_020;
+    clip.inferenceStartMs = 1_000_030;
+    clip.inferenceEndMs = 1_000_040;
+    ClipEmbedding proto = serializer.toProto(clip);
+    assertEquals(List.of(1_000_010L, 1_000_020L, 1_000_030L, 1_000_040L), List.of(proto.getIngestTimeMs(),
+        proto.getEmitTimeMs(), proto.getInferenceStartTimeMs(), proto.getInferenceEndTimeMs()));
   }
 
   private static EmbeddedClip clip(long endMs) {
