@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -126,6 +127,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
     final List<Long> clipLatencies = new ArrayList<>();
     final Map<String, Long> sentTimes = new ConcurrentHashMap<>();
     final Map<String, Long> answerLatencies = new ConcurrentHashMap<>();
+    /** Embeddings read per keep rate q_v they were made at (load-adaptive sparsity lowers it under load). */
+    final Map<Float, AtomicLong> keepRates = new ConcurrentHashMap<>();
     volatile long windowFrom = Long.MAX_VALUE;
     volatile long windowTo = Long.MAX_VALUE;
   }
@@ -263,6 +266,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
     synchronized (readings.clipLatencies) {
       percentiles(report.putObject("embedding_latency_ms"), new ArrayList<>(readings.clipLatencies));
     }
+    ObjectNode keepRates = report.putObject("embeddings_per_keep_rate");
+    new TreeMap<>(readings.keepRates).forEach((q, n) -> keepRates.put(String.valueOf(q), n.get()));
     if (json) {
       out.println(report);
     } else {
@@ -355,6 +360,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
           if (record.topic().equals(EgoStreamTopics.EMBEDDINGS)) {
             ClipEmbedding clip = ClipEmbedding.parseFrom(record.value());
             readings.clips.incrementAndGet();
+            readings.keepRates.computeIfAbsent(clip.getSparsity().getKeepRate(), q -> new AtomicLong())
+                .incrementAndGet();
             if (now >= readings.windowFrom && now < readings.windowTo) {
               readings.clipsInWindow.incrementAndGet();
             }
@@ -457,5 +464,6 @@ final class BenchPipelineCommand implements Callable<Integer> {
         a.get("p99").asLong());
     out.printf(Locale.ROOT, "embeddings read (%d): p50 %d ms, p95 %d ms, p99 %d ms after the clip's end%n",
         e.get("count").asInt(), e.get("p50").asLong(), e.get("p95").asLong(), e.get("p99").asLong());
+    out.printf(Locale.ROOT, "embeddings per keep rate q_v: %s%n", r.get("embeddings_per_keep_rate"));
   }
 }
