@@ -163,7 +163,7 @@ public final class EgoStreamJob {
         .uid("build-clips").name("build clips per device");
     SingleOutputStreamOperator<EmbeddedClip> embedded = clips
         .keyBy(clip -> EmbedClips.lane(clip.deviceId, lanes), Types.INT)
-        .process(new EmbedClips(settings.model(), settings.batch()))
+        .process(new EmbedClips(settings.model(), settings.batch(), settings.adaptive()))
         .uid("embed-clips").name("embed clips (SViTT-Ego)");
 
     // The stream's own clips; clips cut for an MCQ choice go to that question only.

@@ -1,6 +1,7 @@
 package io.egostream.job;
 
 import io.egostream.kafka.EgoStreamTopics;
+import io.egostream.operators.inference.AdaptiveSettings;
 import io.egostream.operators.inference.BatchSettings;
 import io.egostream.operators.inference.EmbedClips;
 import io.egostream.operators.ingest.ClipSettings;
@@ -16,8 +17,9 @@ import org.apache.flink.configuration.ConfigOptions;
 /**
  * The index of every option of the streaming job: a name (dotted lower case, units in the name), a type, a default
  * and one line of documentation. An option that feeds a settings record is declared next to it, with its check
- * ({@link ClipSettings}, {@link DecodeSettings}, {@link BatchSettings}, {@link StoreSettings}, {@link McqSettings},
- * {@link QueryLimits}, {@link MergeHits}, {@link EmbedClips}) and only listed here; the job's own (Kafka, topics,
+ * ({@link ClipSettings}, {@link DecodeSettings}, {@link BatchSettings}, {@link AdaptiveSettings},
+ * {@link StoreSettings}, {@link McqSettings}, {@link QueryLimits}, {@link MergeHits}, {@link EmbedClips}) and only
+ * listed here; the job's own (Kafka, topics,
  * model, checkpoints) are declared here. docs/options.md is generated from {@link #all()}. Set them with
  * {@code -Dname=value} on the {@code job} command, or in the Flink configuration when submitting with
  * {@code flink run}.
@@ -88,6 +90,13 @@ public final class EgoStreamOptions {
 
   public static final ConfigOption<Integer> INFERENCE_LANES = EmbedClips.LANES;
 
+  // Load-adaptive sparsity (AdaptiveSettings, for EmbedClips): off by default.
+  public static final ConfigOption<Boolean> ADAPTIVE_ENABLED = AdaptiveSettings.ENABLED;
+  public static final ConfigOption<Long> ADAPTIVE_LATENCY_TARGET_MS = AdaptiveSettings.LATENCY_TARGET_MS;
+  public static final ConfigOption<Float> ADAPTIVE_MIN_KEEP_RATE = AdaptiveSettings.MIN_KEEP_RATE;
+  public static final ConfigOption<Float> ADAPTIVE_KEEP_RATE_STEP = AdaptiveSettings.KEEP_RATE_STEP;
+  public static final ConfigOption<Long> ADAPTIVE_ADJUST_INTERVAL_MS = AdaptiveSettings.ADJUST_INTERVAL_MS;
+
   public static final ConfigOption<Long> STORE_RETENTION_MS = StoreSettings.RETENTION_MS;
   public static final ConfigOption<Long> MERGE_TIMEOUT_MS = MergeHits.TIMEOUT_MS;
   public static final ConfigOption<Long> MCQ_TIMEOUT_MS = McqSettings.TIMEOUT_MS;
@@ -143,8 +152,9 @@ public final class EgoStreamOptions {
         QUERIES_TOPIC, EMBEDDINGS_TOPIC, ANSWERS_TOPIC, ANSWERS_DELIVERY_GUARANTEE, DEAD_LETTER_TOPIC,
         CLIP_LENGTH_MS, CLIP_STRIDE_MS,
         CLIP_MIN_FRAMES, FRAME_RETENTION_MS, OUT_OF_ORDERNESS_MS, IDLENESS_MS, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
-        INFERENCE_LANES, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, MCQ_TIMEOUT_MS, MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR,
-        MODEL_PRESET, MODEL_SEED,
+        INFERENCE_LANES, ADAPTIVE_ENABLED, ADAPTIVE_LATENCY_TARGET_MS, ADAPTIVE_MIN_KEEP_RATE,
+        ADAPTIVE_KEEP_RATE_STEP, ADAPTIVE_ADJUST_INTERVAL_MS, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, MCQ_TIMEOUT_MS,
+        MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR, MODEL_PRESET, MODEL_SEED,
         CHECKPOINT_INTERVAL_MS,
         QUERY_ID_MAX_BYTES, TEXT_MAX_BYTES, QUERY_MAX_DEVICES, DEVICE_ID_MAX_BYTES, RANGE_MAX_FUTURE_MS,
         RANGE_MAX_LENGTH_MS, MCQ_MAX_TIMEOUT_MS, STANDING_MAX_QUERIES, STANDING_MAX_PER_TEXT, STANDING_MAX_LIFETIME_MS,

@@ -4,6 +4,7 @@ import static io.egostream.job.EgoStreamOptions.*;
 import static io.egostream.operators.config.OptionChecks.invalid;
 import static io.egostream.operators.config.OptionChecks.require;
 
+import io.egostream.operators.inference.AdaptiveSettings;
 import io.egostream.operators.inference.BatchSettings;
 import io.egostream.operators.inference.ModelSource;
 import io.egostream.operators.ingest.ClipSettings;
@@ -20,6 +21,7 @@ import org.apache.flink.configuration.ReadableConfig;
  * and validated there, so a bad option fails at submission with its name, not later inside a task.
  *
  * @param lanes inference batching lanes (see {@link io.egostream.operators.inference.EmbedClips#lane})
+ * @param adaptive load-adaptive sparsity (see {@link AdaptiveSettings})
  * @param queryLimits what one query may ask (see {@link QueryLimits})
  */
 public record JobSettings(
@@ -27,6 +29,7 @@ public record JobSettings(
     ClipSettings clips,
     BatchSettings batch,
     int lanes,
+    AdaptiveSettings adaptive,
     StoreSettings store,
     long mergeTimeoutMs,
     McqSettings mcq,
@@ -40,8 +43,10 @@ public record JobSettings(
         .or(() -> conf.getOptional(MODEL_PRESET).map(preset -> ModelSource.preset(preset, conf.get(MODEL_SEED))))
         .orElseGet(ModelSource::shipped);
     int frames;
+    float keepRate;
     try {
       frames = model.config().frames();
+      keepRate = model.config().keepRate();
     } catch (java.io.IOException e) {
       IllegalArgumentException invalid = invalid(MODEL_DIR, conf.get(MODEL_DIR), e.getMessage());
       invalid.initCause(e);
@@ -55,11 +60,19 @@ public record JobSettings(
     require(conf.get(INFERENCE_LANES) >= 0, INFERENCE_LANES, conf.get(INFERENCE_LANES),
         "must be at least 0 (0 = 2 × the job's parallelism)");
     int lanes = conf.get(INFERENCE_LANES) > 0 ? conf.get(INFERENCE_LANES) : Math.max(1, 2 * parallelism);
+    AdaptiveSettings adaptive = AdaptiveSettings.from(conf);
+    // A floor the user set above the model's q_v is a contradiction; the default floor above it just means no room.
+    if (conf.getOptional(ADAPTIVE_MIN_KEEP_RATE).isPresent()) {
+      require(adaptive.minKeepRate() <= keepRate, ADAPTIVE_MIN_KEEP_RATE, adaptive.minKeepRate(),
+          "must be at most the model's own keep rate " + keepRate + " (load-adaptive sparsity only lowers q_v from "
+              + "there)");
+    }
     return new JobSettings(
         DecodeSettings.from(conf),
         ClipSettings.from(conf, frames),
         BatchSettings.from(conf),
         lanes,
+        adaptive,
         StoreSettings.from(conf),
         conf.get(MERGE_TIMEOUT_MS),
         mcq,

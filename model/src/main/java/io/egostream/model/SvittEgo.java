@@ -185,9 +185,22 @@ public final class SvittEgo implements AutoCloseable {
 
   /** Embeds clips, as one batch: each must have {@link SvittConfig#frames()} frames. */
   public List<ClipEmbedding> embedClips(List<Clip> clips) {
+    return embedClips(clips, config.keepRate());
+  }
+
+  /**
+   * {@link #embedClips(List)} keeping {@code keepRate} (q_v) of the patch tokens at each pruning layer instead of the
+   * config's {@link SvittConfig#keepRate()}: the same embeddings and kept tokens as a model whose config has that keep
+   * rate, with these weights. Fewer tokens, faster and a little less accurate: what load-adaptive sparsity trades.
+   */
+  public List<ClipEmbedding> embedClips(List<Clip> clips, float keepRate) {
+    if (!(keepRate > 0 && keepRate <= 1)) {
+      throw new IllegalArgumentException("Invalid keep rate " + keepRate + ": must be in (0, 1] (the share of patch "
+          + "tokens kept at each pruning layer; 1 prunes nothing)");
+    }
     checkClips(clips);
     try (NoGrad noGrad = new NoGrad(); NDScope ignored = new NDScope(); NDManager batch = manager.newSubManager()) {
-      VideoEncoder.Output out = videoEncoder.forward(pixels(batch, clips));
+      VideoEncoder.Output out = videoEncoder.forward(pixels(batch, clips), keepRate);
       float[][] vectors = rowsOf(unit(visionProj.forward(out.pooled())));
       List<int[][]> stages = new ArrayList<>();
       for (TokenPositions stage : out.stages()) {

@@ -45,8 +45,16 @@ final class VideoEncoder {
    */
   record Output(NDArray tokens, NDArray pooled, List<TokenPositions> stages) {}
 
-  /** pixels (B, T, 3, S, S), normalised. */
+  /** pixels (B, T, 3, S, S), normalised, at the config's keep rate. */
   Output forward(NDArray pixels) {
+    return forward(pixels, config.keepRate());
+  }
+
+  /**
+   * pixels (B, T, 3, S, S), normalised, keeping {@code keepRate} (q_v, in (0, 1]) of the patch tokens at each pruning
+   * layer instead of the config's: the same result as a model whose config has that keep rate, with these weights.
+   */
+  Output forward(NDArray pixels, float keepRate) {
     NDArray x = embed(pixels); // (B, 1 + T·G², D)
     TokenPositions positions = TokenPositions.all(config.patchTokens(), relativePositions);
     List<TokenPositions> stages = new ArrayList<>(List.of(positions));
@@ -57,10 +65,10 @@ final class VideoEncoder {
       Attended out = Ops.scoped(() -> layer.forward(in, at), a -> List.of(a.out(), a.clsProbs()));
       x = out.out();
       if (config.pruneLayers().contains(i)) {
-        if (config.keepRate() < 1f) {
+        if (keepRate < 1f) {
           int patches = Math.toIntExact(x.getShape().get(1) - 1);
           NDArray kept = Ops.topKInOrder(out.clsProbs().mean(new int[] {1}).get(":, 1:"), // (B, N)
-              SvittConfig.keptTokens(patches, config.keepRate())); // (B, k)
+              SvittConfig.keptTokens(patches, keepRate)); // (B, k)
           x = x.get(":, 0:1").concat(Ops.gatherTokens(x.get(":, 1:"), kept), 1);
           positions = positions.keep(kept);
         }

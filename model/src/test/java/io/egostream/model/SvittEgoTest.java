@@ -92,6 +92,27 @@ class SvittEgoTest {
   }
 
   @Test
+  void aPerCallKeepRateGivesWhatAModelWhoseConfigHasItGives() {
+    List<Clip> clips = List.of(TestModels.randomClip(2, 64, 64, 1), TestModels.randomClip(2, 80, 60, 2));
+    assertEmbeddingsEqual(model.embedClips(clips), model.embedClips(clips, model.config().keepRate()));
+    for (float q : new float[] {1f, 0.5f, 0.3f}) {
+      try (SvittEgo configured = model.withClipShape(model.config().frames(), q)) {
+        assertEquals(q, configured.config().keepRate());
+        List<ClipEmbedding> perCall = model.embedClips(clips, q);
+        assertEmbeddingsEqual(configured.embedClips(clips), perCall);
+        assertEquals(configured.config().tokensPerStage(),
+            Arrays.stream(perCall.get(0).keptTokensPerStage()).boxed().toList(), "q_v " + q);
+      }
+    }
+    assertFalse(Arrays.equals(model.embedClips(clips, 0.3f).get(0).vector(), model.embedClips(clips).get(0).vector()),
+        "another keep rate, another embedding");
+    for (float bad : new float[] {0f, -0.1f, 1.5f, Float.NaN}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.embedClips(clips, bad));
+      assertTrue(e.getMessage().startsWith("Invalid keep rate " + bad + ": must be in (0, 1]"), e.getMessage());
+    }
+  }
+
+  @Test
   void aBatchGivesTheSameEmbeddingsAsClipsOneByOne() {
     List<Clip> clips = List.of(TestModels.randomClip(2, 64, 64, 1), TestModels.randomClip(2, 100, 70, 2),
         TestModels.randomClip(2, 64, 90, 3));
@@ -182,6 +203,14 @@ class SvittEgoTest {
     new VideoEncoder(sd, "vision_encoder", SvittConfig.base());
     long tables = 12L * RelativePositions.tableRows(4, 14) * 12;
     assertEquals(85.8e6, sd.size() - tables, 0.2e6);
+  }
+
+  private static void assertEmbeddingsEqual(List<ClipEmbedding> expected, List<ClipEmbedding> actual) {
+    assertEquals(expected.size(), actual.size());
+    for (int i = 0; i < expected.size(); i++) {
+      assertArrayEquals(expected.get(i).vector(), actual.get(i).vector(), 0f, "clip " + i);
+      assertTrue(Arrays.deepEquals(expected.get(i).keptTokens(), actual.get(i).keptTokens()), "clip " + i);
+    }
   }
 
   private static double norm(float[] v) {

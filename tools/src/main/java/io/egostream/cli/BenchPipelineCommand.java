@@ -37,6 +37,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -191,6 +192,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
     final Map<String, Long> sentTimes = new ConcurrentHashMap<>();
     final Map<String, AnswerReading> answers = new ConcurrentHashMap<>();
     final AtomicLong framesSent = new AtomicLong();
+    /** Embeddings read per keep rate q_v they were made at (load-adaptive sparsity lowers it under load). */
+    final Map<Float, AtomicLong> keepRates = new ConcurrentHashMap<>();
     volatile long windowFrom = Long.MAX_VALUE;
     volatile long windowTo = Long.MAX_VALUE;
     /** How long after the recording's end its last frame was sent: the simulator's own lag behind real time. */
@@ -438,6 +441,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
     report.put("served", offeredPerSecond >= (1 - GROWTH_TOLERANCE) * offer.devices() * 1000.0 / offer.strideMs()
         && offeredPerSecond - clipsPerSecond <= GROWTH_TOLERANCE * offeredPerSecond && !measured.isEmpty()
         && report.get("embedding_latency_ms").get("p99").asLong() <= targetMs);
+    ObjectNode keepRates = report.putObject("embeddings_per_keep_rate");
+    new TreeMap<>(readings.keepRates).forEach((q, c) -> keepRates.put(String.valueOf(q), c.get()));
     report.set("progress", progress);
     return report;
   }
@@ -543,6 +548,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
         for (var record : polled) {
           if (record.topic().equals(EgoStreamTopics.EMBEDDINGS)) {
             ClipEmbedding clip = ClipEmbedding.parseFrom(record.value());
+            readings.keepRates.computeIfAbsent(clip.getSparsity().getKeepRate(), q -> new AtomicLong())
+                .incrementAndGet();
             synchronized (readings.clips) {
               long newestFrame = clip.getFrameTimesMsCount() == 0 ? clip.getEndMs()
                   : clip.getFrameTimesMs(clip.getFrameTimesMsCount() - 1);
@@ -784,6 +791,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "served (backlog growing by at most %.0f %% of the offered clips/s, embedding p99 within "
         + "%d ms): %s%n", GROWTH_TOLERANCE * 100, r.get("p99_target_ms").asLong(),
         r.get("served").asBoolean() ? "yes" : "no");
+    out.printf(Locale.ROOT, "embeddings per keep rate q_v: %s%n", r.get("embeddings_per_keep_rate"));
   }
 
   /** "stages p50 / p99: watermark 1 / 2 ms, queue …". */

@@ -107,6 +107,7 @@ class EgoStreamJobTest {
           e.getKeptTokensList().stream().map(k -> k.getIndexCount()).toList());
       assertTrue(e.getModelId().startsWith("svitt-ego-tiny-untrained"), e.getModelId());
       assertTrue(e.getSparsity().getSparseAttention());
+      assertEquals(SvittConfig.tiny().keepRate(), e.getSparsity().getKeepRate(), "adaptive sparsity is off");
       assertTrue(got.computeIfAbsent(e.getDeviceId(), d -> new TreeSet<>()).add(e.getStartMs()),
           "a clip is written once: " + e.getDeviceId() + " " + e.getStartMs());
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittEgo;
+import io.egostream.operators.inference.AdaptiveSettings;
 import io.egostream.operators.ingest.ClipSettings;
 import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.query.QueryLimits;
@@ -98,7 +99,7 @@ class JobSettingsTest {
       }
     }
     assertTrue(declaredIn.containsAll(List.of("EgoStreamOptions", "ClipSettings", "DecodeSettings", "BatchSettings",
-        "StoreSettings", "McqSettings", "QueryLimits", "MergeHits", "EmbedClips")),
+        "StoreSettings", "McqSettings", "QueryLimits", "MergeHits", "EmbedClips", "AdaptiveSettings")),
         "the scan found options in " + declaredIn);
     assertEquals(all.size(), all.stream().map(ConfigOption::key).distinct().count(), "a key is listed twice");
   }
@@ -182,6 +183,34 @@ class JobSettingsTest {
     JobSettings settings = JobSettings.from(conf, 1);
     assertEquals(30_000, settings.store().retentionMs());
     assertEquals(30_000, settings.store().evictionIntervalMs());
+  }
+
+  @Test
+  void adaptiveSparsityIsOffByDefaultReadFromItsOptionsAndABadValueIsRefusedByItsKey() {
+    Configuration conf = new Configuration();
+    conf.set(EgoStreamOptions.MODEL_PRESET, "tiny"); // q_v 0.7
+    AdaptiveSettings defaults = JobSettings.from(conf, 1).adaptive();
+    assertEquals(new AdaptiveSettings(false, 10_000, 0.3f, 0.1f, 2_000), defaults);
+
+    conf.setString("inference.adaptive.enabled", "true");
+    conf.setString("inference.adaptive.latency-target.ms", "3000");
+    conf.setString("inference.adaptive.keep-rate.min", "0.4");
+    conf.setString("inference.adaptive.keep-rate.step", "0.15");
+    conf.setString("inference.adaptive.adjust-interval.ms", "500");
+    assertEquals(new AdaptiveSettings(true, 3_000, 0.4f, 0.15f, 500), JobSettings.from(conf, 1).adaptive());
+
+    conf.setString("inference.adaptive.keep-rate.min", "0.8");
+    assertEquals("Invalid value 0.8 for inference.adaptive.keep-rate.min: must be at most the model's own keep rate "
+        + "0.7 (load-adaptive sparsity only lowers q_v from there)",
+        assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1)).getMessage());
+    conf.setString("inference.adaptive.keep-rate.min", "0.4");
+    conf.setString("inference.adaptive.keep-rate.step", "0");
+    assertEquals("Invalid value 0.0 for inference.adaptive.keep-rate.step: must be in (0, 1] (e.g. 0.1)",
+        assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1)).getMessage());
+    conf.setString("inference.adaptive.keep-rate.step", "0.1");
+    conf.setString("inference.adaptive.latency-target.ms", "-5");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1)).getMessage()
+        .startsWith("Invalid value -5 for inference.adaptive.latency-target.ms: must be at least 1"));
   }
 
   @Test

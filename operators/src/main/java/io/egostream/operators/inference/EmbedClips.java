@@ -57,6 +57,13 @@ import org.slf4j.LoggerFactory;
  * and re-assign timestamps and watermarks after this operator, with an out-of-orderness bound above
  * {@code maxWaitMs} plus the inference time.
  *
+ * <p><b>Load-adaptive sparsity.</b> Every batch runs at one keep rate q_v, the model's own unless
+ * {@link AdaptiveSettings#enabled()}: then a {@link KeepRateController} picks it from the age of the batch's stream
+ * clips when the model takes them (the median of wall clock minus clip end; clips cut for an MCQ choice cover past
+ * ranges on purpose and do not count), lowering q_v step by step while clips come late and raising it back while they
+ * come early. Each {@link EmbeddedClip} carries the q_v it was embedded at ({@link EmbeddedClip#keepRate}). The
+ * controller is task-local and not checkpointed: after a restart, q_v starts again at the model's.
+ *
  * <p>The model is loaded once per task in {@link #open} ({@link ModelSource#loadForTask}) and closed in
  * {@link #close}. Metrics: {@code batchSize}, {@code inferenceLatencyMs}, {@code batchesRetried} and
  * {@code clipsFailed} ({@link BatchRunner}'s), {@code queueWaitMs} ({@link BatchBuffer}'s, per clip),
@@ -64,7 +71,8 @@ import org.slf4j.LoggerFactory;
  * pruning stage over those entering the first, for the last clip embedded) and {@code rejectedClips} (counter of
  * clips rejected before the model: frames that do not decode, wrong frame count), {@code inferenceDevice} (gauge:
  * the device the task's model runs on, e.g. {@code gpu(0)} or {@code cpu()}) and {@code inferenceGpu} (gauge: that
- * GPU's index, -1 on the CPU; numeric, for reporters that drop text gauges).
+ * GPU's index, -1 on the CPU; numeric, for reporters that drop text gauges) and {@code keepRate} (gauge: the q_v
+ * the last batch ran at).
  */
 public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, EmbeddedClip> {
   private static final long serialVersionUID = 1L;
@@ -87,6 +95,7 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
 
   private final ModelSource modelSource;
   private final BatchSettings settings;
+  private final AdaptiveSettings adaptive;
   private final ClipEmbedder embedder;
 
   private transient SvittEgo model;
@@ -94,22 +103,30 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
   private transient BatchRunner runner;
   private transient Meter clipsPerSecond;
   private transient Counter rejectedClips;
+  private transient KeepRateController keepRates;
   private transient volatile double keptTokenRatio; // read by the metric reporter's thread
+  private transient volatile float keepRate; // read by the metric reporter's thread
 
+  /** With load-adaptive sparsity off: every clip at the model's own keep rate. */
   public EmbedClips(ModelSource modelSource, BatchSettings settings) {
-    this(modelSource, settings, SvittEgo::embedClips);
+    this(modelSource, settings, AdaptiveSettings.defaults());
+  }
+
+  public EmbedClips(ModelSource modelSource, BatchSettings settings, AdaptiveSettings adaptive) {
+    this(modelSource, settings, adaptive, SvittEgo::embedClips);
   }
 
   /** With the model call replaced: for tests that need a model failing on chosen clips. */
-  EmbedClips(ModelSource modelSource, BatchSettings settings, ClipEmbedder embedder) {
+  EmbedClips(ModelSource modelSource, BatchSettings settings, AdaptiveSettings adaptive, ClipEmbedder embedder) {
     this.modelSource = Objects.requireNonNull(modelSource, "modelSource");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.adaptive = Objects.requireNonNull(adaptive, "adaptive");
     this.embedder = Objects.requireNonNull(embedder, "embedder");
   }
 
   /** How a batch of clips is embedded: {@link SvittEgo#embedClips}, unless a test injects a failure. */
   interface ClipEmbedder extends Serializable {
-    List<ClipEmbedding> embed(SvittEgo model, List<Clip> clips);
+    List<ClipEmbedding> embed(SvittEgo model, List<Clip> clips, float keepRate);
   }
 
   /**
@@ -132,7 +149,10 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
     keptTokenRatio = Double.NaN; // nothing embedded yet
     metrics.<Double, Gauge<Double>>gauge("keptTokenRatio", () -> keptTokenRatio);
 
-    model = modelSource.loadForTask(getRuntimeContext(), "embeds clips, " + settings);
+    model = modelSource.loadForTask(getRuntimeContext(), "embeds clips, " + settings + ", " + adaptive);
+    keepRates = new KeepRateController(model.config().keepRate(), adaptive);
+    keepRate = keepRates.keepRate();
+    metrics.<Float, Gauge<Float>>gauge("keepRate", () -> keepRate);
     Device device = model.device();
     metrics.<String, Gauge<String>>gauge("inferenceDevice", device::toString);
     int gpu = Device.Type.GPU.equals(device.getDeviceType()) ? device.getDeviceId() : -1;
@@ -180,11 +200,12 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
     if (clips.isEmpty()) {
       return;
     }
+    float q = keepRateFor(accepted, now);
 
     // Positions into accepted/clips, so that the log can name a failing clip's device and range.
     List<Integer> positions = IntStream.range(0, clips.size()).boxed().toList();
     List<BatchRunner.Outcome<ClipEmbedding>> outcomes = runner.run(positions,
-        some -> embedder.embed(model, some.stream().map(clips::get).toList()),
+        some -> embedder.embed(model, some.stream().map(clips::get).toList(), q),
         i -> "the clip of device " + accepted.get(i).deviceId + " [" + accepted.get(i).startMs + ", "
             + accepted.get(i).endMs + ")");
     long inferenceEnd = ctx.timerService().currentProcessingTime();
@@ -198,15 +219,38 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
         continue;
       }
       last = outcome.output();
-      out.collect(new EmbeddedClip(in.deviceId, in.sessionId, in.startMs, in.endMs, in.frameTimesMs,
+      EmbeddedClip embedded = new EmbeddedClip(in.deviceId, in.sessionId, in.startMs, in.endMs, in.frameTimesMs,
           last.vector(), last.keptTokens(), model.modelId(), in.ingestTimeMs).withRequestOf(in)
-          .withTimes(in, now, inferenceEnd));
+          .withTimes(in, now, inferenceEnd);
+      embedded.keepRate = q;
+      out.collect(embedded);
       clipsPerSecond.markEvent();
     }
     if (last != null) {
       int[] perStage = last.keptTokensPerStage();
       keptTokenRatio = (double) perStage[perStage.length - 1] / perStage[0];
     }
+  }
+
+  /**
+   * The keep rate this batch runs at: the controller's answer to the median age of its stream clips at {@code now}
+   * (a median, so that one device whose clock is off does not move it); unchanged for a batch of request clips only.
+   */
+  private float keepRateFor(List<ClipRecord> batch, long now) {
+    long[] ages = batch.stream().filter(c -> !c.isRequestClip()).mapToLong(c -> Math.max(0, now - c.endMs))
+        .sorted().toArray();
+    if (ages.length == 0) {
+      return keepRates.keepRate();
+    }
+    float before = keepRates.keepRate();
+    long age = ages[ages.length / 2];
+    float after = keepRates.update(now, age);
+    if (after != before) {
+      LOG.info("Keep rate q_v {} -> {}: clips reach the model {} ms after their end (target {} ms)", before, after,
+          age, adaptive.latencyTargetMs());
+    }
+    keepRate = after;
+    return after;
   }
 
   /** The record's JPEGs as a model clip, or why the model cannot take it. */

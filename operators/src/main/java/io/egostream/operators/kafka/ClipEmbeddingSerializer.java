@@ -19,7 +19,10 @@ public final class ClipEmbeddingSerializer implements KafkaRecordSerializationSc
   private final String topic;
   private final Sparsity sparsity;
 
-  /** @param config the model's config, whose sparsity settings every record carries */
+  /**
+   * @param config the model's config, whose sparsity settings every record carries, but for the keep rate: each
+   *     record's own ({@link EmbeddedClip#keepRate}, what the model ran at)
+   */
   public ClipEmbeddingSerializer(String topic, SvittConfig config) {
     this.topic = topic;
     this.sparsity = sparsity(config);
@@ -31,7 +34,6 @@ public final class ClipEmbeddingSerializer implements KafkaRecordSerializationSc
         .setBlockSize(config.blockSize())
         .setLocalBlocks(config.localBlocks())
         .setRandomBlocks(config.randomBlocks())
-        .setKeepRate(config.keepRate())
         .addAllPruneLayers(config.pruneLayers())
         .build();
   }
@@ -44,7 +46,7 @@ public final class ClipEmbeddingSerializer implements KafkaRecordSerializationSc
         .setStartMs(clip.startMs)
         .setEndMs(clip.endMs)
         .setModelId(clip.modelId)
-        .setSparsity(sparsity)
+        .setSparsity(sparsity.toBuilder().setKeepRate(clip.keepRate))
         .setIngestTimeMs(clip.ingestTimeMs)
         .setEmitTimeMs(clip.emitTimeMs)
         .setInferenceStartTimeMs(clip.inferenceStartMs)

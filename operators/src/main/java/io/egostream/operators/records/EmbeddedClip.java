@@ -12,6 +12,8 @@ public class EmbeddedClip {
   /** Per pruning stage, the original indices of the surviving patch tokens. */
   public int[][] keptTokens;
   public String modelId;
+  /** The keep rate q_v the model ran at for this clip (load-adaptive sparsity may lower it from the model's own). */
+  public float keepRate;
   public long ingestTimeMs;
   /** Copied from {@link ClipRecord#emitTimeMs}: when the clip builder emitted the clip (wall clock, ms). */
   public long emitTimeMs;

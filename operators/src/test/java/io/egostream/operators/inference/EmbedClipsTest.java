@@ -224,13 +224,13 @@ class EmbedClipsTest {
    * A model that cannot take frames 13 pixels wide (fault injection: no real input makes the real model throw once
    * the operator's own checks passed; the preprocessor resizes any frame size).
    */
-  private static final EmbedClips.ClipEmbedder FAILS_ON_NARROW_FRAMES = (model, clips) -> {
+  private static final EmbedClips.ClipEmbedder FAILS_ON_NARROW_FRAMES = (model, clips, keepRate) -> {
     for (Clip clip : clips) {
       if (clip.frames().get(0).width() == 13) {
         throw new IllegalStateException("cannot take frames 13 pixels wide");
       }
     }
-    return model.embedClips(clips);
+    return model.embedClips(clips, keepRate);
   };
 
   @Test
@@ -241,7 +241,8 @@ class EmbedClipsTest {
     InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
     try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(
-            new EmbedClips(TestClips.MODEL, new BatchSettings(3, 200), FAILS_ON_NARROW_FRAMES)),
+            new EmbedClips(TestClips.MODEL, new BatchSettings(3, 200), AdaptiveSettings.defaults(),
+                FAILS_ON_NARROW_FRAMES)),
         (ClipRecord r) -> EmbedClips.lane(r.deviceId, 1), Types.INT, environmentWith(metrics))) {
       harness.open();
       harness.processElement(a, 10);
@@ -272,7 +273,8 @@ class EmbedClipsTest {
   void aModelThatFailsOnEveryClipRejectsThemAllAndTheTaskGoesOn() throws Exception {
     try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(
-            new EmbedClips(TestClips.MODEL, new BatchSettings(2, 200), FAILS_ON_NARROW_FRAMES)),
+            new EmbedClips(TestClips.MODEL, new BatchSettings(2, 200), AdaptiveSettings.defaults(),
+                FAILS_ON_NARROW_FRAMES)),
         (ClipRecord r) -> EmbedClips.lane(r.deviceId, 1), Types.INT)) {
       harness.open();
       harness.processElement(narrowClip("n1", 1), 10);
@@ -400,6 +402,75 @@ class EmbedClipsTest {
   }
 
   @Test
+  void withAdaptiveSparsityOffEveryClipRunsAtTheModelsKeepRateHoweverLateItIs() throws Exception {
+    InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
+    try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new EmbedClips(TestClips.MODEL, new BatchSettings(1, 200))),
+        (ClipRecord r) -> EmbedClips.lane(r.deviceId, 1), Types.INT, environmentWith(metrics))) {
+      harness.open();
+      for (int i = 0; i < 6; i++) {
+        long now = 100_000 + 1_000L * i;
+        harness.setProcessingTime(now);
+        harness.processElement(clipEndingAt("late-" + i, i, now - 3_600_000), 10); // an hour late
+      }
+      List<EmbeddedClip> out = harness.extractOutputValues();
+      assertEquals(6, out.size());
+      for (EmbeddedClip e : out) {
+        assertEquals(reference.config().keepRate(), e.keepRate);
+        assertArrayEquals(new int[] {32, 23, 17}, Arrays.stream(e.keptTokens).mapToInt(s -> s.length).toArray());
+      }
+      assertEquals(reference.config().keepRate(), ((Gauge<?>) metrics.get("keepRate")).getValue());
+    }
+  }
+
+  @Test
+  void adaptiveSparsityLowersTheKeepRateStepByStepToTheFloorUnderLateClipsAndRaisesItBackWhenTheyAreOnTime()
+      throws Exception {
+    // Micro's own q_v is 0.7; steps of 0.2 down to 0.3; down above 750 ms of age, up under 500 ms; 500 ms apart.
+    AdaptiveSettings adaptive = new AdaptiveSettings(true, 1_000, 0.3f, 0.2f, 500);
+    InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
+    try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new EmbedClips(TestClips.MODEL, new BatchSettings(1, 200), adaptive)),
+        (ClipRecord r) -> EmbedClips.lane(r.deviceId, 1), Types.INT, environmentWith(metrics))) {
+      harness.open();
+      Gauge<?> gauge = (Gauge<?>) metrics.get("keepRate");
+      assertEquals(0.7f, gauge.getValue());
+
+      // {processing time, age of the clip at that time, the q_v expected for it}
+      long[][] script = {
+          {100_000, 60_000, 70}, // a clip cut for an MCQ choice: its range is old on purpose, it does not count
+          {100_000, 5_000, 50}, // late: one step down at once
+          {100_100, 5_000, 50}, // late again, but within 500 ms of the change: hold
+          {100_600, 5_000, 30}, // late: the next step, to the floor
+          {101_200, 5_000, 30}, // late: not under the floor
+          {102_000, 600, 30}, // between 500 and 750 ms: hold (hysteresis)
+          {103_000, 100, 50}, // on time: one step up
+          {103_100, 100, 50}, // within 500 ms of the change: hold
+          {103_600, 100, 70}, // up again, to the model's own
+          {104_200, 100, 70}, // not above it
+      };
+      for (int i = 0; i < script.length; i++) {
+        harness.setProcessingTime(script[i][0]);
+        ClipRecord clip = clipEndingAt("d" + i, i, script[i][0] - script[i][1]);
+        if (i == 0) {
+          clip.requestQueryId = "q1";
+          clip.requestChoice = 0;
+        }
+        harness.processElement(clip, 10);
+        List<EmbeddedClip> out = harness.extractOutputValues();
+        EmbeddedClip e = out.get(out.size() - 1);
+        float expected = script[i][2] / 100f;
+        assertEquals(expected, e.keepRate, "step " + i);
+        assertEquals(expected, gauge.getValue(), "step " + i);
+        ClipEmbedding alone = reference.embedClips(List.of(TestClips.decoded(clip)), expected).get(0);
+        assertArrayEquals(alone.vector(), e.embedding, 1e-5f, "step " + i + " ran at the q_v it carries");
+        assertTrue(Arrays.deepEquals(alone.keptTokens(), e.keptTokens), "step " + i);
+      }
+      assertEquals(0, harness.numKeyedStateEntries());
+    }
+  }
+
+  @Test
   void bufferedClipsAndRejectionsUseFlinksPojoSerializerNotKryo() {
     assertInstanceOf(PojoTypeInfo.class, TypeInformation.of(ClipRecord.class));
     assertInstanceOf(PojoTypeInfo.class, EmbedClips.REJECTED.getTypeInfo());
@@ -421,6 +492,14 @@ class EmbedClipsTest {
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EmbedClips.lane("a", 0));
     assertTrue(e.getMessage().startsWith("Invalid value 0 for inference.lanes"), e.getMessage());
+  }
+
+  /** A clip of random frames whose range ends at {@code endMs}. */
+  private static ClipRecord clipEndingAt(String deviceId, long seed, long endMs) {
+    ClipRecord record = clip(deviceId, FRAMES, seed);
+    record.startMs = endMs - 2_000;
+    record.endMs = endMs;
+    return record;
   }
 
   /** A clip whose frames are 13 × 40 pixels. */

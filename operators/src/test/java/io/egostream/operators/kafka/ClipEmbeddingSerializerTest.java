@@ -40,6 +40,16 @@ class ClipEmbeddingSerializerTest {
         proto.getEmitTimeMs(), proto.getInferenceStartTimeMs(), proto.getInferenceEndTimeMs()));
   }
 
+  @Test
+  void theKeepRateIsTheOneTheClipWasEmbeddedAtAndTheRestOfTheSparsityTheModels() {
+    EmbeddedClip clip = clip(1_000_000);
+    clip.keepRate = 0.4f;
+    var proto = serializer.toProto(clip);
+    assertEquals(0.4f, proto.getSparsity().getKeepRate());
+    assertEquals(SvittConfig.tiny().pruneLayers(), proto.getSparsity().getPruneLayersList());
+    assertEquals(SvittConfig.tiny().blockSize(), proto.getSparsity().getBlockSize());
+  }
+
   private static EmbeddedClip clip(long endMs) {
     return new EmbeddedClip("glasses-1", "session-1", endMs - 4_000, endMs, new long[] {endMs - 1}, new float[256],
         new int[0][], "model", endMs);
