@@ -56,7 +56,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                              │    (aged out: stored clip) ──────┤        ▼
  *                                              ├─ MCQ ─────────────▶ gather by query ─▶ answers
  *                                              └═ broadcast ══▶ clip store per device ─▶ merge top-k ─▶ answers
- *                                                               (moment, standing, cancel)
+ *                                                               (moment, standing, cancel)       │ best moment
+ *                                                                                                 ▼
+ *              refine: its ranges (topic ego.refine-requests) ─▶ clips per device ─▶ … ─▶ best range ─▶ answers
  * every malformed record, refused frame (late, duplicate, bad clock…) and unusable clip ─▶ dead letters;
  * every invalid query ─▶ an ERROR answer
  * </pre>

@@ -18,10 +18,10 @@ import org.apache.flink.configuration.ConfigOptions;
  * The index of every option of the streaming job: a name (dotted lower case, units in the name), a type, a default
  * and one line of documentation. An option that feeds a settings record is declared next to it, with its check
  * ({@link ClipSettings}, {@link DecodeSettings}, {@link BatchSettings}, {@link StoreSettings}, {@link McqSettings},
- * {@link QueryLimits}, {@link MergeHits}, {@link RefineSettings}, {@link EmbedClips}) and only listed here; the job's own (Kafka, topics,
- * model, checkpoints) are declared here. docs/options.md is generated from {@link #all()}. Set them with
- * {@code -Dname=value} on the {@code job} command, or in the Flink configuration when submitting with
- * {@code flink run}.
+ * {@link QueryLimits}, {@link MergeHits}, {@link RefineSettings}, {@link EmbedClips}) and only listed here; the
+ * job's own (Kafka, topics, model, checkpoints) are declared here. docs/options.md is generated from
+ * {@link #all()}. Set them with {@code -Dname=value} on the {@code job} command, or in the Flink configuration when
+ * submitting with {@code flink run}.
  */
 public final class EgoStreamOptions {
   private EgoStreamOptions() {}

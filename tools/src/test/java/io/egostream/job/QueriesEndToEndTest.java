@@ -47,7 +47,8 @@ import org.junit.jupiter.api.Test;
  * clips and its cancel is acknowledged (that it then stops firing is {@code ClipStoreTest}'s), MCQs are answered from
  * the exact choice ranges (inter- and intra-video) with the scores an independent run of the model gives, a moment
  * query returns the true top-k clips as hits and the true top-k moments, the best one refined to the best-scoring of
- * the ranges around it (off the window grid; no two moments of one device overlapping by IoU more than 0.3), an MCQ whose choices never come times out, and an invalid query is answered ERROR and dead-lettered.
+ * the ranges around it (off the window grid; no two moments of one device overlapping by IoU more than 0.3), an MCQ
+ * whose choices never come times out, and an invalid query is answered ERROR and dead-lettered.
  */
 class QueriesEndToEndTest {
   private static final long START = System.currentTimeMillis() / 4000 * 4000 - 60_000;
