@@ -166,9 +166,12 @@ public class RefineMoments extends KeyedCoProcessFunction<String, MomentCandidat
     for (MomentHit m : moments) {
       ranked.add(moment(m));
     }
-    TimeRange bounds = new TimeRange(candidates.fromMs > 0 ? candidates.fromMs : -UNBOUNDED,
-        candidates.toMs > 0 ? candidates.toMs : UNBOUNDED);
-    return rules.plan(ranked, bounds);
+    long from = candidates.fromMs > 0 ? candidates.fromMs : -UNBOUNDED;
+    long to = candidates.toMs > 0 ? candidates.toMs : UNBOUNDED;
+    if (to <= from) {
+      return List.of(); // a range no moment can be in (DecodeQueries refuses empty ones): nothing to refine
+    }
+    return rules.plan(ranked, new TimeRange(from, to));
   }
 
   /** Scores what has arrived, emits the refined answer, clears the state and the timer. */

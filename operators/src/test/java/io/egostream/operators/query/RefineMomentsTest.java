@@ -159,6 +159,18 @@ class RefineMomentsTest {
   }
 
   @Test
+  void aQueryRangeBeyondWhatTheBoundsCanHoldIsAnsweredAsMergedNotAFailure() throws Exception {
+    try (var harness = open()) {
+      MomentCandidates c = candidates("q1");
+      c.fromMs = Long.MAX_VALUE - 1;
+      harness.processElement1(c, 1);
+      assertEquals(3, single(harness).moments.length);
+      assertEquals(List.of(), requests(harness));
+      assertStateEmpty(harness);
+    }
+  }
+
+  @Test
   void rangesStayInsideTheQuerysRange() throws Exception {
     try (var harness = open()) {
       MomentCandidates c = candidates("q1");
