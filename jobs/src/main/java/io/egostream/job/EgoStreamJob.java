@@ -18,6 +18,7 @@ import io.egostream.operators.query.DecodeQueries;
 import io.egostream.operators.query.EmbedTexts;
 import io.egostream.operators.query.MergeHits;
 import io.egostream.operators.query.PartialHits;
+import io.egostream.operators.query.RefineMoments;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.ClipRecord;
 import io.egostream.operators.records.DeadLetterRecord;
@@ -55,7 +56,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                              │    (aged out: stored clip) ──────┤        ▼
  *                                              ├─ MCQ ─────────────▶ gather by query ─▶ answers
  *                                              └═ broadcast ══▶ clip store per device ─▶ merge top-k ─▶ answers
- *                                                               (moment, standing, cancel)
+ *                                                               (moment, standing, cancel)       │ best moment
+ *                                                                                                 ▼
+ *              refine: its ranges (topic ego.refine-requests) ─▶ clips per device ─▶ … ─▶ best range ─▶ answers
  * every malformed record, refused frame (late, duplicate, bad clock…) and unusable clip ─▶ dead letters;
  * every invalid query ─▶ an ERROR answer
  * </pre>
@@ -113,20 +116,30 @@ public final class EgoStreamJob {
 
   /**
    * Adds the pipeline on Kafka: the sources and exactly-once sinks of {@link KafkaConnectors}. {@code bounded} reads
-   * the input topics up to their current ends and then finishes (tests); otherwise the job runs until cancelled.
+   * the input topics up to their current ends and then finishes (tests), without refining moments (the refinement's
+   * loop through Kafka never ends); otherwise the job runs until cancelled.
    */
   public static void buildOnKafka(StreamExecutionEnvironment env, ReadableConfig conf, JobSettings settings,
       boolean bounded) throws java.io.IOException {
-    build(env, settings, KafkaConnectors.frames(conf, settings.decode(), bounded),
+    build(env, bounded ? settings.withoutRefinement() : settings,
+        KafkaConnectors.frames(conf, settings.decode(), bounded),
         KafkaConnectors.queries(conf, settings.decode(), bounded),
         KafkaConnectors.embeddings(conf, settings.model().config()), KafkaConnectors.answers(conf),
-        KafkaConnectors.deadLetters(conf));
+        KafkaConnectors.deadLetters(conf),
+        new RefineLoop(KafkaConnectors.refineRequests(conf), KafkaConnectors.refineRequestsSink(conf)));
   }
+
+  /**
+   * Where moment queries' refinement range requests leave the job and come back in, to reach the clip builder, which
+   * is upstream of the refinement (the DataStream API draws no loops): on Kafka, {@code topic.refine-requests}.
+   * Unused when refinement is off.
+   */
+  public record RefineLoop(Source<ChoiceRequest, ?, ?> in, Sink<ChoiceRequest> out) {}
 
   /** Adds the pipeline to {@code env}. */
   public static void build(StreamExecutionEnvironment env, JobSettings settings, Source<RawRecord, ?, ?> frames,
       Source<RawRecord, ?, ?> queries, Sink<EmbeddedClip> embeddings, Sink<AnswerRecord> answers,
-      Sink<DeadLetterRecord> deadLetters) {
+      Sink<DeadLetterRecord> deadLetters, RefineLoop refineLoop) {
     // Queries first: MCQ choices go to the clip builder, which serves their exact ranges from its frame buffer.
     // Queries' event time is when the job read them, with idleness, so that no queries hold no watermark back.
     DataStream<RawRecord> rawQueries = env
@@ -146,9 +159,17 @@ public final class EgoStreamJob {
     SingleOutputStreamOperator<EmbeddedQuery> mcqs = texts
         .filter(query -> QueryRecord.MCQ.equals(query.query.kind))
         .uid("mcq-queries").name("MCQ queries");
-    SingleOutputStreamOperator<ChoiceRequest> choiceRequests = mcqs
+    DataStream<ChoiceRequest> choiceRequests = mcqs
         .flatMap(new FanOutChoices(settings.mcq()))
         .uid("fan-out-choices").name("MCQ choices");
+    boolean refine = settings.refine().enabled();
+    if (refine) {
+      // Moment queries' refinement ranges, back from RefineMoments: their event time is when they were sent.
+      choiceRequests = choiceRequests.union(env
+          .fromSource(refineLoop.in(), WatermarkStrategy.<ChoiceRequest>forMonotonousTimestamps()
+              .withIdleness(settings.idleness()), "refine-requests")
+          .uid("refine-requests-source"));
+    }
 
     DataStream<RawRecord> raw = env
         .fromSource(frames, FrameWatermarks.strategy(settings.outOfOrderness(), settings.idleness()), "frames")
@@ -173,12 +194,14 @@ public final class EgoStreamJob {
     windows.sinkTo(embeddings).uid("embeddings-sink").name("embeddings");
 
     SingleOutputStreamOperator<ChoiceOutcome> exact = embedded
-        .filter(EmbeddedClip::isRequestClip)
+        .filter(clip -> clip.isRequestClip() && !clip.requestForMoment)
         .map(ChoiceOutcome::exactRange).returns(ChoiceOutcome.class)
         .uid("exact-choices").name("MCQ choices from exact ranges");
+    DataStream<ChoiceRequest> unserved = clips.getSideOutput(ClipBuilder.UNSERVED);
     SingleOutputStreamOperator<ChoiceOutcome> fallback = windows
         .keyBy(clip -> clip.deviceId, Types.STRING)
-        .connect(clips.getSideOutput(ClipBuilder.UNSERVED).keyBy(request -> request.deviceId, Types.STRING))
+        .connect(unserved.filter(request -> !request.forMoment).uid("unserved-choices").name("unserved MCQ choices")
+            .keyBy(request -> request.deviceId, Types.STRING))
         .process(new StoredClipLookup(settings.mcq()))
         .uid("stored-clip-lookup").name("MCQ choices from stored clips");
     SingleOutputStreamOperator<AnswerRecord> mcqAnswers = mcqs
@@ -187,16 +210,38 @@ public final class EgoStreamJob {
         .process(new McqGather(settings.mcq()))
         .uid("gather-mcq").name("answer MCQ");
 
+    MomentRules rules = settings.refine().rules();
     SingleOutputStreamOperator<PartialHits> partials = windows
         .keyBy(clip -> clip.deviceId, Types.STRING)
         .connect(texts.broadcast(ClipStore.STANDING_QUERIES))
-        .process(new ClipStore(settings.store(), settings.queryLimits(), MomentRules.DEFAULTS,
-            MomentRules.DEFAULTS.clipsPerMoment(settings.clips().clipMs(), settings.clips().strideMs())))
+        .process(new ClipStore(settings.store(), settings.queryLimits(), rules,
+            rules.clipsPerMoment(settings.clips().clipMs(), settings.clips().strideMs())))
         .uid("clip-store").name("clip store: moment and standing queries");
-    partials
+    SingleOutputStreamOperator<AnswerRecord> merged = partials
         .keyBy(partial -> partial.queryId, Types.STRING)
-        .process(new MergeHits(settings.mergeTimeoutMs(), MomentRules.DEFAULTS))
-        .uid("merge-hits").name("merge top-k clips and moments")
+        .process(new MergeHits(settings.mergeTimeoutMs(), rules))
+        .uid("merge-hits").name("merge top-k clips and moments");
+    DataStream<AnswerRecord> momentAnswers = merged;
+    if (refine) {
+      // Each refinement range's clip (or why there is none), back to its query.
+      DataStream<ChoiceOutcome> ranges = embedded
+          .filter(clip -> clip.isRequestClip() && clip.requestForMoment)
+          .map(ChoiceOutcome::exactRange).returns(ChoiceOutcome.class)
+          .uid("refine-range-clips").name("refinement ranges embedded")
+          .union(unserved.filter(request -> request.forMoment)
+              .map(request -> ChoiceOutcome.missing(request.queryId, request.choice, request.reason))
+              .returns(ChoiceOutcome.class)
+              .uid("refine-ranges-unserved").name("refinement ranges not built"));
+      SingleOutputStreamOperator<AnswerRecord> refined = merged.getSideOutput(MergeHits.TO_REFINE)
+          .keyBy(candidates -> candidates.answer.queryId, Types.STRING)
+          .connect(ranges.keyBy(outcome -> outcome.queryId, Types.STRING))
+          .process(new RefineMoments(settings.refine()))
+          .uid("refine-moments").name("refine the best moments");
+      refined.getSideOutput(RefineMoments.REQUESTS).sinkTo(refineLoop.out())
+          .uid("refine-requests-sink").name("refinement ranges to the clip builder");
+      momentAnswers = merged.union(refined);
+    }
+    momentAnswers
         .union(mcqAnswers, partials.getSideOutput(ClipStore.ANSWERS),
             parsed.getSideOutput(DecodeQueries.ERROR_ANSWERS), texts.getSideOutput(EmbedTexts.ERROR_ANSWERS))
         .sinkTo(answers).uid("answers-sink").name("answers");

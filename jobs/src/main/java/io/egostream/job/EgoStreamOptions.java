@@ -9,6 +9,7 @@ import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.mcq.McqSettings;
 import io.egostream.operators.query.MergeHits;
 import io.egostream.operators.query.QueryLimits;
+import io.egostream.operators.query.RefineSettings;
 import io.egostream.operators.query.StoreSettings;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
@@ -18,11 +19,10 @@ import org.apache.flink.configuration.ConfigOptions;
  * The index of every option of the streaming job: a name (dotted lower case, units in the name), a type, a default
  * and one line of documentation. An option that feeds a settings record is declared next to it, with its check
  * ({@link ClipSettings}, {@link DecodeSettings}, {@link BatchSettings}, {@link AdaptiveSettings},
- * {@link StoreSettings}, {@link McqSettings}, {@link QueryLimits}, {@link MergeHits}, {@link EmbedClips}) and only
- * listed here; the job's own (Kafka, topics,
- * model, checkpoints) are declared here. docs/options.md is generated from {@link #all()}. Set them with
- * {@code -Dname=value} on the {@code job} command, or in the Flink configuration when submitting with
- * {@code flink run}.
+ * {@link StoreSettings}, {@link McqSettings}, {@link QueryLimits}, {@link MergeHits}, {@link RefineSettings},
+ * {@link EmbedClips}) and only listed here; the job's own (Kafka, topics, model, checkpoints) are declared here.
+ * docs/options.md is generated from {@link #all()}. Set them with {@code -Dname=value} on the {@code job} command, or
+ * in the Flink configuration when submitting with {@code flink run}.
  */
 public final class EgoStreamOptions {
   private EgoStreamOptions() {}
@@ -79,6 +79,11 @@ public final class EgoStreamOptions {
       .stringType().defaultValue(EgoStreamTopics.DEADLETTER)
       .withDescription("Output: a DeadLetter for every input record the job could not use, with the reason.");
 
+  public static final ConfigOption<String> REFINE_REQUESTS_TOPIC = ConfigOptions.key("topic.refine-requests")
+      .stringType().defaultValue(EgoStreamTopics.REFINE_REQUESTS)
+      .withDescription("Internal: moment queries' refinement range requests, written and read by the job itself "
+          + "(from the refinement back to the clip builder); create it with the others.");
+
   public static final ConfigOption<Long> CLIP_LENGTH_MS = ClipSettings.LENGTH_MS;
   public static final ConfigOption<Long> CLIP_STRIDE_MS = ClipSettings.STRIDE_MS;
   public static final ConfigOption<Integer> CLIP_MIN_FRAMES = ClipSettings.MIN_FRAMES;
@@ -99,6 +104,9 @@ public final class EgoStreamOptions {
 
   public static final ConfigOption<Long> STORE_RETENTION_MS = StoreSettings.RETENTION_MS;
   public static final ConfigOption<Long> MERGE_TIMEOUT_MS = MergeHits.TIMEOUT_MS;
+  public static final ConfigOption<Integer> REFINE_CANDIDATES = RefineSettings.CANDIDATES;
+  public static final ConfigOption<Integer> REFINE_MAX_EXTRA_CLIPS = RefineSettings.MAX_EXTRA_CLIPS;
+  public static final ConfigOption<Long> REFINE_TIMEOUT_MS = RefineSettings.TIMEOUT_MS;
   public static final ConfigOption<Long> MCQ_TIMEOUT_MS = McqSettings.TIMEOUT_MS;
   public static final ConfigOption<Long> MCQ_SAFETY_TIMEOUT_MS = McqSettings.SAFETY_TIMEOUT_MS;
 
@@ -150,11 +158,12 @@ public final class EgoStreamOptions {
   public static List<ConfigOption<?>> all() {
     return List.of(BOOTSTRAP_SERVERS, GROUP_ID, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT_MS, FRAMES_TOPIC,
         QUERIES_TOPIC, EMBEDDINGS_TOPIC, ANSWERS_TOPIC, ANSWERS_DELIVERY_GUARANTEE, DEAD_LETTER_TOPIC,
-        CLIP_LENGTH_MS, CLIP_STRIDE_MS,
+        REFINE_REQUESTS_TOPIC, CLIP_LENGTH_MS, CLIP_STRIDE_MS,
         CLIP_MIN_FRAMES, FRAME_RETENTION_MS, OUT_OF_ORDERNESS_MS, IDLENESS_MS, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
         INFERENCE_LANES, ADAPTIVE_ENABLED, ADAPTIVE_LATENCY_TARGET_MS, ADAPTIVE_MIN_KEEP_RATE,
-        ADAPTIVE_KEEP_RATE_STEP, ADAPTIVE_ADJUST_INTERVAL_MS, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, MCQ_TIMEOUT_MS,
-        MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR, MODEL_PRESET, MODEL_SEED,
+        ADAPTIVE_KEEP_RATE_STEP, ADAPTIVE_ADJUST_INTERVAL_MS, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, REFINE_CANDIDATES,
+        REFINE_MAX_EXTRA_CLIPS, REFINE_TIMEOUT_MS, MCQ_TIMEOUT_MS, MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR, MODEL_PRESET,
+        MODEL_SEED,
         CHECKPOINT_INTERVAL_MS,
         QUERY_ID_MAX_BYTES, TEXT_MAX_BYTES, QUERY_MAX_DEVICES, DEVICE_ID_MAX_BYTES, RANGE_MAX_FUTURE_MS,
         RANGE_MAX_LENGTH_MS, MCQ_MAX_TIMEOUT_MS, STANDING_MAX_QUERIES, STANDING_MAX_PER_TEXT, STANDING_MAX_LIFETIME_MS,

@@ -11,6 +11,7 @@ import io.egostream.operators.ingest.ClipSettings;
 import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.mcq.McqSettings;
 import io.egostream.operators.query.QueryLimits;
+import io.egostream.operators.query.RefineSettings;
 import io.egostream.operators.query.StoreSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +33,7 @@ public record JobSettings(
     AdaptiveSettings adaptive,
     StoreSettings store,
     long mergeTimeoutMs,
+    RefineSettings refine,
     McqSettings mcq,
     ModelSource model,
     QueryLimits queryLimits) {
@@ -75,8 +77,15 @@ public record JobSettings(
         adaptive,
         StoreSettings.from(conf),
         conf.get(MERGE_TIMEOUT_MS),
+        RefineSettings.from(conf),
         mcq,
         model,
+        queryLimits);
+  }
+
+  /** These settings without refinement (a bounded run: its sources end before the ranges could come back). */
+  public JobSettings withoutRefinement() {
+    return new JobSettings(decode, clips, batch, lanes, store, mergeTimeoutMs, RefineSettings.OFF, mcq, model,
         queryLimits);
   }
 

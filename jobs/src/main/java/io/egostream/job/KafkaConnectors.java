@@ -9,6 +9,8 @@ import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.ingest.RawRecordDeserializer;
 import io.egostream.operators.kafka.ClipEmbeddingSerializer;
 import io.egostream.operators.kafka.DeadLetterSerializer;
+import io.egostream.operators.kafka.RangeRequestSerde;
+import io.egostream.operators.mcq.ChoiceRequest;
 import io.egostream.operators.query.AnswerSerializer;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.DeadLetterRecord;
@@ -135,6 +137,41 @@ public final class KafkaConnectors {
         "must be " + EXACTLY_ONCE + " or " + AT_LEAST_ONCE + " (at-least-once sends answers without waiting for the "
             + "checkpoint's commit, and may repeat one after a restart)");
     return DeliveryGuarantee.AT_LEAST_ONCE;
+  }
+
+  /**
+   * Refinement range requests from {@link EgoStreamOptions#REFINE_REQUESTS_TOPIC}, the job's own loop: from the
+   * latest offsets on a first start (older requests belong to queries of an earlier run, answered or lost), from the
+   * checkpoint's after a restore. Never bounded: a bounded run does not refine.
+   */
+  public static KafkaSource<ChoiceRequest> refineRequests(ReadableConfig conf) {
+    return KafkaSource.<ChoiceRequest>builder()
+        .setBootstrapServers(conf.get(BOOTSTRAP_SERVERS))
+        .setTopics(conf.get(REFINE_REQUESTS_TOPIC))
+        .setGroupId(conf.get(GROUP_ID))
+        .setStartingOffsets(OffsetsInitializer.latest())
+        .setValueOnlyDeserializer(new RangeRequestSerde())
+        .setProperties(clientProperties(conf))
+        .build();
+  }
+
+  /**
+   * Refinement range requests to {@link EgoStreamOptions#REFINE_REQUESTS_TOPIC}, keyed by device id, at least once
+   * and at once: a request waiting for a checkpoint's commit would hold its answer up by the checkpoint interval. A
+   * request repeated after a restart builds one clip more, which the refinement drops (one outcome per range).
+   */
+  public static KafkaSink<ChoiceRequest> refineRequestsSink(ReadableConfig conf) {
+    String topic = conf.get(REFINE_REQUESTS_TOPIC);
+    return KafkaSink.<ChoiceRequest>builder()
+        .setBootstrapServers(conf.get(BOOTSTRAP_SERVERS))
+        .setRecordSerializer(KafkaRecordSerializationSchema.<ChoiceRequest>builder()
+            .setTopic(topic)
+            .setKeySerializationSchema(r -> r.deviceId.getBytes(StandardCharsets.UTF_8))
+            .setValueSerializationSchema(new RangeRequestSerde())
+            .build())
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .setKafkaProducerConfig(clientProperties(conf))
+        .build();
   }
 
   /** Clip embeddings to {@link EgoStreamOptions#EMBEDDINGS_TOPIC}, exactly once. */

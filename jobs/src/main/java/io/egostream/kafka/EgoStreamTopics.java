@@ -28,8 +28,14 @@ public final class EgoStreamTopics {
   /** {@code DeadLetter} protobufs: input records the job could not use, under their original key. */
   public static final String DEADLETTER = "ego.deadletter";
 
+  /**
+   * The job's own: moment queries' refinement range requests, on their way back from the refinement to the clip
+   * builder (a loop the DataStream API cannot draw), keyed by device id. Nothing else reads or writes it.
+   */
+  public static final String REFINE_REQUESTS = "ego.refine-requests";
+
   /** Every topic, in data-flow order. */
-  public static final List<String> ALL = List.of(FRAMES, EMBEDDINGS, QUERIES, ANSWERS, DEADLETTER);
+  public static final List<String> ALL = List.of(FRAMES, EMBEDDINGS, QUERIES, ANSWERS, DEADLETTER, REFINE_REQUESTS);
 
   /**
    * Partitions of {@link #FRAMES} unless told otherwise: the parallelism the job can read frames with (one device's

@@ -86,6 +86,15 @@ final class DemoCommand implements Callable<Integer> {
       + "--answer-timeout) and keep it and the job up after the stream ends, until Ctrl-C.")
   boolean ui;
 
+  @Option(names = "--moment-queries", defaultValue = "1", paramLabel = "N",
+      description = "Moment queries asked once the stream ends, one at a time (each after the last one's answer): "
+          + "the first about the cup, then the recordings' narrations (default: ${DEFAULT-VALUE}).")
+  int momentQueries;
+
+  @Option(names = "-D", paramLabel = "NAME=VALUE", mapFallbackValue = "",
+      description = "A job option, e.g. -D moment.refine.candidates=0 (repeatable).")
+  Map<String, String> options = Map.of();
+
   @Mixin ConsoleOptions console;
 
   /** What the driver asked, to score the answer. */
@@ -105,6 +114,7 @@ final class DemoCommand implements Callable<Integer> {
       Configuration conf = new Configuration();
       conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 1_000L);
+      options.forEach(conf::setString);
       JobCommand.restOnLoopback(conf);
       if (model != null) {
         conf.set(EgoStreamOptions.MODEL_DIR, model);
@@ -188,11 +198,24 @@ final class DemoCommand implements Callable<Integer> {
         }
       }
       wearables.join();
-      send(producer, Query.newBuilder().setQueryId("moment-cup").setMoment(MomentQuery.newBuilder()
-          .setText("#C C picks up the cup").setTopK(3)));
+      // One at a time, so each answer's latency is the query's own, not a queue's.
+      List<String> texts = new ArrayList<>(List.of("#C C picks up the cup"));
+      simulator.devices().forEach(d -> d.recording().actions().forEach(a -> {
+        if (!texts.contains(a.narration())) {
+          texts.add(a.narration());
+        }
+      }));
+      for (int i = 0; i < Math.min(momentQueries, texts.size()); i++) {
+        String id = i == 0 ? "moment-cup" : String.format(Locale.ROOT, "moment-%02d", i);
+        send(producer, Query.newBuilder().setQueryId(id).setMoment(MomentQuery.newBuilder()
+            .setText(texts.get(i)).setTopK(3)));
+        long waitUntil = System.currentTimeMillis() + 45_000;
+        while (System.currentTimeMillis() < waitUntil && !answers.containsKey(id)) {
+          Thread.sleep(100);
+        }
+      }
       long drainUntil = System.currentTimeMillis() + 45_000;
-      while (System.currentTimeMillis() < drainUntil
-          && !(answers.keySet().containsAll(asked.keySet()) && answers.containsKey("moment-cup"))) {
+      while (System.currentTimeMillis() < drainUntil && !answers.keySet().containsAll(asked.keySet())) {
         Thread.sleep(500);
       }
       // Its consumer closes now, while the broker is up: closed after it, it would warn about a lost connection.
@@ -279,8 +302,9 @@ final class DemoCommand implements Callable<Integer> {
       }
       // Moments (merged clips) when the job sends them; a job from before moments sends only clip hits.
       case MOMENT, STANDING -> a.getMomentsCount() > 0
-          ? base + "  moments " + a.getMomentsList().stream().map(m -> String.format(Locale.ROOT, "%s@%d-%d %.3f",
-              m.getDeviceId(), m.getStartMs(), m.getEndMs(), m.getScore())).toList()
+          ? base + "  moments " + a.getMomentsList().stream().map(m -> String.format(Locale.ROOT, "%s@%d-%d %.3f%s",
+              m.getDeviceId(), m.getStartMs(), m.getEndMs(), m.getScore(), m.getRefined() ? " refined" : ""))
+              .toList()
           : base + "  hits " + a.getHitsList().stream()
               .map(h -> String.format(Locale.ROOT, "%s@%d %.3f", h.getDeviceId(), h.getStartMs(), h.getScore()))
               .toList();
@@ -331,12 +355,25 @@ final class DemoCommand implements Callable<Integer> {
     ObjectNode latency = summary.putObject("latency_ms");
     latency.put("p50", percentile(sorted, 0.50));
     latency.put("p99", percentile(sorted, 0.99));
+    // Moment answers alone: their latency, and the refinement ranges embedded for each (extra clips).
+    List<Answer> moments = answers.values().stream().filter(a -> a.getKind() == Answer.Kind.MOMENT).toList();
+    List<Long> momentLatencies = moments.stream().map(Answer::getLatencyMs).sorted().toList();
+    ObjectNode momentLatency = summary.putObject("moment_latency_ms");
+    momentLatency.put("p50", percentile(momentLatencies, 0.50));
+    momentLatency.put("max", momentLatencies.isEmpty() ? 0 : momentLatencies.get(momentLatencies.size() - 1));
+    summary.put("moment_answers", moments.size());
+    summary.put("refine_clips_per_query", moments.isEmpty() ? 0 : moments.stream()
+        .mapToInt(a -> a.getMomentsList().stream().mapToInt(io.egostream.proto.v1.Moment::getRefineRanges).sum())
+        .sum() / (double) moments.size());
     summary.put("dead_letters", count(kafka, EgoStreamTopics.DEADLETTER));
     out.printf(Locale.ROOT, "%d frames, %d clips, %d answers; MCQ %d/%d right (%.0f %%; chance is 20 %%), "
             + "latency p50 %d ms, p99 %d ms, %d dead letters%n",
         frames, summary.get("clips").asLong(), sorted.size(), right, asked.size(),
         summary.get("mcq_accuracy").asDouble(), latency.get("p50").asLong(), latency.get("p99").asLong(),
         summary.get("dead_letters").asLong());
+    out.printf(Locale.ROOT, "%d moment answers: latency p50 %d ms, max %d ms, %.1f refinement clips per query%n",
+        moments.size(), momentLatency.get("p50").asLong(), momentLatency.get("max").asLong(),
+        summary.get("refine_clips_per_query").asDouble());
     out.println("SUMMARY " + JSON.writeValueAsString(summary));
     out.flush();
     return 0;

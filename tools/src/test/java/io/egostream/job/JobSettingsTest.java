@@ -10,7 +10,9 @@ import io.egostream.model.SvittEgo;
 import io.egostream.operators.inference.AdaptiveSettings;
 import io.egostream.operators.ingest.ClipSettings;
 import io.egostream.operators.ingest.DecodeSettings;
+import io.egostream.operators.moments.MomentRules;
 import io.egostream.operators.query.QueryLimits;
+import io.egostream.operators.query.RefineSettings;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.FileSystem;
@@ -77,6 +79,33 @@ class JobSettingsTest {
         + "that too)", e.getMessage());
   }
 
+  @Test
+  void refinementIsOnByDefaultAsEvalNlqRefinedCheckedAndOffWithZeroCandidatesOrClipsOrInABoundedRun() {
+    Configuration conf = new Configuration();
+    conf.set(EgoStreamOptions.MODEL_PRESET, "tiny");
+    JobSettings settings = JobSettings.from(conf, 1);
+    assertEquals(new RefineSettings(1, 14, 10_000), settings.refine());
+    assertEquals(MomentRules.DEFAULTS, settings.refine().rules(), "the rules eval-nlq --method refined uses");
+    assertTrue(settings.refine().enabled());
+    assertFalse(settings.withoutRefinement().refine().enabled());
+
+    conf.set(EgoStreamOptions.REFINE_CANDIDATES, 0);
+    assertFalse(JobSettings.from(conf, 1).refine().enabled());
+    conf.set(EgoStreamOptions.REFINE_CANDIDATES, 2);
+    conf.set(EgoStreamOptions.REFINE_MAX_EXTRA_CLIPS, 0);
+    assertFalse(JobSettings.from(conf, 1).refine().enabled());
+
+    conf.set(EgoStreamOptions.REFINE_MAX_EXTRA_CLIPS, 141);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1));
+    assertEquals("Invalid value 141 for moment.refine.max-extra-clips: must be between 0 (refinement off) and 140 "
+        + "(each range costs about one stream clip's embedding)", e.getMessage());
+    conf.set(EgoStreamOptions.REFINE_MAX_EXTRA_CLIPS, 28);
+    conf.set(EgoStreamOptions.REFINE_TIMEOUT_MS, 0L);
+    e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1));
+    assertEquals("Invalid value 0 for moment.refine.timeout.ms: must be at least 1 (wall-clock ms to wait for the "
+        + "ranges)", e.getMessage());
+  }
+
   /**
    * Every {@link ConfigOption} constant of the job and of the operators (where the options of their settings records
    * are declared) is listed in {@link EgoStreamOptions#all()}, which the README's table is checked against; and no key
@@ -99,7 +128,8 @@ class JobSettingsTest {
       }
     }
     assertTrue(declaredIn.containsAll(List.of("EgoStreamOptions", "ClipSettings", "DecodeSettings", "BatchSettings",
-        "StoreSettings", "McqSettings", "QueryLimits", "MergeHits", "EmbedClips", "AdaptiveSettings")),
+        "StoreSettings", "McqSettings", "QueryLimits", "MergeHits", "RefineSettings", "EmbedClips",
+        "AdaptiveSettings")),
         "the scan found options in " + declaredIn);
     assertEquals(all.size(), all.stream().map(ConfigOption::key).distinct().count(), "a key is listed twice");
   }

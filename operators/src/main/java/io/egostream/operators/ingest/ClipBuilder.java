@@ -496,6 +496,7 @@ public class ClipBuilder extends KeyedCoProcessFunction<String, FrameRecord, Cho
     ClipRecord clip = buffer.clip(request.deviceId, request.startMs, request.endMs, sampled);
     clip.requestQueryId = request.queryId;
     clip.requestChoice = request.choice;
+    clip.requestForMoment = request.forMoment;
     choiceClipsBuilt.inc();
     emit(clip, ctx, out);
   }

@@ -4,7 +4,9 @@ package io.egostream.operators.mcq;
  * "Build the clip of this range of this device, for choice {@link #choice} of MCQ query {@link #queryId}": one per
  * choice, made by {@link FanOutChoices}, keyed by {@link #deviceId} into the clip builder, which answers with a clip
  * tagged with the request, or returns the request (with a {@link #reason}) when it cannot, so the stored-clip lookup
- * ({@link StoredClipLookup}) can fall back. A Flink POJO.
+ * ({@link StoredClipLookup}) can fall back. The same request, {@link #forMoment} set, asks for refinement range
+ * {@link #choice} of moment query {@link #queryId} ({@code RefineMoments}): its clip and its refusal go back to
+ * that query's refinement instead, with no stored-clip fallback. A Flink POJO.
  */
 public class ChoiceRequest {
   public String queryId;
@@ -23,6 +25,8 @@ public class ChoiceRequest {
   public long expiresAtMs;
   /** Null on the way to the clip builder; why it could not build the clip, on the way back. */
   public String reason;
+  /** True for a moment query's refinement range ({@link #choice} = the range's index), false for an MCQ choice. */
+  public boolean forMoment;
 
   public ChoiceRequest() {}
 
@@ -46,12 +50,13 @@ public class ChoiceRequest {
   public ChoiceRequest unserved(String why) {
     ChoiceRequest copy = new ChoiceRequest(queryId, choice, deviceId, startMs, endMs, modelId, expiresAtMs);
     copy.reason = why;
+    copy.forMoment = forMoment;
     return copy;
   }
 
   @Override
   public String toString() {
-    return queryId + "#" + choice + " " + deviceId + " [" + startMs + ", " + endMs + ")"
+    return queryId + (forMoment ? "#range" : "#") + choice + " " + deviceId + " [" + startMs + ", " + endMs + ")"
         + (reason == null ? "" : " (" + reason + ")");
   }
 }

@@ -83,7 +83,10 @@ public final class AnswerSerializer implements KafkaRecordSerializationSchema<An
             .setSessionId(orEmpty(m.sessionId))
             .setStartMs(m.startMs)
             .setEndMs(m.endMs)
-            .setScore(m.score);
+            .setScore(m.score)
+            .setRefined(m.refined)
+            .setRefineRanges(m.refineRanges)
+            .setRefineNote(orEmpty(m.refineNote));
         if (m.clipStartsMs != null) {
           for (long start : m.clipStartsMs) {
             moment.addClipStartMs(start);

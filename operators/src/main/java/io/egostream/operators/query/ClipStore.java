@@ -261,8 +261,13 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
     });
     ClipHit[] hits = best.toArray(new ClipHit[0]);
     Arrays.sort(hits, ClipHit.BEST_FIRST);
-    out.collect(new PartialHits(query.queryId, subtaskIndex, parallelism, topK, clipsPerMoment, hits, scored[0],
-        query.ingestTimeMs));
+    PartialHits partial = new PartialHits(query.queryId, subtaskIndex, parallelism, topK, clipsPerMoment, hits,
+        scored[0], query.ingestTimeMs);
+    partial.textEmbedding = embedded.textEmbedding;
+    partial.modelId = embedded.modelId;
+    partial.fromMs = query.fromMs;
+    partial.toMs = query.toMs;
+    out.collect(partial);
     momentQueries.inc();
   }
 

@@ -26,6 +26,7 @@ import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Merges the {@link PartialHits} of a moment query (keyed by query id), one per parallel {@link ClipStore}, into its
@@ -43,6 +44,10 @@ import org.apache.flink.util.Collector;
  * after such an answer are dropped (and counted), so a query gets one answer; a partial later than that would open
  * a second answer, which would then be PARTIAL too.
  *
+ * <p>When the rules refine moments ({@link MomentRules#refineCandidates()} and {@link MomentRules#maxExtraClips()}
+ * above 0), the answer goes to {@link #TO_REFINE} instead, with the query's text embedding and range, for
+ * {@link RefineMoments} to refine its best moments and send it.
+ *
  * <p>Latency: from the later of the query's ingest and the newest ingest of a clip among the hits. Metrics:
  * {@code momentAnswers}, {@code partialAnswers}, {@code latePartials}.
  */
@@ -53,6 +58,10 @@ public class MergeHits extends KeyedProcessFunction<String, PartialHits, AnswerR
   public static final ConfigOption<Long> TIMEOUT_MS = ConfigOptions.key("moment.merge-timeout.ms")
       .longType().defaultValue(5_000L)
       .withDescription("Longest a moment query waits for every parallel store's hits before answering partial.");
+
+  /** Answers whose best moments are to be refined, when the rules refine ({@link RefineMoments}). */
+  public static final OutputTag<MomentCandidates> TO_REFINE =
+      new OutputTag<>("moments-to-refine", TypeInformation.of(MomentCandidates.class));
 
   private final long timeoutMs;
   private final MomentRules rules;
@@ -104,7 +113,7 @@ public class MergeHits extends KeyedProcessFunction<String, PartialHits, AnswerR
     }
     TreeMap<Integer, PartialHits> bySubtask = bySubtask();
     if (bySubtask.size() >= partial.parallelism) {
-      out.collect(merge(bySubtask, AnswerRecord.Status.OK, null, now));
+      emit(merge(bySubtask, AnswerRecord.Status.OK, null, now), bySubtask, ctx, out);
       ctx.timerService().deleteProcessingTimeTimer(deadline.value());
       partials.clear();
       deadline.clear();
@@ -126,7 +135,7 @@ public class MergeHits extends KeyedProcessFunction<String, PartialHits, AnswerR
       String reason = "only " + bySubtask.size() + " of " + expected + " clip store instances answered within "
           + timeoutMs + " ms (missing: subtask(s) " + missing + "); the hits are the best among the clips of those "
           + "that answered";
-      out.collect(merge(bySubtask, AnswerRecord.Status.PARTIAL, reason, timestamp));
+      emit(merge(bySubtask, AnswerRecord.Status.PARTIAL, reason, timestamp), bySubtask, ctx, out);
       partials.clear();
       deadline.clear();
       long forgetAt = timestamp + timeoutMs;
@@ -137,6 +146,18 @@ public class MergeHits extends KeyedProcessFunction<String, PartialHits, AnswerR
       if (until != null && until == timestamp) {
         answeredUntil.clear();
       }
+    }
+  }
+
+  /** Sends the answer, or, when the rules refine, sends it to {@link #TO_REFINE}. */
+  private void emit(AnswerRecord answer, TreeMap<Integer, PartialHits> bySubtask, Context ctx,
+      Collector<AnswerRecord> out) {
+    PartialHits first = bySubtask.firstEntry().getValue();
+    if (rules.refineCandidates() > 0 && rules.maxExtraClips() > 0 && first.textEmbedding != null) {
+      ctx.output(TO_REFINE, new MomentCandidates(answer, first.textEmbedding, first.modelId, first.fromMs,
+          first.toMs));
+    } else {
+      out.collect(answer);
     }
   }
 

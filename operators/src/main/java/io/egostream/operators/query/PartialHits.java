@@ -21,6 +21,11 @@ public class PartialHits {
   public int clipsScored;
   /** Wall-clock time (ms) at which the job read the query: where the answer's latency starts, at the latest. */
   public long queryIngestTimeMs;
+  /** The query's text embedding and model, and its event-time range (0 = unbounded): for refinement. */
+  public float[] textEmbedding;
+  public String modelId;
+  public long fromMs;
+  public long toMs;
 
   public PartialHits() {}
 

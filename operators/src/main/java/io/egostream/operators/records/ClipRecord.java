@@ -26,6 +26,8 @@ public class ClipRecord {
   public String requestQueryId;
   /** The index of the choice (in the query's order) this clip was built for; -1 for window clips. */
   public int requestChoice = -1;
+  /** True when built for a moment query's refinement range ({@link #requestChoice} = the range's index). */
+  public boolean requestForMoment;
 
   public ClipRecord() {}
 

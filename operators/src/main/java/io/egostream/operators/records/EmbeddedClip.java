@@ -25,6 +25,8 @@ public class EmbeddedClip {
   public String requestQueryId;
   /** Copied from {@link ClipRecord#requestChoice}: the choice's index; -1 for window clips. */
   public int requestChoice = -1;
+  /** Copied from {@link ClipRecord#requestForMoment}: built for a moment query's refinement range. */
+  public boolean requestForMoment;
 
   public EmbeddedClip() {}
 
@@ -61,6 +63,7 @@ public class EmbeddedClip {
   public EmbeddedClip withRequestOf(ClipRecord clip) {
     this.requestQueryId = clip.requestQueryId;
     this.requestChoice = clip.requestChoice;
+    this.requestForMoment = clip.requestForMoment;
     return this;
   }
 }

@@ -23,6 +23,15 @@ public class MomentHit {
   public float score;
   /** Start times of the clips behind it: the best first, then those merged into it. */
   public long[] clipStartsMs;
+  /**
+   * True when its range and score are the best of the refinement ranges scored around it (its own range included,
+   * so it may be unchanged); false for a moment of the clip grid, as merged.
+   */
+  public boolean refined;
+  /** Refinement ranges embedded and scored for it (0 when it was not refined). */
+  public int refineRanges;
+  /** For a refinement candidate: which of its ranges could not be scored and why; null otherwise. */
+  public String refineNote;
 
   public MomentHit() {}
 
@@ -37,6 +46,8 @@ public class MomentHit {
 
   @Override
   public String toString() {
-    return deviceId + "[" + startMs + ", " + endMs + ")=" + score + " clips " + Arrays.toString(clipStartsMs);
+    return deviceId + "[" + startMs + ", " + endMs + ")=" + score + " clips " + Arrays.toString(clipStartsMs)
+        + (refined ? " refined over " + refineRanges + " ranges" : "") + (refineNote == null ? "" : " (" + refineNote
+        + ")");
   }
 }

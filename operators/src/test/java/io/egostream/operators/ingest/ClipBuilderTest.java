@@ -503,6 +503,29 @@ class ClipBuilderTest {
   }
 
   @Test
+  void aMomentsRefinementRangeIsServedLikeAChoiceAndKeepsItsTagBothWays() throws Exception {
+    for (long t = 0; t < 8_000; t += 500) {
+      process(frame("glasses-1", t));
+    }
+    ChoiceRequest range = new ChoiceRequest("m1", 7, "glasses-1", T0 + 1_250, T0 + 3_750, "model", 0);
+    range.forMoment = true;
+    harness.processElement2(range, T0);
+    List<ClipRecord> built = harness.extractOutputValues().stream().filter(ClipRecord::isRequestClip).toList();
+    assertEquals(List.of("m1#7 glasses-1 [1250, 3750) 1500 2000 3000 3500"),
+        built.stream().map(ClipBuilderTest::describeTagged).toList(), "off the window grid, sampled uniformly");
+    assertTrue(built.get(0).requestForMoment);
+
+    process(frame("glasses-1", 10_000 + SETTINGS.frameRetentionMs() + 2_001)); // event time: retained from 10000 on
+    ChoiceRequest agedOut = new ChoiceRequest("m1", 8, "glasses-1", T0 + 6_000, T0 + 9_000, "model", 0);
+    agedOut.forMoment = true;
+    harness.processElement2(agedOut, T0);
+    List<ChoiceRequest> unserved = unserved();
+    assertEquals(1, unserved.size());
+    assertTrue(unserved.get(0).forMoment && unserved.get(0).reason.startsWith("frames aged out"),
+        unserved.get(0).toString());
+  }
+
+  @Test
   void aRequestWithTooFewFramesGoesToTheFallback() throws Exception {
     process(frame("glasses-1", 1_000));
     process(frame("glasses-1", 2_000));

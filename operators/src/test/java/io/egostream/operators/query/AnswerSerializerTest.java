@@ -34,7 +34,11 @@ class AnswerSerializerTest {
     AnswerRecord r = new AnswerRecord("q-7", AnswerRecord.Kind.MOMENT, AnswerRecord.Status.PARTIAL, "one missing", 12,
         1_000);
     r.hits = new ClipHit[] {new ClipHit("a", "s1", 0, 4_000, 0.9f, 5), new ClipHit("b", "s2", 4_000, 8_000, 0.5f, 5)};
-    r.moments = new MomentHit[] {new MomentHit("a", "s1", 0, 4_000, 0.9f, new long[] {0, 2_000})};
+    r.moments = new MomentHit[] {new MomentHit("a", "s1", 0, 4_000, 0.9f, new long[] {0, 2_000}),
+        new MomentHit("b", "s2", 4_500, 7_000, 0.6f, new long[] {4_000})};
+    r.moments[1].refined = true;
+    r.moments[1].refineRanges = 13;
+    r.moments[1].refineNote = "1 of 14 ranges not scored";
 
     ProducerRecord<byte[], byte[]> record =
         new AnswerSerializer("ego.answers", SinkLimit.MAX_RECORD_BYTES).serialize(r, null, null);
@@ -54,10 +58,14 @@ class AnswerSerializerTest {
     assertEquals(4_000, answer.getHits(1).getStartMs());
     assertEquals(8_000, answer.getHits(1).getEndMs());
     assertEquals(0.5f, answer.getHits(1).getScore());
-    assertEquals(1, answer.getMomentsCount());
+    assertEquals(2, answer.getMomentsCount());
     Moment moment = answer.getMoments(0);
-    assertEquals(List.of("a", "s1", 0L, 4_000L, 0.9f, List.of(0L, 2_000L)), List.of(moment.getDeviceId(),
-        moment.getSessionId(), moment.getStartMs(), moment.getEndMs(), moment.getScore(), moment.getClipStartMsList()));
+    assertEquals(List.of("a", "s1", 0L, 4_000L, 0.9f, List.of(0L, 2_000L), false, 0, ""), List.of(
+        moment.getDeviceId(), moment.getSessionId(), moment.getStartMs(), moment.getEndMs(), moment.getScore(),
+        moment.getClipStartMsList(), moment.getRefined(), moment.getRefineRanges(), moment.getRefineNote()));
+    Moment refined = answer.getMoments(1);
+    assertEquals(List.of(4_500L, 7_000L, true, 13, "1 of 14 ranges not scored"), List.of(refined.getStartMs(),
+        refined.getEndMs(), refined.getRefined(), refined.getRefineRanges(), refined.getRefineNote()));
     assertFalse(answer.hasMcq());
     assertFalse(answer.getTruncated());
   }
@@ -119,7 +127,8 @@ class AnswerSerializerTest {
     SerializerConfigImpl noKryo = new SerializerConfigImpl();
     noKryo.setGenericTypes(false); // creating a serializer that would need Kryo now throws
     for (Class<?> type : List.of(AnswerRecord.class, ClipHit.class, MomentHit.class, PartialHits.class,
-        StoredClip.class, ReportedMoment.class, QueryRecord.class, EmbeddedQuery.class)) {
+        StoredClip.class, ReportedMoment.class, QueryRecord.class, EmbeddedQuery.class, MomentCandidates.class,
+        io.egostream.operators.mcq.ChoiceRequest.class, io.egostream.operators.mcq.ChoiceOutcome.class)) {
       TypeInformation<?> info = TypeInformation.of(type);
       assertInstanceOf(PojoTypeInfo.class, info, type.getSimpleName());
       assertDoesNotThrow(() -> info.createSerializer(noKryo), type.getSimpleName());

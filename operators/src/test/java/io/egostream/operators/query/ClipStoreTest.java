@@ -1,9 +1,12 @@
 package io.egostream.operators.query;
 
+import static io.egostream.operators.query.QueryTestSupport.MODEL_ID;
+import static io.egostream.operators.query.QueryTestSupport.TEXT;
 import static io.egostream.operators.query.QueryTestSupport.cancel;
 import static io.egostream.operators.query.QueryTestSupport.clip;
 import static io.egostream.operators.query.QueryTestSupport.moment;
 import static io.egostream.operators.query.QueryTestSupport.standing;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -165,6 +168,26 @@ class ClipStoreTest {
       assertEquals(List.of(a + "[2000, 6000)=0.95 [2000, 0, 4000]", a + "[20000, 24000)=0.5 [20000]",
           b + "[2000, 6000)=0.4 [2000]"), describe(all.moments));
       assertEquals(3, all.hits.length);
+    }
+  }
+
+  @Test
+  void whenTheRulesRefineTheMergedAnswerGoesToTheRefinementWithTheQuerysTextAndRange() throws Exception {
+    try (var store = store(StoreSettings.from(new Configuration()), 1, 0);
+        var merge = merge(5_000, RefineSettings.DEFAULTS.rules())) {
+      store.processElement(clip("a", 0, 0.9, 1), 1);
+      store.processElement(clip("a", 2_000, 0.95, 1), 1);
+      store.processBroadcastElement(moment("m", 2, 1_000, 9_000), 2);
+      merge.processElement(single(store.extractOutputValues()), 3);
+
+      assertEquals(List.of(), merge.extractOutputValues(), "not answered before its moments are refined");
+      var toRefine = merge.getSideOutput(MergeHits.TO_REFINE);
+      assertEquals(1, toRefine.size());
+      MomentCandidates c = toRefine.peek().getValue();
+      assertEquals(List.of("a[2000, 6000)=0.95 [2000, 0]"), describe(c.answer.moments), "the answer as merged");
+      assertEquals(List.of(MODEL_ID, 1_000L, 9_000L), List.of(c.modelId, c.fromMs, c.toMs));
+      assertArrayEquals(TEXT, c.textEmbedding);
+      assertEquals(0, merge.numKeyedStateEntries());
     }
   }
 
@@ -482,11 +505,16 @@ class ClipStoreTest {
     return n;
   }
 
+  /** The merge without refinement: its answers go out as merged. */
   private static KeyedOneInputStreamOperatorTestHarness<String, PartialHits, AnswerRecord> merge(long timeoutMs)
       throws Exception {
+    return merge(timeoutMs, RefineSettings.OFF.rules());
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, PartialHits, AnswerRecord> merge(long timeoutMs,
+      MomentRules rules) throws Exception {
     var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new MergeHits(timeoutMs, MomentRules.DEFAULTS)), (PartialHits p) -> p.queryId,
-        Types.STRING);
+        new KeyedProcessOperator<>(new MergeHits(timeoutMs, rules)), (PartialHits p) -> p.queryId, Types.STRING);
     harness.open();
     return harness;
   }
