@@ -85,7 +85,7 @@ public record JobSettings(
 
   /** These settings without refinement (a bounded run: its sources end before the ranges could come back). */
   public JobSettings withoutRefinement() {
-    return new JobSettings(decode, clips, batch, lanes, store, mergeTimeoutMs, RefineSettings.OFF, mcq, model,
+    return new JobSettings(decode, clips, batch, lanes, adaptive, store, mergeTimeoutMs, RefineSettings.OFF, mcq, model,
         queryLimits);
   }
 

@@ -67,7 +67,7 @@ final class FilmedStream implements AutoCloseable {
     this.bootstrapServers = bootstrapServers;
     this.durationMs = duration.toMillis();
     List<NewTopic> topics = new ArrayList<>();
-    for (String topic : List.of("frames", "embeddings", "queries", "answers", "deadletter")) {
+    for (String topic : List.of("frames", "embeddings", "queries", "answers", "deadletter", "refine-requests")) {
       topics.add(EgoStreamTopics.newTopic(topic(topic), topic.equals("frames") ? FRAME_PARTITIONS : 1, (short) 1));
     }
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
@@ -88,7 +88,7 @@ final class FilmedStream implements AutoCloseable {
   /** The job's arguments for this stream: its topics, group, transactions, and the clip settings expected here. */
   List<String> jobArgs() {
     List<String> args = new ArrayList<>();
-    for (String kind : List.of("frames", "embeddings", "queries", "answers", "deadletter")) {
+    for (String kind : List.of("frames", "embeddings", "queries", "answers", "deadletter", "refine-requests")) {
       args.addAll(List.of("-D", "topic." + kind + "=" + topic(kind)));
     }
     args.addAll(List.of(
