@@ -222,6 +222,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    JobOptionFlags.check(spec, options);
     long durationMs = Durations.option(spec, duration, "--duration").toMillis();
     long targetMs = Durations.option(spec, p99Target, "--p99-target").toMillis();
     if (durationMs < 10_000 || devices.stream().anyMatch(n -> n < 1) || fps <= 0) {
@@ -324,14 +325,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
     ArrayNode progress = JSON.createArrayNode();
     try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null)) {
       kafka.createEgoStreamTopics(EgoStreamTopics.DEFAULT_FRAME_PARTITIONS);
-      Configuration conf = new Configuration();
-      for (Map.Entry<String, String> option : options.entrySet()) {
-        if (EgoStreamOptions.all().stream().noneMatch(o -> o.key().equals(option.getKey()))) {
-          throw new ParameterException(spec.commandLine(), "Unknown job option " + option.getKey()
-              + ": bench pipeline takes EgoStream's job options (docs/options.md)");
-        }
-        conf.setString(option.getKey(), option.getValue());
-      }
+      Configuration conf = JobOptionFlags.configuration(spec, options);
       conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(EgoStreamOptions.MODEL_DIR, modelDir.toAbsolutePath().toString());
       JobCommand.restOnLoopback(conf); // the batch size comes from the job's metrics, on loopback only

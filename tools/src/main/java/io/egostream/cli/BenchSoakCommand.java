@@ -113,6 +113,7 @@ final class BenchSoakCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    JobOptionFlags.check(spec, options);
     long durationMs = Math.round(minutes * 60_000);
     long everyMs = Durations.option(spec, every, "--every").toMillis();
     if (durationMs < 1_000 || devices < 1 || fps <= 0 || hostilePerSecond < 0 || everyMs < 1_000) {
@@ -125,14 +126,7 @@ final class BenchSoakCommand implements Callable<Integer> {
     int restPort = EmbeddedKafka.freePort();
     try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null)) {
       kafka.createEgoStreamTopics(EgoStreamTopics.DEFAULT_FRAME_PARTITIONS);
-      Configuration conf = new Configuration();
-      for (Map.Entry<String, String> option : options.entrySet()) {
-        if (EgoStreamOptions.all().stream().noneMatch(o -> o.key().equals(option.getKey()))) {
-          throw new ParameterException(spec.commandLine(), "Unknown job option " + option.getKey()
-              + ": bench soak takes EgoStream's job options (README, Job options)");
-        }
-        conf.setString(option.getKey(), option.getValue());
-      }
+      Configuration conf = JobOptionFlags.configuration(spec, options);
       conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       if (model != null) {
         conf.set(EgoStreamOptions.MODEL_DIR, model);

@@ -102,6 +102,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    JobOptionFlags.check(spec, options);
     long durationMs = Durations.option(spec, duration, "--duration").toMillis();
     if (devices < 2) {
       throw new ParameterException(spec.commandLine(), "Invalid value " + devices + " for option '--devices': the "
@@ -114,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
       Configuration conf = new Configuration();
       conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 1_000L);
-      options.forEach(conf::setString);
+      conf.addAll(JobOptionFlags.configuration(spec, options));
       JobCommand.restOnLoopback(conf);
       if (model != null) {
         conf.set(EgoStreamOptions.MODEL_DIR, model);

@@ -9,6 +9,7 @@ import io.egostream.proto.v1.FrameBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,14 @@ class SimulateAndJobCommandTest {
     assertTrue(command.err().contains("Invalid value soon for option '--duration'"), command.err());
     assertEquals(2, run("job", "--bootstrap-servers", "localhost:1", "-D", "clip.lenght.ms=4000"));
     assertTrue(command.err().contains("Unknown job option clip.lenght.ms"), command.err());
+    for (String inProcess : List.of("demo", "bench pipeline", "bench soak")) {
+      List<String> args = new ArrayList<>(List.of(inProcess.split(" ")));
+      args.addAll(List.of("-D", "moment.refine.candidatez=0"));
+      CommandRun own = new CommandRun();
+      assertEquals(2, own.run(args.toArray(String[]::new)), inProcess);
+      assertTrue(own.err().contains("Unknown job option moment.refine.candidatez: did you mean "
+          + "moment.refine.candidates"), inProcess + ": " + own.err());
+    }
   }
 
   @Test
