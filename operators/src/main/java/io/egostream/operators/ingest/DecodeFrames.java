@@ -1,7 +1,6 @@
 package io.egostream.operators.ingest;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.egostream.model.RgbFrame;
 import io.egostream.operators.query.QueryLimits;
 import io.egostream.operators.records.DeadLetterRecord;
 import io.egostream.operators.records.DeadLetters;
@@ -12,6 +11,7 @@ import io.egostream.operators.records.Reasons;
 import io.egostream.operators.records.Rejected;
 import io.egostream.proto.v1.Frame;
 import io.egostream.proto.v1.FrameBatch;
+import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -67,6 +67,8 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
   private final DeadLetters deadLetters = new DeadLetters(DEAD_LETTERS);
 
   private transient Counter framesDecoded;
+  /** Null until the first frame, and after a failure. */
+  private transient ImageReader jpegReader;
 
   public DecodeFrames(DecodeSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -76,6 +78,14 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
   public void open(OpenContext openContext) {
     framesDecoded = getRuntimeContext().getMetricGroup().counter("framesDecoded");
     deadLetters.open(getRuntimeContext().getMetricGroup());
+  }
+
+  @Override
+  public void close() {
+    if (jpegReader != null) {
+      jpegReader.dispose();
+      jpegReader = null;
+    }
   }
 
   @Override
@@ -209,45 +219,51 @@ public class DecodeFrames extends ProcessFunction<RawRecord, FrameRecord> {
       throw new Rejected("frame " + i + ": JPEG of " + jpeg.length + " bytes, over "
           + DecodeSettings.MAX_JPEG_BYTES.key() + " (" + settings.maxJpegBytes() + ")");
     }
-    // The header next: its size decides how much memory decoding takes, so it must be the declared (checked) one.
-    int[] headerSize = jpegHeaderSize(i, jpeg);
-    checkSize(i, width, height, headerSize[0], headerSize[1]);
-    // ImageIO decodes a cut-off JPEG without an error (the missing rows come out grey), so look for the end.
-    if (jpeg.length < 2 || (jpeg[jpeg.length - 2] & 0xFF) != 0xFF || (jpeg[jpeg.length - 1] & 0xFF) != 0xD9) {
-      throw new Rejected("frame " + i + ": JPEG is truncated (it does not end with the end-of-image marker FF D9)");
+    ImageReader reader = jpegReader();
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(jpeg))) {
+      reader.setInput(in, true, true);
+      // The header next: its size decides how much memory decoding takes, so it must be the declared (checked) one.
+      checkSize(i, width, height, reader.getWidth(0), reader.getHeight(0));
+      // ImageIO decodes a cut-off JPEG without an error (the missing rows come out grey), so look for the end.
+      if (jpeg.length < 2 || (jpeg[jpeg.length - 2] & 0xFF) != 0xFF || (jpeg[jpeg.length - 1] & 0xFF) != 0xD9) {
+        throw new Rejected("frame " + i + ": JPEG is truncated (it does not end with the end-of-image marker FF D9)");
+      }
+      int scans = scans(jpeg);
+      if (scans > settings.maxJpegScans()) {
+        throw new Rejected("frame " + i + ": JPEG has " + scans + " scans, over "
+            + DecodeSettings.MAX_JPEG_SCANS.key() + " (" + settings.maxJpegScans() + ")");
+      }
+      // Every scan decoded, without the colour conversion (half the cost of decoding a small frame).
+      Raster raster = reader.readRaster(0, null);
+      checkSize(i, width, height, raster.getWidth(), raster.getHeight());
+      if (raster.getNumBands() != 1 && raster.getNumBands() != 3) {
+        // Neither greyscale nor YCbCr: whether it converts to RGB is for the model's own decoder to say.
+        try {
+          Jpeg.decode(jpeg);
+        } catch (IOException e) {
+          throw new Rejected("frame " + i + ": " + e.getMessage());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // A reader that failed in the middle of an image is not trusted with the next one.
+      jpegReader.dispose();
+      jpegReader = null;
+      throw new Rejected("frame " + i + ": JPEG does not decode: " + e.getMessage());
     }
-    int scans = scans(jpeg);
-    if (scans > settings.maxJpegScans()) {
-      throw new Rejected("frame " + i + ": JPEG has " + scans + " scans, over " + DecodeSettings.MAX_JPEG_SCANS.key()
-          + " (" + settings.maxJpegScans() + ")");
+  }
+
+  /** This instance's JPEG reader: one for all frames, as finding and setting up a reader costs more than a header. */
+  private ImageReader jpegReader() {
+    if (jpegReader == null) {
+      jpegReader = ImageIO.getImageReadersByFormatName("jpeg").next();
     }
-    RgbFrame decoded;
-    try {
-      decoded = Jpeg.decode(jpeg);
-    } catch (IOException e) {
-      throw new Rejected("frame " + i + ": " + e.getMessage());
-    }
-    checkSize(i, width, height, decoded.width(), decoded.height());
+    return jpegReader;
   }
 
   private static void checkSize(int i, int width, int height, int jpegWidth, int jpegHeight) throws Rejected {
     if (width != jpegWidth || height != jpegHeight) {
       throw new Rejected("frame " + i + ": width/height " + width + "x" + height + " do not match the JPEG's "
           + jpegWidth + "x" + jpegHeight);
-    }
-  }
-
-  /** Width and height from the JPEG header alone, without decoding (and allocating) the image. */
-  private static int[] jpegHeaderSize(int i, byte[] jpeg) throws Rejected {
-    ImageReader reader = ImageIO.getImageReadersByFormatName("jpeg").next();
-    // A memory-cached stream: ImageIO's default stream would spool the bytes to a temporary file.
-    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(jpeg))) {
-      reader.setInput(in, true, true);
-      return new int[] {reader.getWidth(0), reader.getHeight(0)};
-    } catch (IOException | RuntimeException e) {
-      throw new Rejected("frame " + i + ": JPEG does not decode: " + e.getMessage());
-    } finally {
-      reader.dispose();
     }
   }
 

@@ -32,6 +32,10 @@ public final class Jpeg {
     if (image == null) {
       throw new IOException("not an image ImageIO can read (" + jpeg.length + " bytes)");
     }
+    if (image.getType() == BufferedImage.TYPE_3BYTE_BGR) {
+      // What ImageIO makes of a 3-component JPEG: its bytes are the pixels, no per-pixel colour-model calls.
+      return RgbFrame.fromBgrImage(image);
+    }
     int width = image.getWidth();
     int height = image.getHeight();
     int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
@@ -46,13 +50,8 @@ public final class Jpeg {
 
   /** Encodes RGB as a JPEG (ImageIO's default quality, 0.75). */
   public static byte[] encode(RgbFrame frame) {
-    BufferedImage image = new BufferedImage(frame.width(), frame.height(), BufferedImage.TYPE_INT_RGB);
-    byte[] rgb = frame.rgb();
-    int[] pixels = new int[frame.width() * frame.height()];
-    for (int i = 0; i < pixels.length; i++) {
-      pixels[i] = (rgb[i * 3] & 0xFF) << 16 | (rgb[i * 3 + 1] & 0xFF) << 8 | (rgb[i * 3 + 2] & 0xFF);
-    }
-    image.setRGB(0, 0, frame.width(), frame.height(), pixels, 0, frame.width());
+    // Java 2D's byte layout: the writer reads the bytes as they are, not pixel by pixel through a colour model.
+    BufferedImage image = frame.toBgrImage();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       if (!ImageIO.write(image, "jpeg", out)) {

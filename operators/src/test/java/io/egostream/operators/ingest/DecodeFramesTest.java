@@ -11,13 +11,21 @@ import io.egostream.operators.records.FrameRecord;
 import io.egostream.operators.records.RawRecord;
 import io.egostream.proto.v1.Frame;
 import io.egostream.proto.v1.FrameBatch;
+import java.awt.image.DataBuffer;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
@@ -124,6 +132,17 @@ class DecodeFramesTest {
     assertRejected("frame 0: width/height 16x12 do not match the JPEG's 8x6", batchRecord(frame(0, 1, JPEG, 16, 12)));
     assertRejected("frame 0: width/height 0x0 out of range (both must be positive)",
         batchRecord(frame(0, 1, JPEG, 0, 0)));
+  }
+
+  @Test
+  void jpegsOfOneThreeOrFourComponentsAreAcceptedAndOthersRefused() throws Exception {
+    harness.processElement(new StreamRecord<>(batchRecord(frame(-2, 1, jpegOf(1, 16, 12), 16, 12),
+        frame(-1, 2, jpegOf(3, 16, 12), 16, 12), frame(0, 3, jpegOf(4, 16, 12), 16, 12))));
+    assertEquals(3, harness.extractOutputValues().size());
+    assertEquals(List.of(), takeDeadLetters());
+    harness.getOutput().clear();
+    assertRejected("frame 0: JPEG does not decode: Unsupported Image Type",
+        record(KEY, batch(frame(10, 4, jpegOf(2, 16, 12), 16, 12)).toByteArray()));
   }
 
   @Test
@@ -381,6 +400,27 @@ class DecodeFramesTest {
       }
     }
     throw new AssertionError("no marker FF " + Integer.toHexString(code));
+  }
+
+  /** A baseline JPEG of a {@code bands}-component raster of a gradient, as ImageIO's writer encodes it. */
+  private static byte[] jpegOf(int bands, int width, int height) throws IOException {
+    WritableRaster raster = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, width, height, bands, null);
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        for (int b = 0; b < bands; b++) {
+          raster.setSample(x, y, b, (x * 13 + y * 7 + b * 50) & 0xFF);
+        }
+      }
+    }
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
+      writer.setOutput(stream);
+      writer.write(null, new IIOImage(raster, null, null), null);
+    } finally {
+      writer.dispose();
+    }
+    return out.toByteArray();
   }
 
   /** The JPEG with its frame header (SOF0 or SOF2) claiming another size; the image data is left as it is. */
