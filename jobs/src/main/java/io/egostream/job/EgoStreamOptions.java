@@ -4,6 +4,7 @@ import io.egostream.kafka.EgoStreamTopics;
 import io.egostream.operators.inference.AdaptiveSettings;
 import io.egostream.operators.inference.BatchSettings;
 import io.egostream.operators.inference.EmbedClips;
+import io.egostream.operators.inference.ModelSource;
 import io.egostream.operators.ingest.ClipSettings;
 import io.egostream.operators.ingest.DecodeSettings;
 import io.egostream.operators.mcq.McqSettings;
@@ -75,6 +76,14 @@ public final class EgoStreamOptions {
               + "(sent at once, flushed on checkpoints; after a restart an answer may come again with the same "
               + "query id, for consumers to drop).");
 
+  public static final ConfigOption<String> EMBEDDINGS_DELIVERY_GUARANTEE =
+      ConfigOptions.key("sink.embeddings.delivery-guarantee")
+          .stringType().defaultValue(KafkaConnectors.EXACTLY_ONCE)
+          .withDescription("How clip embeddings reach topic.embeddings: exactly-once (in the checkpoint's Kafka "
+              + "transaction, readable by read_committed consumers only when the next checkpoint completes) or "
+              + "at-least-once (sent at once, flushed on checkpoints; after a restart an embedding may come again, "
+              + "for consumers to drop by device, start and end).");
+
   public static final ConfigOption<String> DEAD_LETTER_TOPIC = ConfigOptions.key("topic.deadletter")
       .stringType().defaultValue(EgoStreamTopics.DEADLETTER)
       .withDescription("Output: a DeadLetter for every input record the job could not use, with the reason.");
@@ -94,6 +103,7 @@ public final class EgoStreamOptions {
   public static final ConfigOption<Long> BATCH_MAX_WAIT_MS = BatchSettings.MAX_WAIT_MS;
 
   public static final ConfigOption<Integer> INFERENCE_LANES = EmbedClips.LANES;
+  public static final ConfigOption<Integer> INFERENCE_THREADS = ModelSource.THREADS;
 
   // Load-adaptive sparsity (AdaptiveSettings, for EmbedClips): off by default.
   public static final ConfigOption<Boolean> ADAPTIVE_ENABLED = AdaptiveSettings.ENABLED;
@@ -157,10 +167,11 @@ public final class EgoStreamOptions {
   /** Every option, in the order of docs/options.md. */
   public static List<ConfigOption<?>> all() {
     return List.of(BOOTSTRAP_SERVERS, GROUP_ID, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT_MS, FRAMES_TOPIC,
-        QUERIES_TOPIC, EMBEDDINGS_TOPIC, ANSWERS_TOPIC, ANSWERS_DELIVERY_GUARANTEE, DEAD_LETTER_TOPIC,
+        QUERIES_TOPIC, EMBEDDINGS_TOPIC, ANSWERS_TOPIC, ANSWERS_DELIVERY_GUARANTEE, EMBEDDINGS_DELIVERY_GUARANTEE,
+        DEAD_LETTER_TOPIC,
         REFINE_REQUESTS_TOPIC, CLIP_LENGTH_MS, CLIP_STRIDE_MS,
         CLIP_MIN_FRAMES, FRAME_RETENTION_MS, OUT_OF_ORDERNESS_MS, IDLENESS_MS, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
-        INFERENCE_LANES, ADAPTIVE_ENABLED, ADAPTIVE_LATENCY_TARGET_MS, ADAPTIVE_MIN_KEEP_RATE,
+        INFERENCE_LANES, INFERENCE_THREADS, ADAPTIVE_ENABLED, ADAPTIVE_LATENCY_TARGET_MS, ADAPTIVE_MIN_KEEP_RATE,
         ADAPTIVE_KEEP_RATE_STEP, ADAPTIVE_ADJUST_INTERVAL_MS, STORE_RETENTION_MS, MERGE_TIMEOUT_MS, REFINE_CANDIDATES,
         REFINE_MAX_EXTRA_CLIPS, REFINE_TIMEOUT_MS, MCQ_TIMEOUT_MS, MCQ_SAFETY_TIMEOUT_MS, MODEL_DIR, MODEL_PRESET,
         MODEL_SEED,

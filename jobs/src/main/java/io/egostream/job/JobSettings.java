@@ -43,7 +43,8 @@ public record JobSettings(
     ModelSource model = conf.getOptional(MODEL_DIR)
         .map(dir -> ModelSource.folder(Path.of(dir).toAbsolutePath()))
         .or(() -> conf.getOptional(MODEL_PRESET).map(preset -> ModelSource.preset(preset, conf.get(MODEL_SEED))))
-        .orElseGet(ModelSource::shipped);
+        .orElseGet(ModelSource::shipped)
+        .withThreads(conf.get(INFERENCE_THREADS));
     int frames;
     float keepRate;
     try {
@@ -54,7 +55,9 @@ public record JobSettings(
       invalid.initCause(e);
       throw invalid;
     }
-    KafkaConnectors.answersDeliveryGuarantee(conf); // the sink reads it later: a typo should fail here, at submission
+    // The sinks read these later: a typo should fail here, at submission.
+    KafkaConnectors.deliveryGuarantee(conf, EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE);
+    KafkaConnectors.deliveryGuarantee(conf, EgoStreamOptions.EMBEDDINGS_DELIVERY_GUARANTEE);
     QueryLimits queryLimits = QueryLimits.from(conf);
     McqSettings mcq = McqSettings.from(conf);
     require(mcq.defaultTimeoutMs() <= queryLimits.mcqMaxTimeoutMs(), MCQ_TIMEOUT_MS, mcq.defaultTimeoutMs(),

@@ -23,6 +23,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -35,11 +36,12 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * The job's Kafka sources and sinks, built from {@link EgoStreamOptions}: exactly-once sinks, but for answers when
- * {@link EgoStreamOptions#ANSWERS_DELIVERY_GUARANTEE} asks for at-least-once.
+ * The job's Kafka sources and sinks, built from {@link EgoStreamOptions}: exactly-once sinks, but for answers and
+ * embeddings when {@link EgoStreamOptions#ANSWERS_DELIVERY_GUARANTEE} or
+ * {@link EgoStreamOptions#EMBEDDINGS_DELIVERY_GUARANTEE} asks for at-least-once.
  */
 public final class KafkaConnectors {
-  /** Values of {@link EgoStreamOptions#ANSWERS_DELIVERY_GUARANTEE}: Flink's names ({@link DeliveryGuarantee}). */
+  /** Values of the {@code sink.*.delivery-guarantee} options: Flink's names ({@link DeliveryGuarantee}). */
   public static final String EXACTLY_ONCE = "exactly-once";
 
   public static final String AT_LEAST_ONCE = "at-least-once";
@@ -103,40 +105,61 @@ public final class KafkaConnectors {
 
   /**
    * Answers to {@link EgoStreamOptions#ANSWERS_TOPIC}, exactly once, or at least once when
-   * {@link EgoStreamOptions#ANSWERS_DELIVERY_GUARANTEE} says so: then each answer is sent as soon as it is made (a
-   * consumer reads it without waiting for the checkpoint's commit) and the producer is flushed on every checkpoint, so
-   * nothing before a checkpoint is lost; a restart may send an answer again, under the same query id.
+   * {@link EgoStreamOptions#ANSWERS_DELIVERY_GUARANTEE} says so (see {@link #withGuarantee}); a repeated answer has
+   * the same query id.
    *
    * @throws IllegalArgumentException for a delivery guarantee other than exactly-once or at-least-once
    */
   public static KafkaSink<AnswerRecord> answers(ReadableConfig conf) {
-    var serializer = new AnswerSerializer(conf.get(ANSWERS_TOPIC), EgoStreamTopics.MAX_RECORD_BYTES);
-    if (answersDeliveryGuarantee(conf) == DeliveryGuarantee.EXACTLY_ONCE) {
-      return exactlyOnce(conf, "answers", serializer);
+    return withGuarantee(conf, ANSWERS_DELIVERY_GUARANTEE, "answers",
+        new AnswerSerializer(conf.get(ANSWERS_TOPIC), EgoStreamTopics.MAX_RECORD_BYTES));
+  }
+
+  /**
+   * Clip embeddings to {@link EgoStreamOptions#EMBEDDINGS_TOPIC}, exactly once, or at least once when
+   * {@link EgoStreamOptions#EMBEDDINGS_DELIVERY_GUARANTEE} says so (see {@link #withGuarantee}); a repeated embedding
+   * has the same device, start and end.
+   *
+   * @throws IllegalArgumentException for a delivery guarantee other than exactly-once or at-least-once
+   */
+  public static KafkaSink<EmbeddedClip> embeddings(ReadableConfig conf, SvittConfig model) {
+    return withGuarantee(conf, EMBEDDINGS_DELIVERY_GUARANTEE, "embeddings",
+        new ClipEmbeddingSerializer(conf.get(EMBEDDINGS_TOPIC), model));
+  }
+
+  /**
+   * The delivery guarantee a {@code sink.*.delivery-guarantee} option names, checked.
+   *
+   * @throws IllegalArgumentException for a value other than exactly-once or at-least-once
+   */
+  public static DeliveryGuarantee deliveryGuarantee(ReadableConfig conf, ConfigOption<String> option) {
+    String value = conf.get(option);
+    if (value.equals(EXACTLY_ONCE)) {
+      return DeliveryGuarantee.EXACTLY_ONCE;
     }
-    return KafkaSink.<AnswerRecord>builder()
+    require(value.equals(AT_LEAST_ONCE), option, value,
+        "must be " + EXACTLY_ONCE + " or " + AT_LEAST_ONCE + " (at-least-once sends results without waiting for the "
+            + "checkpoint's commit, and may repeat one after a restart)");
+    return DeliveryGuarantee.AT_LEAST_ONCE;
+  }
+
+  /**
+   * A sink with the delivery guarantee {@code option} names. At least once, each record is sent as soon as it is made
+   * (a read_committed consumer reads it without waiting for the checkpoint's commit) and the producer is flushed on
+   * every checkpoint, so nothing made before a checkpoint is lost; a restart may send a record made since again.
+   */
+  private static <T> KafkaSink<T> withGuarantee(ReadableConfig conf, ConfigOption<String> option, String name,
+      KafkaRecordSerializationSchema<T> serializer) {
+    if (deliveryGuarantee(conf, option) == DeliveryGuarantee.EXACTLY_ONCE) {
+      return exactlyOnce(conf, name, serializer);
+    }
+    return KafkaSink.<T>builder()
         .setBootstrapServers(conf.get(BOOTSTRAP_SERVERS))
         .setRecordSerializer(serializer)
         .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
         .setKafkaProducerConfig(properties(EgoStreamTopics.producerSizeLimits()))
         .setKafkaProducerConfig(clientProperties(conf))
         .build();
-  }
-
-  /**
-   * {@link EgoStreamOptions#ANSWERS_DELIVERY_GUARANTEE}, checked.
-   *
-   * @throws IllegalArgumentException for a value other than exactly-once or at-least-once
-   */
-  public static DeliveryGuarantee answersDeliveryGuarantee(ReadableConfig conf) {
-    String value = conf.get(ANSWERS_DELIVERY_GUARANTEE);
-    if (value.equals(EXACTLY_ONCE)) {
-      return DeliveryGuarantee.EXACTLY_ONCE;
-    }
-    require(value.equals(AT_LEAST_ONCE), ANSWERS_DELIVERY_GUARANTEE, value,
-        "must be " + EXACTLY_ONCE + " or " + AT_LEAST_ONCE + " (at-least-once sends answers without waiting for the "
-            + "checkpoint's commit, and may repeat one after a restart)");
-    return DeliveryGuarantee.AT_LEAST_ONCE;
   }
 
   /**
@@ -172,11 +195,6 @@ public final class KafkaConnectors {
         .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
         .setKafkaProducerConfig(clientProperties(conf))
         .build();
-  }
-
-  /** Clip embeddings to {@link EgoStreamOptions#EMBEDDINGS_TOPIC}, exactly once. */
-  public static KafkaSink<EmbeddedClip> embeddings(ReadableConfig conf, SvittConfig model) {
-    return exactlyOnce(conf, "embeddings", new ClipEmbeddingSerializer(conf.get(EMBEDDINGS_TOPIC), model));
   }
 
   /** Dead letters to {@link EgoStreamOptions#DEAD_LETTER_TOPIC}, exactly once. */

@@ -333,16 +333,26 @@ final class BenchPipelineCommand implements Callable<Integer> {
       try (LocalJob job = LocalJob.start(spec, conf, "egostream-bench-pipeline")) {
         if (!json) {
           out.printf(Locale.ROOT, "EgoStream pipeline: %d wearables at %s fps for %d s, %s, %d frames, %s; "
-                  + "answers %s%n", deviceCount, fps, durationMs / 1000, config.name(), config.frames(),
+                  + "answers %s, embeddings %s%n", deviceCount, fps, durationMs / 1000, config.name(), config.frames(),
               config.equals(config.dense()) ? "dense" : "sparse",
-              conf.get(EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE));
+              conf.get(EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE),
+              conf.get(EgoStreamOptions.EMBEDDINGS_DELIVERY_GUARANTEE));
           out.flush();
         }
         AtomicBoolean listening = new AtomicBoolean(true);
         Thread listener = new Thread(() -> listen(kafka, listening, readings), "bench-results");
         listener.setDaemon(true);
         listener.start();
+        // Every frame rendered and encoded before the clock starts: a wearable encodes its own frames, so encoding them
+        // here too would bench the simulator, not the job (it took half a core at 48 wearables).
+        long captureFrom = System.currentTimeMillis();
+        WearableSimulator captured = new WearableSimulator(deviceCount, 1, captureFrom, durationMs, 160, 120, fps, 4);
+        long jpegBytes = captured.capture();
+        progressOut.printf(Locale.ROOT, "wearables' frames rendered and encoded ahead: %.0f MB of JPEG in %.1f s%n",
+            jpegBytes / 1e6, (System.currentTimeMillis() - captureFrom) / 1000.0);
+        progressOut.flush();
         long start = System.currentTimeMillis();
+        WearableSimulator simulator = captured.startingAt(start);
         offer = new Offer(deviceCount, start, fps, conf.get(EgoStreamOptions.CLIP_LENGTH_MS),
             conf.get(EgoStreamOptions.CLIP_STRIDE_MS));
         // The first third warms up (model load, first batches, first checkpoint): measured from there to the end.
@@ -354,7 +364,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
         reporter.setDaemon(true);
         reporter.start();
         long[] offeredAt = {0, -1};
-        frameCounts = stream(kafka, deviceCount, start, durationMs, windowFrom, readings, offer, offeredAt);
+        frameCounts = stream(kafka, simulator, start, durationMs, windowFrom, readings, offer, offeredAt);
         offeredAtFrom = offeredAt[0];
         offeredAtTo = offeredAt[1];
         wallMs = System.currentTimeMillis() - windowFrom;
@@ -404,6 +414,9 @@ final class BenchPipelineCommand implements Callable<Integer> {
     report.put("sparse", !dense);
     report.put("answers_delivery_guarantee", options.getOrDefault(
         EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE.key(), EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE.defaultValue()));
+    report.put("embeddings_delivery_guarantee", options.getOrDefault(
+        EgoStreamOptions.EMBEDDINGS_DELIVERY_GUARANTEE.key(),
+        EgoStreamOptions.EMBEDDINGS_DELIVERY_GUARANTEE.defaultValue()));
     report.put("window_s", windowSeconds);
     report.put("clips_per_second", clipsPerSecond);
     report.put("offered_clips_per_second", offeredPerSecond);
@@ -446,9 +459,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
    * Returns {frames sent from {@code windowFrom} on, this process's CPU time at {@code windowFrom}, questions asked};
    * {@code offeredAt} gets the clips offered at {@code windowFrom} and at the window's end (wall clock).
    */
-  private long[] stream(EmbeddedKafka kafka, int deviceCount, long start, long durationMs, long windowFrom,
-      Readings readings, Offer offer, long[] offeredAt) throws Exception {
-    WearableSimulator simulator = new WearableSimulator(deviceCount, 1, start, durationMs, 160, 120, fps, 4);
+  private long[] stream(EmbeddedKafka kafka, WearableSimulator simulator, long start, long durationMs,
+      long windowFrom, Readings readings, Offer offer, long[] offeredAt) throws Exception {
     AtomicLong frames = new AtomicLong();
     AtomicLong cpuAtWindow = new AtomicLong(-1);
     AtomicReference<Exception> stopped = new AtomicReference<>();

@@ -1,11 +1,11 @@
 package io.egostream.cli;
 
 import ai.djl.Device;
-import ai.djl.pytorch.jni.JniUtils;
 import io.egostream.embed.BatchedClipEmbedder;
 import io.egostream.embed.JsonlEmbeddingWriter;
 import io.egostream.embed.ReadAhead;
 import io.egostream.model.Devices;
+import io.egostream.model.EngineThreads;
 import io.egostream.model.ShippedModel;
 import io.egostream.model.SvittEgo;
 import io.egostream.video.ClipSampling;
@@ -106,8 +106,7 @@ final class EmbedCommand implements Callable<Integer> {
       Device selected = selectDevice();
       try (SvittEgo model = SvittEgo.load(modelDir != null ? modelDir : ShippedModel.folder(), selected)) {
         // Process-wide, set once the engine is loaded: this command is the only user of the engine in its process.
-        JniUtils.setNumThreads(modelThreads != null ? modelThreads
-            : Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+        EngineThreads.set(modelThreads != null ? modelThreads : EngineThreads.defaultCount());
         int modelFrames = model.config().frames();
         if (framesPerClip != null && modelFrames != framesPerClip) {
           throw usage("Invalid value " + framesPerClip + " for option '--frames-per-clip': the model "

@@ -25,12 +25,17 @@ public final class FrameBatcher {
 
   /** Encodes {@code frame} as JPEG and adds it to the open batch. */
   public void add(long captureTimeMs, long sequence, RgbFrame frame) {
+    addEncoded(captureTimeMs, sequence, frame.width(), frame.height(), ByteString.copyFrom(Jpeg.encode(frame)));
+  }
+
+  /** Adds a frame already encoded as a {@code width}×{@code height} JPEG to the open batch. */
+  public void addEncoded(long captureTimeMs, long sequence, int width, int height, ByteString jpeg) {
     batch.addFrames(Frame.newBuilder()
         .setCaptureTimeMs(captureTimeMs)
         .setSequence(sequence)
-        .setWidth(frame.width())
-        .setHeight(frame.height())
-        .setJpeg(ByteString.copyFrom(Jpeg.encode(frame))));
+        .setWidth(width)
+        .setHeight(height)
+        .setJpeg(jpeg));
   }
 
   /** Frames added since the last flush. */

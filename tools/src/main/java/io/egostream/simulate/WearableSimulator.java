@@ -1,16 +1,22 @@
 package io.egostream.simulate;
 
+import com.google.protobuf.ByteString;
 import io.egostream.model.RgbFrame;
+import io.egostream.operators.records.Jpeg;
 import io.egostream.proto.v1.FrameBatch;
 import io.egostream.world.Recording;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Simulated wearables: each device plays its own recording of the procedural world (or a video file), captured at a
  * fixed frame rate and published a few frames a message, as a real wearable would. Frames of all devices come out
  * interleaved in capture-time order; with {@code realTime} the simulator also waits for the wall clock to reach each
- * capture time.
+ * capture time. {@link #capture()} renders and encodes every frame ahead, so that sending is all that is left.
  */
 public final class WearableSimulator {
 
@@ -43,10 +49,15 @@ public final class WearableSimulator {
     void send(String deviceId, FrameBatch batch) throws Exception;
   }
 
+  /** A frame as a wearable sends it. */
+  private record Encoded(int width, int height, ByteString jpeg) {}
+
   private final List<Device> devices = new ArrayList<>();
   private final double fps;
   private final int framesPerBatch;
   private final long durationMs;
+  /** Every device's frames by frame number, once {@link #capture()}d; null until then. */
+  private List<Encoded[]> captured;
 
   /**
    * @param devices how many wearables
@@ -89,6 +100,53 @@ public final class WearableSimulator {
     this.durationMs = durationMs;
   }
 
+  private WearableSimulator(List<Device> devices, double fps, int framesPerBatch, long durationMs,
+      List<Encoded[]> captured) {
+    this.devices.addAll(devices);
+    this.fps = fps;
+    this.framesPerBatch = framesPerBatch;
+    this.durationMs = durationMs;
+    this.captured = captured;
+  }
+
+  /** The same devices and frames (those captured ahead included), recording from {@code startEpochMs}. */
+  public WearableSimulator startingAt(long startEpochMs) {
+    List<Device> moved = devices.stream()
+        .map(d -> new Device(d.deviceId(), d.sessionId(), d.recording(), d.source(), startEpochMs))
+        .toList();
+    return new WearableSimulator(moved, fps, framesPerBatch, durationMs, captured);
+  }
+
+  /**
+   * Renders and JPEG-encodes every frame of every device now (devices in parallel, each in order, as a video file
+   * must be read), so that {@link #run} only sends them: simulated wearables then cost this machine what real ones
+   * would, since a wearable encodes its own frames. Every JPEG stays in memory (about 3 KB a 160×120 frame).
+   *
+   * @return bytes of JPEG held
+   */
+  public long capture() {
+    int count = Math.toIntExact(framesPerDevice());
+    captured = IntStream.range(0, devices.size()).parallel()
+        .mapToObj(d -> {
+          Encoded[] frames = new Encoded[count];
+          for (int i = 0; i < count; i++) {
+            try {
+              RgbFrame frame = devices.get(d).source().frame(frameTime(i));
+              frames[i] = new Encoded(frame.width(), frame.height(), ByteString.copyFrom(Jpeg.encode(frame)));
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          }
+          return frames;
+        })
+        .toList();
+    return captured.stream().flatMap(Arrays::stream).mapToLong(e -> e.jpeg().size()).sum();
+  }
+
+  private long framesPerDevice() {
+    return (long) Math.floor(durationMs * fps / 1000.0);
+  }
+
   private static String deviceId(int d) {
     return String.format(java.util.Locale.ROOT, "wearable-%02d", d);
   }
@@ -103,13 +161,14 @@ public final class WearableSimulator {
   }
 
   /**
-   * Renders, encodes and sends every frame of every device, {@code framesPerBatch} at a time.
+   * Sends every frame of every device, {@code framesPerBatch} at a time, rendering and encoding each first unless
+   * {@link #capture()} did.
    *
    * @return frames sent
    */
   public long run(boolean realTime, BatchSink sink) throws Exception {
     long frames = 0;
-    long framesPerDevice = (long) Math.floor(durationMs * fps / 1000.0);
+    long framesPerDevice = framesPerDevice();
     long wallStart = System.currentTimeMillis();
     for (long first = 0; first < framesPerDevice; first += framesPerBatch) {
       long last = Math.min(framesPerDevice, first + framesPerBatch);
@@ -120,11 +179,17 @@ public final class WearableSimulator {
           Thread.sleep(wait);
         }
       }
-      for (Device device : devices) {
+      for (int d = 0; d < devices.size(); d++) {
+        Device device = devices.get(d);
         FrameBatcher batch = new FrameBatcher(device.deviceId(), device.sessionId());
         for (long i = first; i < last; i++) {
           long t = frameTime(i);
-          batch.add(device.epochMs(t), i, device.source().frame(t));
+          if (captured == null) {
+            batch.add(device.epochMs(t), i, device.source().frame(t));
+          } else {
+            Encoded frame = captured.get(d)[(int) i];
+            batch.addEncoded(device.epochMs(t), i, frame.width(), frame.height(), frame.jpeg());
+          }
         }
         sink.send(device.deviceId(), batch.flush());
         frames += last - first;

@@ -258,14 +258,17 @@ class JobSettingsTest {
   }
 
   @Test
-  void theAnswersDeliveryGuaranteeIsExactlyOnceByDefaultAndAnythingButTheTwoNamesIsRefusedByItsKey() {
-    Configuration conf = new Configuration();
-    assertEquals(DeliveryGuarantee.EXACTLY_ONCE, KafkaConnectors.answersDeliveryGuarantee(conf));
-    conf.setString("sink.answers.delivery-guarantee", "at-least-once");
-    assertEquals(DeliveryGuarantee.AT_LEAST_ONCE, KafkaConnectors.answersDeliveryGuarantee(conf));
-    conf.setString("sink.answers.delivery-guarantee", "none");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1));
-    assertTrue(e.getMessage().startsWith("Invalid value none for sink.answers.delivery-guarantee: must be "
-        + "exactly-once or at-least-once"), e.getMessage());
+  void deliveryGuaranteesAreExactlyOnceByDefaultAndAnythingButTheTwoNamesIsRefusedByItsKey() {
+    for (var option : List.of(EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE,
+        EgoStreamOptions.EMBEDDINGS_DELIVERY_GUARANTEE)) {
+      Configuration conf = new Configuration();
+      assertEquals(DeliveryGuarantee.EXACTLY_ONCE, KafkaConnectors.deliveryGuarantee(conf, option));
+      conf.setString(option.key(), "at-least-once");
+      assertEquals(DeliveryGuarantee.AT_LEAST_ONCE, KafkaConnectors.deliveryGuarantee(conf, option));
+      conf.setString(option.key(), "none");
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1));
+      assertTrue(e.getMessage().startsWith("Invalid value none for " + option.key() + ": must be "
+          + "exactly-once or at-least-once"), e.getMessage());
+    }
   }
 }

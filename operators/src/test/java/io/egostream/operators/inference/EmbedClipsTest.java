@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import io.egostream.model.Clip;
 import io.egostream.model.ClipEmbedding;
+import io.egostream.model.EngineThreads;
 import io.egostream.model.RgbFrame;
 import io.egostream.model.SvittEgo;
 import io.egostream.operators.records.ClipRecord;
@@ -398,6 +399,26 @@ class EmbedClipsTest {
       assertEquals(17.0 / 32, (Double) ((Gauge<?>) metrics.get("keptTokenRatio")).getValue(), 1e-9);
       assertEquals("cpu()", ((Gauge<?>) metrics.get("inferenceDevice")).getValue(), "GPU 0 is not visible here");
       assertEquals(-1, ((Gauge<?>) metrics.get("inferenceGpu")).getValue());
+    }
+  }
+
+  @Test
+  void openingSetsLibtorchsIntraOpThreadsForTheProcess() throws Exception {
+    int before = EngineThreads.get();
+    try {
+      for (int threads : new int[] {1, 2}) {
+        try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(new EmbedClips(TestClips.MODEL.withThreads(threads), new BatchSettings(1, 1))),
+            (ClipRecord c) -> EmbedClips.lane(c.deviceId, 1), Types.INT)) {
+          harness.open();
+          assertEquals(threads, EngineThreads.get());
+        }
+      }
+      try (var harness = harness(new BatchSettings(1, 1), 1)) {
+        assertEquals(EngineThreads.defaultCount(), EngineThreads.get(), "0, the default: processors - 1, at least 1");
+      }
+    } finally {
+      EngineThreads.set(before);
     }
   }
 

@@ -65,6 +65,14 @@ class ModelSourceTest {
     assertTrue(e.getMessage().startsWith("Invalid value huge for preset"), e.getMessage());
   }
 
+  @Test
+  void aNegativeThreadCountIsRefusedByItsKey() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ModelSource.shipped().withThreads(-1));
+    assertEquals("Invalid value -1 for inference.threads: must be at least 0 (0 = one fewer than the TaskManager's "
+        + "processors)", e.getMessage());
+  }
+
   private static float[] embed(SvittEgo model) {
     return model.embedClips(List.of(CLIP)).get(0).vector();
   }

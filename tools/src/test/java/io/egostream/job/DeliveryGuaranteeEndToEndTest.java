@@ -20,12 +20,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The answers sink's delivery guarantee ({@code sink.answers.delivery-guarantee}) on a running job whose first
- * checkpoint is a minute away: exactly-once (the default) keeps an MCQ answer from read_committed consumers until a
- * checkpoint commits it, at-least-once lets them read it at once. That no checkpoint has completed yet is shown by
- * the clip embeddings, which stay exactly-once: written (read_uncommitted sees them) but not committed.
+ * The sinks' delivery guarantees ({@code sink.answers.delivery-guarantee}, {@code sink.embeddings.delivery-guarantee})
+ * on a running job whose first checkpoint is a minute away: exactly-once (the default) keeps an MCQ answer or a clip
+ * embedding from read_committed consumers until a checkpoint commits it, at-least-once lets them read it at once. That
+ * no checkpoint has completed yet is shown by the other sink, left exactly-once: written (read_uncommitted sees it) but
+ * not committed.
  */
-class AnswersDeliveryEndToEndTest {
+class DeliveryGuaranteeEndToEndTest {
   private static final long START = System.currentTimeMillis() / 4000 * 4000 - 60_000;
   private static final long CHECKPOINT_INTERVAL_MS = 60_000;
 
@@ -55,6 +56,23 @@ class AnswersDeliveryEndToEndTest {
         assertEquals("mcq-1", committed.get(0).getQueryId());
         assertEquals(Answer.Status.OK, committed.get(0).getStatus(), committed.get(0).toString());
         assertNoCheckpointCommitted(kafka);
+      });
+    }
+  }
+
+  @Test
+  void atLeastOnceEmbeddingsAreReadableBeforeAnyCheckpoint() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null)) {
+      Configuration conf = new Configuration();
+      conf.set(EgoStreamOptions.EMBEDDINGS_DELIVERY_GUARANTEE, "at-least-once");
+      answerOneMcq(kafka, conf, written -> {
+        List<ConsumerRecord<byte[], byte[]>> embeddings =
+            TestKafka.readCommitted(kafka, EgoStreamTopics.EMBEDDINGS, Duration.ofSeconds(1));
+        assertTrue(!embeddings.isEmpty(), "embeddings read_committed before any checkpoint");
+        // The exactly-once answer, written but not committed: no checkpoint has completed.
+        assertEquals(List.of(),
+            answers(TestKafka.readCommitted(kafka, EgoStreamTopics.ANSWERS, Duration.ofSeconds(1))),
+            "a checkpoint completed during the test: it can no longer tell the delivery guarantees apart");
       });
     }
   }
