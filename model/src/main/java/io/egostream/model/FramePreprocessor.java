@@ -2,6 +2,7 @@ package io.egostream.model;
 
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.util.List;
 
 /**
@@ -12,25 +13,32 @@ import java.util.List;
 public final class FramePreprocessor {
   private final int size;
   private final SvittConfig.Resize resize;
-  private final float[] mean;
-  private final float[] std;
+  /**
+   * {@code normalised[c][v]}: channel {@code c}'s byte {@code v} scaled and normalised, {@code (v / 255 − mean) / std}
+   * in float as written, so that a lookup gives the same bits as the arithmetic at a fraction of its cost (two
+   * divisions for each of the 3 × S × S values of every frame were a quarter of the inference thread's Java time).
+   */
+  private final float[][] normalised = new float[3][256];
 
   public FramePreprocessor(SvittConfig config) {
     this.size = config.imageSize();
     this.resize = config.resize();
-    this.mean = toArray(config.imageMean());
-    this.std = toArray(config.imageStd());
+    float[] mean = toArray(config.imageMean());
+    float[] std = toArray(config.imageStd());
+    for (int c = 0; c < 3; c++) {
+      for (int v = 0; v < 256; v++) {
+        normalised[c][v] = (v / 255f - mean[c]) / std[c];
+      }
+    }
   }
 
   /** Writes one frame as (3, S, S) floats into {@code out} starting at {@code offset}. */
   public void write(RgbFrame frame, float[] out, int offset) {
-    byte[] rgb = resized(frame);
     int plane = size * size;
-    for (int i = 0; i < plane; i++) {
-      for (int c = 0; c < 3; c++) {
-        float value = (rgb[i * 3 + c] & 0xFF) / 255f;
-        out[offset + c * plane + i] = (value - mean[c]) / std[c];
-      }
+    if (frame.width() == size && frame.height() == size) {
+      writePlanes(frame.rgb(), false, out, offset, plane);
+    } else {
+      writePlanes(resizedBgr(frame), true, out, offset, plane);
     }
   }
 
@@ -39,10 +47,20 @@ public final class FramePreprocessor {
     return 3 * size * size;
   }
 
-  private byte[] resized(RgbFrame frame) {
-    if (frame.width() == size && frame.height() == size) {
-      return frame.rgb();
+  /** Interleaved pixels (RGB, or BGR as Java 2D lays them out) into normalised channel planes, R then G then B. */
+  private void writePlanes(byte[] pixels, boolean bgr, float[] out, int offset, int plane) {
+    for (int c = 0; c < 3; c++) {
+      float[] table = normalised[c];
+      int from = bgr ? 2 - c : c;
+      int to = offset + c * plane;
+      for (int i = 0; i < plane; i++) {
+        out[to + i] = table[pixels[i * 3 + from] & 0xFF];
+      }
     }
+  }
+
+  /** The frame brought to S × S (bicubic), as Java 2D's BGR bytes. */
+  private byte[] resizedBgr(RgbFrame frame) {
     int scaledWidth = size;
     int scaledHeight = size;
     if (resize == SvittConfig.Resize.CROP) {
@@ -59,7 +77,7 @@ public final class FramePreprocessor {
     } finally {
       g.dispose();
     }
-    return RgbFrame.fromBgrImage(target).rgb();
+    return ((DataBufferByte) target.getRaster().getDataBuffer()).getData();
   }
 
   private static float[] toArray(List<Float> values) {

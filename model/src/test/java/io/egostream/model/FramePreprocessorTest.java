@@ -25,6 +25,21 @@ class FramePreprocessorTest {
   }
 
   @Test
+  void everyValueIsTheNormalisationFormulaToTheBit() {
+    byte[] rgb = new byte[32 * 32 * 3];
+    new java.util.Random(3).nextBytes(rgb);
+    float[] out = new float[pre.frameSize()];
+    pre.write(new RgbFrame(32, 32, rgb), out, 0);
+    int plane = 32 * 32;
+    for (int i = 0; i < plane; i++) {
+      for (int c = 0; c < 3; c++) {
+        float expected = ((rgb[i * 3 + c] & 0xFF) / 255f - config.imageMean().get(c)) / config.imageStd().get(c);
+        assertEquals(expected, out[c * plane + i], 0f, "pixel " + i + ", channel " + c);
+      }
+    }
+  }
+
+  @Test
   void resizesTheShorterSideAndCropsTheCentre() {
     // 96×32: left third red, middle third green, right third blue. The centre crop keeps only green.
     assertEquals(SvittConfig.Resize.CROP, config.resize());
