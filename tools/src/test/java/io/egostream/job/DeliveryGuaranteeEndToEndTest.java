@@ -13,6 +13,7 @@ import io.egostream.simulate.WearableSimulator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -86,6 +87,9 @@ class DeliveryGuaranteeEndToEndTest {
     kafka.createEgoStreamTopics(2);
     conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
     conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, CHECKPOINT_INTERVAL_MS);
+    // Flink starts the first checkpoint at a random time between the minimum pause and the interval: with no pause one
+    // could complete within the test (it did once, failing it). With the pause at the interval it comes at 60 s.
+    conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, Duration.ofMillis(CHECKPOINT_INTERVAL_MS));
     conf.set(EgoStreamOptions.MODEL_PRESET, "tiny");
     try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(kafka)) {
       JobClient job = TestKafka.startJob(conf, false, "egostream-answers-delivery-test");
