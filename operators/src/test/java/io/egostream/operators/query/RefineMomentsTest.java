@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class RefineMomentsTest {
   private static final long T0 = 1_700_000_000_000L;
   private static final long NOW = 5_000_000L;
-  private static final RefineSettings SETTINGS = new RefineSettings(1, 14, 5_000);
+  private static final RefineSettings SETTINGS = new RefineSettings(1, 14, 5_000, 56);
   private static final float[] TEXT = unit(1f);
 
   @Test
@@ -220,6 +220,36 @@ class RefineMomentsTest {
       assertEquals(42, requests(harness).size(), "ranges given up at the deadline are no longer outstanding");
       harness.setProcessingTime(NOW + 2 * bounded.timeoutMs());
       assertStateEmpty(harness);
+    }
+  }
+
+  @Test
+  void afterARestoreTheBoundCountsTheRangesAskedForSinceAndTheRestoredQueryGivesNoneBack() throws Exception {
+    RefineSettings bounded = new RefineSettings(1, 14, 5_000, 14);
+    OperatorSubtaskState snapshot;
+    try (var before = open(bounded)) {
+      before.processElement1(candidates("q1"), 1);
+      snapshot = before.snapshot(1L, 0L);
+    }
+    try (var restored = harness(bounded)) {
+      restored.initializeState(snapshot);
+      restored.open();
+      restored.setProcessingTime(NOW);
+      restored.processElement1(candidates("q2"), 1);
+      List<ChoiceRequest> q2 = requests(restored);
+      assertEquals(14, q2.size(), "a fresh count: q1's ranges, asked for before the restore, are not in it");
+      assertEquals(List.of(), restored.extractOutputValues());
+
+      restored.setProcessingTime(NOW + bounded.timeoutMs()); // q1 and q2 at their deadlines
+      assertEquals(List.of("q1", "q2"), restored.extractOutputValues().stream().map(a -> a.queryId).sorted()
+          .toList());
+      restored.processElement1(candidates("q3"), 1);
+      assertEquals(28, requests(restored).size(), "q2's ranges were given back, and q1 gave back none it had not");
+      restored.processElement1(candidates("q4"), 1);
+      assertTrue(restored.extractOutputValues().get(2).moments[0].refineNote.contains(
+          "moment.refine.max-outstanding-clips"), "q3's ranges are outstanding: q4 is not refined");
+      restored.setProcessingTime(NOW + 2 * bounded.timeoutMs());
+      assertStateEmpty(restored);
     }
   }
 
