@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -197,6 +198,10 @@ class NlqLiveAgreementTest {
       Configuration conf = new Configuration();
       conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, 1_000L);
+      // Checkpoints to files, as the job command's: the frame buffers of a large run pass the 5 MB per state that
+      // checkpoints in the JobManager's memory (the local default) allow, and every checkpoint would fail.
+      conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.resolve("checkpoints").toUri().toString());
       // The queries come after the whole replay, and a large run lasts hours: nothing may age out or fall silent
       // (the devices' silence and the queries' watermark are wall-clock time) before its queries are answered.
       conf.set(EgoStreamOptions.FRAME_RETENTION_MS, 24 * 3_600_000L);
