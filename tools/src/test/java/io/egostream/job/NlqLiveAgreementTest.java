@@ -112,6 +112,19 @@ class NlqLiveAgreementTest {
         && iou(q.predictions().get(0), offlinePredictions.get(q.query().key()).get(0)) > 0.5).count();
     report.append(String.format(Locale.ROOT, "first moments the same (IoU > 0.5 with each other): %d of %d%n",
         sameFirst, queries.size()));
+    // Query by query: a difference in a recall is the queries one path finds and the other does not.
+    for (NlqResults.Recall r : NlqResults.Recall.values()) {
+      int offlineOnly = 0;
+      int liveOnly = 0;
+      for (NlqResults.Scored q : live.results().scoredQueries()) {
+        boolean byOffline = r.found(offlinePredictions.get(q.query().key()), q.query());
+        boolean byLive = r.found(q.predictions(), q.query());
+        offlineOnly += byOffline && !byLive ? 1 : 0;
+        liveOnly += byLive && !byOffline ? 1 : 0;
+      }
+      report.append(String.format(Locale.ROOT, "%s: found by eval-nlq only %d, by the live job only %d%n", r.key(),
+          offlineOnly, liveOnly));
+    }
     report.append(String.format(Locale.ROOT, "refinement clips per query: eval-nlq %.2f, live %.2f%n",
         offlineJson.get("refine_clips_per_query").asDouble(), live.results().refineClipsPerQuery()));
     report.append(String.format(Locale.ROOT, "live: %d in flight at most, %d refined, %d skipped for %s, %d of the "
