@@ -84,7 +84,7 @@ class JobSettingsTest {
     Configuration conf = new Configuration();
     conf.set(EgoStreamOptions.MODEL_PRESET, "tiny");
     JobSettings settings = JobSettings.from(conf, 1);
-    assertEquals(new RefineSettings(1, 14, 10_000), settings.refine());
+    assertEquals(new RefineSettings(1, 14, 10_000, 56), settings.refine());
     assertEquals(MomentRules.DEFAULTS, settings.refine().rules(), "the rules eval-nlq --method refined uses");
     assertTrue(settings.refine().enabled());
     assertFalse(settings.withoutRefinement().refine().enabled());
@@ -104,6 +104,12 @@ class JobSettingsTest {
     e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1));
     assertEquals("Invalid value 0 for moment.refine.timeout.ms: must be at least 1 (wall-clock ms to wait for the "
         + "ranges)", e.getMessage());
+    conf.set(EgoStreamOptions.REFINE_TIMEOUT_MS, 10_000L);
+    conf.set(EgoStreamOptions.REFINE_MAX_OUTSTANDING_CLIPS, 27);
+    e = assertThrows(IllegalArgumentException.class, () -> JobSettings.from(conf, 1));
+    assertEquals("Invalid value 27 for moment.refine.max-outstanding-clips: must be at least "
+        + "moment.refine.max-extra-clips (28), or no query's ranges would fit (raise it, or lower "
+        + "moment.refine.max-extra-clips)", e.getMessage());
   }
 
   /**

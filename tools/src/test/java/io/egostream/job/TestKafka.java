@@ -97,6 +97,16 @@ public final class TestKafka {
     }
   }
 
+  /** A read_committed consumer of {@code topic} from its start, assigned every partition (no group to join). */
+  static KafkaConsumer<byte[], byte[]> committedFromStart(EmbeddedKafka kafka, String topic) {
+    KafkaConsumer<byte[], byte[]> consumer = consumer(kafka, null, "read_committed");
+    List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return consumer;
+  }
+
   /** A consumer from the earliest offset; {@code groupId} null for one assigned its partitions. */
   private static KafkaConsumer<byte[], byte[]> consumer(EmbeddedKafka kafka, String groupId, String isolation) {
     Map<String, Object> config = new HashMap<>(EgoStreamTopics.consumerSizeLimits());

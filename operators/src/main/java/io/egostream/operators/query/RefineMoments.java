@@ -8,6 +8,7 @@ import io.egostream.operators.moments.MomentRules;
 import io.egostream.operators.moments.TimeRange;
 import io.egostream.operators.records.AnswerRecord;
 import io.egostream.operators.records.MomentHit;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -48,8 +49,17 @@ import org.apache.flink.util.OutputTag;
  * was: {@link MomentHit#refined} false, {@link MomentHit#refineNote} says why. An answer with nothing to refine (no
  * moments) goes out at once. Every answer clears the query's state and deletes its timer.
  *
+ * <p>Each parallel instance bounds the range clips it has asked for and not had back (an outcome, or the query's
+ * answer, gives a range back) at {@link RefineSettings#maxOutstandingClips()}: those clips queue for the model in
+ * front of the stream's clips, and through the clip builder in front of every query's text, so a burst of moment
+ * queries would otherwise hold up every answer. A query whose ranges would pass the bound is answered at once with
+ * its moments as merged, each candidate's {@link MomentHit#refineNote} saying why. The count lives in memory: after a
+ * restore it starts at zero, and the queries restored waiting are not in it (they are answered by their deadline at
+ * the latest); each query remembers which instance counted its ranges, so only that one gives them back.
+ *
  * <p>Outcomes for a query not waiting here (a repeat after a restart, or later than its deadline) are dropped and
  * counted. Metrics: {@code refinedAnswers}, {@code refineTimeouts}, {@code refineRangesRequested},
+ * {@code refineSkipped} (answered unrefined for the bound), {@code refineOutstandingClips} (gauge),
  * {@code orphanRangeOutcomes}.
  */
 public class RefineMoments extends KeyedCoProcessFunction<String, MomentCandidates, ChoiceOutcome, AnswerRecord> {
@@ -71,9 +81,16 @@ public class RefineMoments extends KeyedCoProcessFunction<String, MomentCandidat
   private transient MapState<Integer, ChoiceOutcome> outcomes;
   /** Wall-clock time of the deadline timer; set exactly while an answer waits. */
   private transient ValueState<Long> deadline;
+  /** The {@link #instance} whose {@link #outstanding} holds the waiting answer's ranges; set exactly while it waits. */
+  private transient ValueState<Long> countedBy;
+  /** Range clips this instance asked for that have neither come back nor been given up with their query's answer. */
+  private transient long outstanding;
+  /** Names this run of this instance, so ranges counted before a restore are not given back to a fresh count. */
+  private transient long instance;
   private transient Counter refinedAnswers;
   private transient Counter refineTimeouts;
   private transient Counter refineRangesRequested;
+  private transient Counter refineSkipped;
   private transient Counter orphanRangeOutcomes;
 
   public RefineMoments(RefineSettings settings) {
@@ -88,10 +105,15 @@ public class RefineMoments extends KeyedCoProcessFunction<String, MomentCandidat
     outcomes = getRuntimeContext().getMapState(
         new MapStateDescriptor<>("refine-outcomes", Types.INT, TypeInformation.of(ChoiceOutcome.class)));
     deadline = getRuntimeContext().getState(new ValueStateDescriptor<>("refine-deadline", Types.LONG));
+    countedBy = getRuntimeContext().getState(new ValueStateDescriptor<>("refine-counted-by", Types.LONG));
+    outstanding = 0;
+    instance = new SecureRandom().nextLong();
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
     refinedAnswers = metrics.counter("refinedAnswers");
     refineTimeouts = metrics.counter("refineTimeouts");
     refineRangesRequested = metrics.counter("refineRangesRequested");
+    refineSkipped = metrics.counter("refineSkipped");
+    metrics.gauge("refineOutstandingClips", () -> outstanding);
     orphanRangeOutcomes = metrics.counter("orphanRangeOutcomes");
   }
 
@@ -108,6 +130,15 @@ public class RefineMoments extends KeyedCoProcessFunction<String, MomentCandidat
       out.collect(refined(candidates, plan, null, now));
       return;
     }
+    int size = size(plan);
+    if (outstanding + size > settings.maxOutstandingClips()) {
+      refineSkipped.inc();
+      String why = "not refined: " + outstanding + " refinement clips of other queries outstanding and " + size
+          + " more would pass " + RefineSettings.MAX_OUTSTANDING_CLIPS.key() + " (" + settings.maxOutstandingClips()
+          + " per parallel instance)";
+      out.collect(refined(candidates, plan, new Outcomes(Map.of(), null, why), now));
+      return;
+    }
     long at = now + settings.timeoutMs();
     int index = 0;
     for (int i = 0; i < plan.size(); i++) {
@@ -120,6 +151,8 @@ public class RefineMoments extends KeyedCoProcessFunction<String, MomentCandidat
       }
     }
     refineRangesRequested.inc(index);
+    outstanding += index;
+    countedBy.update(instance);
     pending.update(candidates);
     ctx.timerService().registerProcessingTimeTimer(at);
     deadline.update(at);
@@ -134,14 +167,12 @@ public class RefineMoments extends KeyedCoProcessFunction<String, MomentCandidat
     }
     if (!outcomes.contains(outcome.choice)) { // one outcome per range; the first one stands
       outcomes.put(outcome.choice, outcome);
+      if (countedHere()) {
+        outstanding--;
+      }
     }
     List<List<TimeRange>> plan = plan(candidates);
-    int expected = plan.stream().mapToInt(List::size).sum();
-    int received = 0;
-    for (Integer ignored : outcomes.keys()) {
-      received++;
-    }
-    if (received >= expected) {
+    if (received() >= size(plan)) {
       answer(ctx, out, plan, null);
     }
   }
@@ -154,6 +185,25 @@ public class RefineMoments extends KeyedCoProcessFunction<String, MomentCandidat
       answer(ctx, out, plan(pending.value()), "not embedded within " + RefineSettings.TIMEOUT_MS.key() + " ("
           + settings.timeoutMs() + " ms)");
     }
+  }
+
+  private static int size(List<List<TimeRange>> plan) {
+    return plan.stream().mapToInt(List::size).sum();
+  }
+
+  /** How many ranges of the waiting answer have their outcome. */
+  private int received() throws Exception {
+    int received = 0;
+    for (Integer ignored : outcomes.keys()) {
+      received++;
+    }
+    return received;
+  }
+
+  /** Whether this instance counted the waiting answer's ranges (not so for one restored waiting). */
+  private boolean countedHere() throws Exception {
+    Long by = countedBy.value();
+    return by != null && by == instance;
   }
 
   /** The ranges to embed around the answer's best moments, inside the query's range. */
@@ -182,17 +232,24 @@ public class RefineMoments extends KeyedCoProcessFunction<String, MomentCandidat
     for (Map.Entry<Integer, ChoiceOutcome> e : outcomes.entries()) {
       received.put(e.getKey(), e.getValue());
     }
-    out.collect(refined(candidates, plan, new Outcomes(received, missingWhy),
+    out.collect(refined(candidates, plan, new Outcomes(received, missingWhy, null),
         ctx.timerService().currentProcessingTime()));
     refinedAnswers.inc();
+    if (countedHere()) {
+      outstanding -= size(plan) - received.size(); // those not back are given up: the requests expire now too
+    }
     ctx.timerService().deleteProcessingTimeTimer(deadline.value());
     pending.clear();
     outcomes.clear();
     deadline.clear();
+    countedBy.clear();
   }
 
-  /** The ranges' outcomes by index, and why those without one are missing (null: none can be). */
-  private record Outcomes(Map<Integer, ChoiceOutcome> byIndex, String missingWhy) {}
+  /**
+   * The ranges' outcomes by index, and why those without one are missing (null: none can be); or, when
+   * {@code skippedWhy} is set, why no range was asked for.
+   */
+  private record Outcomes(Map<Integer, ChoiceOutcome> byIndex, String missingWhy, String skippedWhy) {}
 
   /** The answer with its candidates refined by the scored ranges (as merged when {@code plan} is empty). */
   private AnswerRecord refined(MomentCandidates candidates, List<List<TimeRange>> plan, Outcomes outcomes, long now) {
@@ -205,6 +262,12 @@ public class RefineMoments extends KeyedCoProcessFunction<String, MomentCandidat
     for (int i = 0; i < n; i++) {
       List<TimeRange> ranges = plan.get(i);
       float[] s = new float[ranges.size()];
+      if (outcomes.skippedWhy() != null) {
+        Arrays.fill(s, Float.NaN);
+        scores.add(s);
+        notes[i] = outcomes.skippedWhy();
+        continue;
+      }
       List<String> why = new ArrayList<>();
       for (int r = 0; r < ranges.size(); r++) {
         ChoiceOutcome o = outcomes.byIndex().get(index++);

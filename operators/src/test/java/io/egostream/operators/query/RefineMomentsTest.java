@@ -16,7 +16,9 @@ import io.egostream.operators.records.EmbeddedClip;
 import io.egostream.operators.records.MomentHit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -26,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class RefineMomentsTest {
   private static final long T0 = 1_700_000_000_000L;
   private static final long NOW = 5_000_000L;
-  private static final RefineSettings SETTINGS = new RefineSettings(1, 14, 5_000);
+  private static final RefineSettings SETTINGS = new RefineSettings(1, 14, 5_000, 56);
   private static final float[] TEXT = unit(1f);
 
   @Test
@@ -184,17 +186,94 @@ class RefineMomentsTest {
     }
   }
 
+  @Test
+  void pastTheBoundOnOutstandingRangeClipsAQueryIsAnsweredAtOnceAsMergedAndSaysWhy() throws Exception {
+    // One query's ranges at most: a second query while the first's 14 clips are outstanding is not queued behind them.
+    RefineSettings bounded = RefineSettings.from(Configuration.fromMap(Map.of(
+        "moment.refine.max-outstanding-clips", "14", "moment.refine.timeout.ms", "5000")));
+    try (var harness = open(bounded)) {
+      harness.processElement1(candidates("q1"), 1);
+      List<ChoiceRequest> q1 = requests(harness);
+      assertEquals(14, q1.size());
+
+      harness.processElement1(candidates("q2"), 1);
+      AnswerRecord skipped = single(harness);
+      assertEquals("q2", skipped.queryId);
+      assertEquals(AnswerRecord.Status.OK, skipped.status);
+      MomentHit best = skipped.moments[0];
+      assertEquals(List.of(T0, T0 + 4_000, 0.5f, false, 0), List.of(best.startMs, best.endMs, best.score,
+          best.refined, best.refineRanges), "the coarse moment, at once");
+      assertTrue(best.refineNote != null && best.refineNote.contains("moment.refine.max-outstanding-clips"),
+          String.valueOf(best.refineNote));
+      assertNull(skipped.moments[1].refineNote, "only the candidate would have been refined");
+      assertEquals(14, requests(harness).size(), "no ranges asked for the skipped query");
+
+      for (ChoiceRequest r : q1) {
+        harness.processElement2(range("q1", r.choice, new TimeRange(r.startMs, r.endMs), 0.2f), 2);
+      }
+      assertEquals(List.of("q2", "q1"), harness.extractOutputValues().stream().map(a -> a.queryId).toList());
+      harness.processElement1(candidates("q3"), 1);
+      assertEquals(28, requests(harness).size(), "answered ranges are no longer outstanding");
+      harness.setProcessingTime(NOW + bounded.timeoutMs());
+      assertEquals(3, harness.extractOutputValues().size(), "q3 at its deadline, without its ranges");
+      harness.processElement1(candidates("q4"), 1);
+      assertEquals(42, requests(harness).size(), "ranges given up at the deadline are no longer outstanding");
+      harness.setProcessingTime(NOW + 2 * bounded.timeoutMs());
+      assertStateEmpty(harness);
+    }
+  }
+
+  @Test
+  void afterARestoreTheBoundCountsTheRangesAskedForSinceAndTheRestoredQueryGivesNoneBack() throws Exception {
+    RefineSettings bounded = new RefineSettings(1, 14, 5_000, 14);
+    OperatorSubtaskState snapshot;
+    try (var before = open(bounded)) {
+      before.processElement1(candidates("q1"), 1);
+      snapshot = before.snapshot(1L, 0L);
+    }
+    try (var restored = harness(bounded)) {
+      restored.initializeState(snapshot);
+      restored.open();
+      restored.setProcessingTime(NOW);
+      restored.processElement1(candidates("q2"), 1);
+      List<ChoiceRequest> q2 = requests(restored);
+      assertEquals(14, q2.size(), "a fresh count: q1's ranges, asked for before the restore, are not in it");
+      assertEquals(List.of(), restored.extractOutputValues());
+
+      restored.setProcessingTime(NOW + bounded.timeoutMs()); // q1 and q2 at their deadlines
+      assertEquals(List.of("q1", "q2"), restored.extractOutputValues().stream().map(a -> a.queryId).sorted()
+          .toList());
+      restored.processElement1(candidates("q3"), 1);
+      assertEquals(28, requests(restored).size(), "q2's ranges were given back, and q1 gave back none it had not");
+      restored.processElement1(candidates("q4"), 1);
+      assertTrue(restored.extractOutputValues().get(2).moments[0].refineNote.contains(
+          "moment.refine.max-outstanding-clips"), "q3's ranges are outstanding: q4 is not refined");
+      restored.setProcessingTime(NOW + 2 * bounded.timeoutMs());
+      assertStateEmpty(restored);
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
 
   private static KeyedTwoInputStreamOperatorTestHarness<String, MomentCandidates, ChoiceOutcome, AnswerRecord>
       harness() throws Exception {
-    return new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new RefineMoments(SETTINGS)),
+    return harness(SETTINGS);
+  }
+
+  private static KeyedTwoInputStreamOperatorTestHarness<String, MomentCandidates, ChoiceOutcome, AnswerRecord>
+      harness(RefineSettings settings) throws Exception {
+    return new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new RefineMoments(settings)),
         c -> c.answer.queryId, o -> o.queryId, Types.STRING);
   }
 
   private static KeyedTwoInputStreamOperatorTestHarness<String, MomentCandidates, ChoiceOutcome, AnswerRecord>
       open() throws Exception {
-    var harness = harness();
+    return open(SETTINGS);
+  }
+
+  private static KeyedTwoInputStreamOperatorTestHarness<String, MomentCandidates, ChoiceOutcome, AnswerRecord>
+      open(RefineSettings settings) throws Exception {
+    var harness = harness(settings);
     harness.open();
     harness.setProcessingTime(NOW);
     return harness;
