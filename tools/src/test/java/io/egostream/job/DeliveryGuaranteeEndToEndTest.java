@@ -13,6 +13,7 @@ import io.egostream.simulate.WearableSimulator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -87,6 +88,10 @@ class DeliveryGuaranteeEndToEndTest {
     kafka.createEgoStreamTopics(2);
     conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
     conf.set(EgoStreamOptions.CHECKPOINT_INTERVAL_MS, CHECKPOINT_INTERVAL_MS);
+    // Its own group id, so its own transactional id prefixes: with these jobs cancelled before their first checkpoint,
+    // the next job in this JVM with the same prefixes (another test's, on the default group id) failed to start
+    // ("Found duplicate transactionalIdPrefix").
+    conf.set(EgoStreamOptions.GROUP_ID, "delivery-" + UUID.randomUUID());
     // Flink starts the first checkpoint at a random time between the minimum pause and the interval: with no pause one
     // could complete within the test (it did once, failing it). With the pause at the interval it comes at 60 s.
     conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, Duration.ofMillis(CHECKPOINT_INTERVAL_MS));
