@@ -151,9 +151,11 @@ public final class EgoStreamJob {
         .process(new DecodeQueries(settings.queryLimits()))
         .uid("decode-queries").name("decode queries");
     int lanes = settings.lanes();
+    // Lanes keyed so that they spread evenly over the inference instances (EmbedClips#laneKeys).
+    int[] laneKeys = EmbedClips.laneKeys(lanes, env.getParallelism(), env.getMaxParallelism());
     // Keyed by query id, so a cancel stays behind its standing query in one lane.
     SingleOutputStreamOperator<EmbeddedQuery> texts = parsed
-        .keyBy(query -> EmbedTexts.lane(query.queryId, lanes), Types.INT)
+        .keyBy(query -> laneKeys[EmbedTexts.lane(query.queryId, lanes)], Types.INT)
         .process(new EmbedTexts(settings.model(), settings.batch()))
         .uid("embed-texts").name("embed query texts (SViTT-Ego)");
     SingleOutputStreamOperator<EmbeddedQuery> mcqs = texts
@@ -183,7 +185,7 @@ public final class EgoStreamJob {
         .process(new ClipBuilder(settings.clips()))
         .uid("build-clips").name("build clips per device");
     SingleOutputStreamOperator<EmbeddedClip> embedded = clips
-        .keyBy(clip -> EmbedClips.lane(clip.deviceId, lanes), Types.INT)
+        .keyBy(clip -> laneKeys[EmbedClips.lane(clip.deviceId, lanes)], Types.INT)
         .process(new EmbedClips(settings.model(), settings.batch(), settings.adaptive()))
         .uid("embed-clips").name("embed clips (SViTT-Ego)");
 

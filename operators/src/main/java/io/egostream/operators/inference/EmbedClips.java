@@ -25,6 +25,7 @@ import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Meter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -136,6 +137,30 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
   public static int lane(String deviceId, int lanes) {
     require(lanes >= 1, LANES, lanes, "must be at least 1 (a few per inference subtask, e.g. 2 × its parallelism)");
     return Math.floorMod(deviceId.hashCode(), lanes);
+  }
+
+  /**
+   * The key each lane is keyed by: for lane {@code i}, the smallest integer not taken by a lower lane that Flink
+   * assigns to parallel instance {@code i mod parallelism}, so the lanes spread evenly over the instances. Keyed by
+   * the lane numbers themselves, they went where their key groups' hashes sent them: at parallelism 2, lanes 0 to 3
+   * all to the second instance, and the first one's model sat idle.
+   *
+   * @param maxParallelism the job's maximum parallelism; 0 or less for Flink's default at {@code parallelism}
+   */
+  public static int[] laneKeys(int lanes, int parallelism, int maxParallelism) {
+    int max = maxParallelism > 0 ? maxParallelism : KeyGroupRangeAssignment.computeDefaultMaxParallelism(parallelism);
+    int[] keys = new int[lanes];
+    int[] next = new int[parallelism]; // per instance: where the search for its next key resumes
+    for (int i = 0; i < lanes; i++) {
+      int instance = i % parallelism;
+      int k = next[instance];
+      while (KeyGroupRangeAssignment.assignKeyToParallelOperator(k, max, parallelism) != instance) {
+        k++;
+      }
+      keys[i] = k;
+      next[instance] = k + 1;
+    }
+    return keys;
   }
 
   @Override

@@ -40,6 +40,7 @@ import org.apache.flink.runtime.metrics.groups.UnregisteredMetricGroups;
 import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -399,6 +400,29 @@ class EmbedClipsTest {
       assertEquals(17.0 / 32, (Double) ((Gauge<?>) metrics.get("keptTokenRatio")).getValue(), 1e-9);
       assertEquals("cpu()", ((Gauge<?>) metrics.get("inferenceDevice")).getValue(), "GPU 0 is not visible here");
       assertEquals(-1, ((Gauge<?>) metrics.get("inferenceGpu")).getValue());
+    }
+  }
+
+  @Test
+  void laneKeysSpreadTheLanesEvenlyOverTheParallelInstances() {
+    for (int parallelism = 1; parallelism <= 8; parallelism++) {
+      for (int lanes : new int[] {parallelism, 2 * parallelism, 3 * parallelism + 1}) {
+        int[] keys = EmbedClips.laneKeys(lanes, parallelism, 0);
+        int max = KeyGroupRangeAssignment.computeDefaultMaxParallelism(parallelism);
+        for (int i = 0; i < lanes; i++) {
+          assertEquals(i % parallelism, KeyGroupRangeAssignment.assignKeyToParallelOperator(keys[i], max, parallelism),
+              "lane " + i + " of " + lanes + " at parallelism " + parallelism);
+        }
+        assertEquals(lanes, Arrays.stream(keys).distinct().count(), "one key per lane");
+      }
+    }
+    // The lane numbers as keys, as before: at parallelism 2 every one of 4 lanes went to the second instance.
+    for (int lane = 0; lane < 4; lane++) {
+      assertEquals(1, KeyGroupRangeAssignment.assignKeyToParallelOperator(lane, 128, 2));
+    }
+    int[] withMax = EmbedClips.laneKeys(4, 2, 256);
+    for (int i = 0; i < 4; i++) {
+      assertEquals(i % 2, KeyGroupRangeAssignment.assignKeyToParallelOperator(withMax[i], 256, 2));
     }
   }
 
