@@ -740,10 +740,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
   private void chartOverTime(ObjectNode run) throws IOException {
     PipelineChart over = new PipelineChart("seconds since the start");
     for (JsonNode line : run.get("progress")) {
-      JsonNode latency = line.get("embedding_latency_ms");
       over.add(line.get("elapsed_s").asDouble(), line.get("clips_per_second").asDouble(),
-          line.get("offered_clips_per_second").asDouble(),
-          latency.get("count").asInt() == 0 ? Double.NaN : latency.get("p99").asDouble() / 1000);
+          line.get("offered_clips_per_second").asDouble(), p99Seconds(line.get("embedding_latency_ms")));
     }
     over.write(chart, String.format(Locale.ROOT, "bench pipeline: %d wearables, %s, %d frames, %s",
         run.get("devices").asInt(), run.get("preset").asText(), run.get("frames").asInt(),
@@ -755,14 +753,17 @@ final class BenchPipelineCommand implements Callable<Integer> {
     PipelineChart against = new PipelineChart("simulated wearables");
     JsonNode first = sweep.get("sweep").get(0);
     for (JsonNode run : sweep.get("sweep")) {
-      JsonNode latency = run.get("embedding_latency_ms");
       against.add(run.get("devices").asDouble(), run.get("clips_per_second").asDouble(),
-          run.get("offered_clips_per_second").asDouble(),
-          latency.get("count").asInt() == 0 ? Double.NaN : latency.get("p99").asDouble() / 1000);
+          run.get("offered_clips_per_second").asDouble(), p99Seconds(run.get("embedding_latency_ms")));
     }
     against.write(chart, String.format(Locale.ROOT, "bench pipeline: %s, %d frames, %s, %.0f s a count",
         first.get("preset").asText(), first.get("frames").asInt(), first.get("sparse").asBoolean() ? "sparse"
             : "dense", first.get("duration_s").asDouble()));
+  }
+
+  /** A latency summary's p99 in seconds for a chart; NaN (no point) when nothing was measured. */
+  private static double p99Seconds(JsonNode latency) {
+    return latency.get("count").asInt() == 0 ? Double.NaN : latency.get("p99").asDouble() / 1000;
   }
 
   private static void print(ObjectNode r, PrintWriter out) {
