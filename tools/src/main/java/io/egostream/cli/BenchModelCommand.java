@@ -93,9 +93,14 @@ final class BenchModelCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The keep rate q_v the paper's curriculum trains a clip length at: 0.7 up to 4 frames, 0.6 above. */
+  static float curriculumKeepRate(int frames) {
+    return frames <= 4 ? 0.7f : 0.6f;
+  }
+
   private SvittConfig config() {
     try {
-      float q = keepRate != null ? keepRate : frames <= 4 ? 0.7f : 0.6f;
+      float q = keepRate != null ? keepRate : curriculumKeepRate(frames);
       return SvittConfig.preset(preset).toBuilder().frames(frames).keepRate(q).build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());

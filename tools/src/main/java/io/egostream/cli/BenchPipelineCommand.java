@@ -116,6 +116,11 @@ final class BenchPipelineCommand implements Callable<Integer> {
   @Option(names = "--frames", paramLabel = "T", description = "Frames per clip (default: the preset's).")
   Integer frames;
 
+  @Option(names = "--keep-rate", paramLabel = "Q",
+      description = "Token keep rate q_v of the sparse model (default: 0.7 up to 4 frames, 0.6 above, as in the "
+          + "paper's curriculum and bench model).")
+  Float keepRate;
+
   @ArgGroup(exclusive = true)
   Modes modes = new Modes();
 
@@ -130,6 +135,10 @@ final class BenchPipelineCommand implements Callable<Integer> {
   @Option(names = "--fps", defaultValue = "8", paramLabel = "F",
       description = "Frames a second per wearable, 160×120 (default: ${DEFAULT-VALUE}).")
   double fps;
+
+  @Option(names = "--no-questions", description = "Ask no MCQ, so that every model call embeds the stream: a slow "
+      + "model (base) spends most of its time on the five choices of a question every 2 s.")
+  boolean noQuestions;
 
   @Option(names = "--p99-target", defaultValue = "3s", paramLabel = "DURATION",
       description = "Embedding p99 a count of wearables must stay within to count as served (default: "
@@ -229,9 +238,9 @@ final class BenchPipelineCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "Invalid value for --duration " + duration + ", --devices "
           + devices + " or --fps " + fps + ": need at least 10 s of streaming, 1 device and a positive frame rate");
     }
-    if (model != null && (frames != null || modes.dense || modes.sparse)) {
-      throw new ParameterException(spec.commandLine(), "Invalid use of --frames, --sparse or --dense with --model: "
-          + "the model folder's config.json decides them (leave them out)");
+    if (model != null && (frames != null || keepRate != null || modes.dense || modes.sparse)) {
+      throw new ParameterException(spec.commandLine(), "Invalid use of --frames, --keep-rate, --sparse or --dense "
+          + "with --model: the model folder's config.json decides them (leave them out)");
     }
     SvittConfig config = config();
     Path modelDir = model != null ? model : Files.createTempDirectory("egostream-bench-model");
@@ -297,10 +306,10 @@ final class BenchPipelineCommand implements Callable<Integer> {
       return ModelSource.folder(model.toAbsolutePath()).config();
     }
     try {
-      SvittConfig sparse = SvittConfig.preset(preset);
-      if (frames != null) {
-        sparse = sparse.toBuilder().frames(frames).build();
-      }
+      SvittConfig named = SvittConfig.preset(preset);
+      int t = frames != null ? frames : named.frames();
+      SvittConfig sparse = named.toBuilder().frames(t)
+          .keepRate(keepRate != null ? keepRate : BenchModelCommand.curriculumKeepRate(t)).build();
       return modes.dense ? sparse.dense() : sparse;
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -412,6 +421,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
     report.put("preset", config.name());
     report.put("frames", config.frames());
     report.put("sparse", !dense);
+    report.put("keep_rate", config.keepRate());
     report.put("answers_delivery_guarantee", options.getOrDefault(
         EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE.key(), EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE.defaultValue()));
     report.put("embeddings_delivery_guarantee", options.getOrDefault(
@@ -455,7 +465,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
   }
 
   /**
-   * Streams the wearables in real time and asks an MCQ every {@link #QUESTION_EVERY_MS} once enough is recorded.
+   * Streams the wearables in real time and, unless {@link #noQuestions}, asks an MCQ every {@link #QUESTION_EVERY_MS}
+   * once enough is recorded.
    * Returns {frames sent from {@code windowFrom} on, this process's CPU time at {@code windowFrom}, questions asked};
    * {@code offeredAt} gets the clips offered at {@code windowFrom} and at the window's end (wall clock).
    */
@@ -499,7 +510,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
         if (now >= start + durationMs && offeredAt[1] < 0) { // the window's end, though the wearables lag
           offeredAt[1] = offer.clips(readings.framesSent.get());
         }
-        if (now - start >= FIRST_QUESTION_MS && questions <= (now - start - FIRST_QUESTION_MS) / QUESTION_EVERY_MS) {
+        if (!noQuestions && now - start >= FIRST_QUESTION_MS
+            && questions <= (now - start - FIRST_QUESTION_MS) / QUESTION_EVERY_MS) {
           producer.send(question(simulator, questions++, now, readings));
         }
       }

@@ -34,6 +34,7 @@ class BenchPipelineCommandTest {
     assertEquals("tiny", r.get("preset").asText(), run.out());
     assertEquals(4, r.get("frames").asInt(), run.out());
     assertTrue(r.get("sparse").asBoolean(), run.out());
+    assertEquals(0.7, r.get("keep_rate").asDouble(), 1e-6, run.out());
     assertTrue(r.get("clips").asLong() > 0 && r.get("clips_per_second").asDouble() > 0, run.out());
     assertTrue(r.get("frames_per_second").asDouble() > 0, run.out());
     assertTrue(r.get("mean_batch_size").asDouble() >= 1, "read from the job's metrics: " + run.out());
@@ -79,7 +80,7 @@ class BenchPipelineCommandTest {
     CommandRun run = new CommandRun();
     Path chart = dir.resolve("sweep.png");
     int code = run.run("bench", "pipeline", "--devices", "1,2", "--duration", "10s", "--p99-target", "20s",
-        "--json", "--chart", chart.toString());
+        "--frames", "8", "--no-questions", "--json", "--chart", chart.toString());
     assertEquals(0, code, run.err());
     JsonNode r = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
 
@@ -90,6 +91,9 @@ class BenchPipelineCommandTest {
     for (int i = 0; i < 2; i++) {
       JsonNode point = sweep.get(i);
       assertEquals(i + 1, point.get("devices").asInt(), run.out());
+      assertEquals(8, point.get("frames").asInt(), run.out());
+      assertEquals(0.6, point.get("keep_rate").asDouble(), 1e-6, "the curriculum's q_v at 8 frames: " + run.out());
+      assertEquals(0, point.get("questions").asInt(), run.out());
       assertTrue(point.get("clips").asLong() > 0, run.out());
       if (point.get("served").asBoolean()) {
         mostServed = point.get("devices").asInt();
