@@ -34,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -76,7 +77,9 @@ import picocli.CommandLine.Spec;
         "its answer (or embedding) is read, split into stages, the backlog's growth, and the model's standalone",
         "clips/s at that batch size (overhead ratio). A progress line every 5 s shows the run as it goes.",
         "With a list of device counts (--devices 4,8,16) it runs once per count and prints one row each and the",
-        "most wearables served: no growing backlog and embedding p99 within --p99-target."
+        "most wearables served: no growing backlog and embedding p99 within --p99-target. --both (sparse, then",
+        "dense) or --vs NAME=VALUE (as configured, then with that job option) runs each count twice, one after the",
+        "other, and --chart draws both."
     })
 final class BenchPipelineCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -130,6 +133,9 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
     @Option(names = "--dense", description = "Its dense baseline: full attention, no token pruning.")
     boolean dense;
+
+    @Option(names = "--both", description = "Each count of wearables twice: sparse, then dense.")
+    boolean both;
   }
 
   @Option(names = "--fps", defaultValue = "8", paramLabel = "F",
@@ -145,9 +151,15 @@ final class BenchPipelineCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   String p99Target;
 
+  @Option(names = "--vs", paramLabel = "NAME=VALUE", mapFallbackValue = "",
+      description = "Each count of wearables twice: as configured, then with these job options too, e.g. "
+          + "--vs inference.adaptive.enabled=true (not with --both).")
+  Map<String, String> vs = Map.of();
+
   @Option(names = "--chart", paramLabel = "FILE",
       description = "Also draw a PNG chart there: clips/s embedded and offered and the embedding p99 against "
-          + "wearables for a list of counts, over time (the progress lines) for one.")
+          + "wearables for a list of counts, over time (the progress lines) for one; with --both or --vs, each "
+          + "variant's.")
   Path chart;
 
   @Option(names = "--json", description = "Print one JSON object instead of lines of text (progress lines go to "
@@ -238,67 +250,120 @@ final class BenchPipelineCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "Invalid value for --duration " + duration + ", --devices "
           + devices + " or --fps " + fps + ": need at least 10 s of streaming, 1 device and a positive frame rate");
     }
-    if (model != null && (frames != null || keepRate != null || modes.dense || modes.sparse)) {
-      throw new ParameterException(spec.commandLine(), "Invalid use of --frames, --keep-rate, --sparse or --dense "
-          + "with --model: the model folder's config.json decides them (leave them out)");
+    if (model != null && (frames != null || keepRate != null || modes.dense || modes.sparse || modes.both)) {
+      throw new ParameterException(spec.commandLine(), "Invalid use of --frames, --keep-rate, --sparse, --dense or "
+          + "--both with --model: the model folder's config.json decides them (leave them out)");
     }
-    SvittConfig config = config();
-    Path modelDir = model != null ? model : Files.createTempDirectory("egostream-bench-model");
+    JobOptionFlags.check(spec, vs);
+    if (modes.both && !vs.isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "Invalid use of --both with --vs: each compares two "
+          + "variants of a run; use one of them");
+    }
+    List<Variant> variants = variants(config());
+    Map<SvittConfig, Path> modelDirs = new LinkedHashMap<>();
     try {
-      if (model == null) {
-        try (SvittEgo untrained = SvittEgo.initialize(config, 0, Device.cpu())) {
-          untrained.save(modelDir);
+      for (Variant v : variants) {
+        if (!modelDirs.containsKey(v.config())) {
+          modelDirs.put(v.config(), model != null ? model : untrainedModel(v.config()));
         }
       }
       PrintWriter out = spec.commandLine().getOut();
-      List<ObjectNode> runs = new ArrayList<>();
+      // Count by count, the variants one after the other: a pair's runs are as close in time as they can be.
+      Map<Variant, List<ObjectNode>> runs = new LinkedHashMap<>();
       for (int n : devices) {
-        ObjectNode run = run(config, modelDir, durationMs, n, targetMs);
-        runs.add(run);
-        if (!json) {
-          print(run, out);
-          out.flush();
-        }
-      }
-      if (runs.size() == 1) {
-        if (chart != null) {
-          chartOverTime(runs.get(0));
-          runs.get(0).put("chart", chart.toString());
-        }
-        if (json) {
-          out.println(runs.get(0));
-        } else if (chart != null) {
-          out.println("chart of the run over time: " + chart);
-        }
-      } else {
-        ObjectNode sweep = JSON.createObjectNode();
-        sweep.put("p99_target_ms", targetMs);
-        sweep.put("max_devices_served", runs.stream().filter(r -> r.get("served").asBoolean())
-            .mapToInt(r -> r.get("devices").asInt()).max().orElse(0));
-        sweep.putArray("sweep").addAll(runs);
-        if (chart != null) {
-          chartAgainstDevices(sweep);
-          sweep.put("chart", chart.toString());
-        }
-        if (json) {
-          out.println(sweep);
-        } else {
-          printSweep(sweep, out);
-          if (chart != null) {
-            out.println("chart against wearables: " + chart);
+        for (Variant v : variants) {
+          if (!json && variants.size() > 1) {
+            out.println("variant: " + v.label());
+          }
+          ObjectNode run = run(v, modelDirs.get(v.config()), durationMs, n, targetMs);
+          runs.computeIfAbsent(v, k -> new ArrayList<>()).add(run);
+          if (!json) {
+            print(run, out);
+            out.flush();
           }
         }
+      }
+      List<ObjectNode> results = new ArrayList<>();
+      for (Variant v : variants) {
+        ObjectNode result = devices.size() == 1 ? runs.get(v).get(0) : sweep(runs.get(v), targetMs);
+        if (variants.size() > 1) {
+          result.put("variant", v.label());
+        }
+        if (!json && devices.size() > 1) {
+          if (variants.size() > 1) {
+            out.println("variant: " + v.label());
+          }
+          printSweep(result, out);
+        }
+        results.add(result);
+      }
+      ObjectNode printed = results.size() == 1 ? results.get(0) : JSON.createObjectNode();
+      if (results.size() > 1) {
+        printed.putArray("variants").addAll(results);
+      }
+      if (chart != null) {
+        if (devices.size() == 1) {
+          chartOverTime(results);
+        } else {
+          chartAgainstDevices(results);
+        }
+        printed.put("chart", chart.toString());
+      }
+      if (json) {
+        out.println(printed);
+      } else if (chart != null) {
+        out.println((devices.size() == 1 ? "chart of the run over time: " : "chart against wearables: ") + chart);
       }
       out.flush();
       return 0;
     } finally {
       if (model == null) {
-        for (String name : SvittEgo.MODEL_FILES) {
-          Files.deleteIfExists(modelDir.resolve(name));
+        for (Path dir : modelDirs.values()) {
+          for (String name : SvittEgo.MODEL_FILES) {
+            Files.deleteIfExists(dir.resolve(name));
+          }
+          Files.deleteIfExists(dir);
         }
-        Files.deleteIfExists(modelDir);
       }
     }
+  }
+
+  /** One configuration of a run: the model and the job options it runs with, named for the output. */
+  private record Variant(String label, SvittConfig config, Map<String, String> options) {}
+
+  /** The run as configured, and with --both its dense baseline, with --vs the run with those options too. */
+  private List<Variant> variants(SvittConfig config) {
+    boolean dense = config.equals(config.dense());
+    List<Variant> variants = new ArrayList<>();
+    variants.add(new Variant(dense ? "dense" : modes.both ? "sparse" : "as configured", config, options));
+    if (modes.both) {
+      variants.add(new Variant("dense", config.dense(), options));
+    } else if (!vs.isEmpty()) {
+      Map<String, String> with = new TreeMap<>(options);
+      with.putAll(vs);
+      variants.add(new Variant(String.join(" ", new TreeMap<>(vs).entrySet().stream()
+          .map(e -> e.getKey() + "=" + e.getValue()).toList()), config, with));
+    }
+    return variants;
+  }
+
+  /** A model folder holding an untrained model of {@code config} (seed 0: a dense variant has the same weights). */
+  private static Path untrainedModel(SvittConfig config) throws IOException {
+    Path dir = Files.createTempDirectory("egostream-bench-model");
+    try (SvittEgo untrained = SvittEgo.initialize(config, 0, Device.cpu())) {
+      untrained.save(dir);
+    }
+    return dir;
+  }
+
+  /** A sweep's runs, one per count of wearables, and the most wearables served. */
+  private static ObjectNode sweep(List<ObjectNode> runs, long targetMs) {
+    ObjectNode sweep = JSON.createObjectNode();
+    sweep.put("p99_target_ms", targetMs);
+    sweep.put("max_devices_served", runs.stream().filter(r -> r.get("served").asBoolean())
+        .mapToInt(r -> r.get("devices").asInt()).max().orElse(0));
+    sweep.putArray("sweep").addAll(runs);
+    return sweep;
   }
 
   private SvittConfig config() throws IOException {
@@ -317,8 +382,9 @@ final class BenchPipelineCommand implements Callable<Integer> {
   }
 
   /** One run with {@code deviceCount} wearables: its report. */
-  private ObjectNode run(SvittConfig config, Path modelDir, long durationMs, int deviceCount, long targetMs)
+  private ObjectNode run(Variant variant, Path modelDir, long durationMs, int deviceCount, long targetMs)
       throws Exception {
+    SvittConfig config = variant.config();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter progressOut = json ? spec.commandLine().getErr() : out;
     int restPort = EmbeddedKafka.freePort();
@@ -334,7 +400,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
     ArrayNode progress = JSON.createArrayNode();
     try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null)) {
       kafka.createEgoStreamTopics(EgoStreamTopics.DEFAULT_FRAME_PARTITIONS);
-      Configuration conf = JobOptionFlags.configuration(spec, options);
+      Configuration conf = JobOptionFlags.configuration(spec, variant.options());
       conf.set(EgoStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(EgoStreamOptions.MODEL_DIR, modelDir.toAbsolutePath().toString());
       JobCommand.restOnLoopback(conf); // the batch size comes from the job's metrics, on loopback only
@@ -422,9 +488,9 @@ final class BenchPipelineCommand implements Callable<Integer> {
     report.put("frames", config.frames());
     report.put("sparse", !dense);
     report.put("keep_rate", config.keepRate());
-    report.put("answers_delivery_guarantee", options.getOrDefault(
+    report.put("answers_delivery_guarantee", variant.options().getOrDefault(
         EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE.key(), EgoStreamOptions.ANSWERS_DELIVERY_GUARANTEE.defaultValue()));
-    report.put("embeddings_delivery_guarantee", options.getOrDefault(
+    report.put("embeddings_delivery_guarantee", variant.options().getOrDefault(
         EgoStreamOptions.EMBEDDINGS_DELIVERY_GUARANTEE.key(),
         EgoStreamOptions.EMBEDDINGS_DELIVERY_GUARANTEE.defaultValue()));
     report.put("window_s", windowSeconds);
@@ -748,29 +814,57 @@ final class BenchPipelineCommand implements Callable<Integer> {
     }
   }
 
-  /** The --chart of one run: its progress lines, over time. */
-  private void chartOverTime(ObjectNode run) throws IOException {
-    PipelineChart over = new PipelineChart("seconds since the start");
-    for (JsonNode line : run.get("progress")) {
-      over.add(line.get("elapsed_s").asDouble(), line.get("clips_per_second").asDouble(),
-          line.get("offered_clips_per_second").asDouble(), p99Seconds(line.get("embedding_latency_ms")));
+  /** The --chart of one count of wearables: each variant's progress lines, over time. */
+  private void chartOverTime(List<ObjectNode> runs) throws IOException {
+    LineChart over = chart("seconds since the start");
+    for (ObjectNode run : runs) {
+      for (JsonNode line : run.get("progress")) {
+        point(over, run, run == runs.get(0), line.get("elapsed_s").asDouble(), line.get("clips_per_second").asDouble(),
+            line.get("offered_clips_per_second").asDouble(), p99Seconds(line.get("embedding_latency_ms")));
+      }
     }
-    over.write(chart, String.format(Locale.ROOT, "bench pipeline: %d wearables, %s, %d frames, %s",
-        run.get("devices").asInt(), run.get("preset").asText(), run.get("frames").asInt(),
-        run.get("sparse").asBoolean() ? "sparse" : "dense"));
+    JsonNode first = runs.get(0);
+    over.write(chart, String.format(Locale.ROOT, "bench pipeline: %d wearables, %s, %d frames%s",
+        first.get("devices").asInt(), first.get("preset").asText(), first.get("frames").asInt(), modeInTitle(runs)));
   }
 
-  /** The --chart of a sweep: one point per count of wearables. */
-  private void chartAgainstDevices(ObjectNode sweep) throws IOException {
-    PipelineChart against = new PipelineChart("simulated wearables");
-    JsonNode first = sweep.get("sweep").get(0);
-    for (JsonNode run : sweep.get("sweep")) {
-      against.add(run.get("devices").asDouble(), run.get("clips_per_second").asDouble(),
-          run.get("offered_clips_per_second").asDouble(), p99Seconds(run.get("embedding_latency_ms")));
+  /** The --chart of a sweep: each variant's point per count of wearables. */
+  private void chartAgainstDevices(List<ObjectNode> sweeps) throws IOException {
+    LineChart against = chart("simulated wearables");
+    for (ObjectNode sweep : sweeps) {
+      for (JsonNode run : sweep.get("sweep")) {
+        point(against, sweep, sweep == sweeps.get(0), run.get("devices").asDouble(), run.get("clips_per_second").asDouble(),
+            run.get("offered_clips_per_second").asDouble(), p99Seconds(run.get("embedding_latency_ms")));
+      }
     }
-    against.write(chart, String.format(Locale.ROOT, "bench pipeline: %s, %d frames, %s, %.0f s a count",
-        first.get("preset").asText(), first.get("frames").asInt(), first.get("sparse").asBoolean() ? "sparse"
-            : "dense", first.get("duration_s").asDouble()));
+    JsonNode first = sweeps.get(0).get("sweep").get(0);
+    against.write(chart, String.format(Locale.ROOT, "bench pipeline: %s, %d frames%s, %.0f s a count",
+        first.get("preset").asText(), first.get("frames").asInt(),
+        modeInTitle(sweeps.stream().map(w -> w.get("sweep").get(0)).toList()), first.get("duration_s").asDouble()));
+  }
+
+  private static LineChart chart(String xLabel) {
+    return new LineChart(xLabel, "clips/s", "embedding p99 (s), consumer-visible");
+  }
+
+  /**
+   * A point of each line of a variant, named by its label when there are several; the offered clips/s only for the
+   * first variant (the wearables offer the same to each).
+   */
+  private static void point(LineChart chart, JsonNode variant, boolean first, double x, double embedded,
+      double offered, double p99) {
+    String of = variant.has("variant") ? ", " + variant.get("variant").asText() : "";
+    chart.left("embedded clips/s" + of, x, embedded);
+    if (first) {
+      chart.left("offered clips/s", x, offered);
+    }
+    chart.right("embedding p99 (s)" + of, x, p99);
+  }
+
+  /** ", sparse" or ", dense" when every run has that mode; empty when they differ (the legend names them). */
+  private static String modeInTitle(List<? extends JsonNode> runs) {
+    long sparse = runs.stream().filter(r -> r.get("sparse").asBoolean()).count();
+    return sparse == runs.size() ? ", sparse" : sparse == 0 ? ", dense" : "";
   }
 
   /** A latency summary's p99 in seconds for a chart; NaN (no point) when nothing was measured. */

@@ -1,6 +1,7 @@
 package io.egostream.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,6 +102,57 @@ class BenchPipelineCommandTest {
     }
     assertEquals(mostServed, r.get("max_devices_served").asInt(), run.out());
     assertPng(chart);
+  }
+
+  @Test
+  void bothRunsTheSparseModelThenItsDenseBaselineAndChartsThemTogether(@TempDir Path dir) throws Exception {
+    CommandRun run = new CommandRun();
+    Path chart = dir.resolve("both.png");
+    int code = run.run("bench", "pipeline", "--devices", "1", "--duration", "10s", "--no-questions", "--both",
+        "--json", "--chart", chart.toString());
+    assertEquals(0, code, run.err());
+    JsonNode r = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
+
+    JsonNode variants = r.get("variants");
+    assertEquals(2, variants.size(), run.out());
+    assertEquals("sparse", variants.get(0).get("variant").asText(), run.out());
+    assertTrue(variants.get(0).get("sparse").asBoolean(), run.out());
+    assertEquals("dense", variants.get(1).get("variant").asText(), run.out());
+    assertFalse(variants.get(1).get("sparse").asBoolean(), run.out());
+    for (JsonNode v : variants) {
+      assertEquals(1, v.get("devices").asInt(), run.out());
+      assertTrue(v.get("clips").asLong() > 0, run.out());
+      assertTrue(v.get("progress").size() > 0, run.out());
+    }
+    assertEquals(chart.toString(), r.get("chart").asText());
+    assertPng(chart);
+  }
+
+  @Test
+  void vsRunsAgainWithTheJobOptionsAddedAndNamesTheVariant() throws Exception {
+    CommandRun run = new CommandRun();
+    int code = run.run("bench", "pipeline", "--devices", "1", "--duration", "10s", "--no-questions",
+        "--vs", "sink.embeddings.delivery-guarantee=at-least-once", "--json");
+    assertEquals(0, code, run.err());
+    JsonNode r = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
+
+    JsonNode variants = r.get("variants");
+    assertEquals(2, variants.size(), run.out());
+    assertEquals("as configured", variants.get(0).get("variant").asText(), run.out());
+    assertEquals("exactly-once", variants.get(0).get("embeddings_delivery_guarantee").asText(), run.out());
+    assertEquals("sink.embeddings.delivery-guarantee=at-least-once", variants.get(1).get("variant").asText());
+    assertEquals("at-least-once", variants.get(1).get("embeddings_delivery_guarantee").asText(), run.out());
+    assertTrue(variants.get(1).get("clips").asLong() > 0, run.out());
+  }
+
+  @Test
+  void bothWithVsOrAnUnknownVsOptionIsRefusedBeforeAnyRun() {
+    CommandRun both = new CommandRun();
+    assertEquals(2, both.run("bench", "pipeline", "--both", "--vs", "inference.adaptive.enabled=true"));
+    assertTrue(both.err().contains("--both with --vs"), both.err());
+    CommandRun unknown = new CommandRun();
+    assertEquals(2, unknown.run("bench", "pipeline", "--vs", "no.such.option=1"));
+    assertTrue(unknown.err().contains("no.such.option"), unknown.err());
   }
 
   /** A PNG image of the chart's size. */
