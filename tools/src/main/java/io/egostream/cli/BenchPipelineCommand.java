@@ -833,8 +833,9 @@ final class BenchPipelineCommand implements Callable<Integer> {
     LineChart against = chart("simulated wearables");
     for (ObjectNode sweep : sweeps) {
       for (JsonNode run : sweep.get("sweep")) {
-        point(against, sweep, sweep == sweeps.get(0), run.get("devices").asDouble(), run.get("clips_per_second").asDouble(),
-            run.get("offered_clips_per_second").asDouble(), p99Seconds(run.get("embedding_latency_ms")));
+        point(against, sweep, sweep == sweeps.get(0), run.get("devices").asDouble(),
+            run.get("clips_per_second").asDouble(), run.get("offered_clips_per_second").asDouble(),
+            p99Seconds(run.get("embedding_latency_ms")));
       }
     }
     JsonNode first = sweeps.get(0).get("sweep").get(0);

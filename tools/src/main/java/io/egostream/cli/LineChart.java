@@ -66,7 +66,9 @@ final class LineChart {
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-    plot.setDomainAxis(new NumberAxis(xLabel));
+    NumberAxis x = new NumberAxis(xLabel);
+    x.setAutoRangeIncludesZero(false); // the measured range (wearables, q_v, frames); the y axes keep zero
+    plot.setDomainAxis(x);
     plot.setDataset(0, collection(left));
     plot.setRangeAxis(0, new NumberAxis(leftLabel));
     plot.setRenderer(0, renderer(left.size(), 0, 1));
