@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.egostream.model.ModelBenchmark;
 import io.egostream.model.SvittConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -37,13 +41,14 @@ final class BenchModelCommand implements Callable<Integer> {
       description = "Architecture preset: base or tiny (default: ${DEFAULT-VALUE}).")
   String preset;
 
-  @Option(names = "--frames", defaultValue = "4", paramLabel = "T",
-      description = "Frames per clip (default: ${DEFAULT-VALUE}).")
-  int frames;
+  @Option(names = "--frames", defaultValue = "4", paramLabel = "T[,T...]", split = ",",
+      description = "Frames per clip; a comma-separated list runs once per count, one after another (default: "
+          + "${DEFAULT-VALUE}).")
+  List<Integer> frames;
 
   @Option(names = "--keep-rate", paramLabel = "Q",
       description = "Token keep rate q_v of the sparse model (default: 0.7 up to 4 frames, 0.6 above, as in the "
-          + "paper's curriculum).")
+          + "paper's curriculum; for each --frames value).")
   Float keepRate;
 
   @ArgGroup(exclusive = true)
@@ -60,37 +65,79 @@ final class BenchModelCommand implements Callable<Integer> {
     boolean both;
   }
 
-  @Option(names = "--batch-size", defaultValue = "1", paramLabel = "B",
-      description = "Clips per forward pass (default: ${DEFAULT-VALUE}).")
-  int batchSize;
+  @Option(names = "--batch-size", defaultValue = "1", paramLabel = "B[,B...]", split = ",",
+      description = "Clips per forward pass; a comma-separated list runs each --frames value once per batch size "
+          + "(default: ${DEFAULT-VALUE}).")
+  List<Integer> batchSizes;
 
   @Option(names = "--iterations", defaultValue = "3", paramLabel = "N",
       description = "Timed passes per mode after one warm-up; the median is reported (default: ${DEFAULT-VALUE}).")
   int iterations;
 
-  @Option(names = "--json", description = "Print one JSON object instead of a table.")
+  @Option(names = "--chart", paramLabel = "FILE",
+      description = "Also draw a PNG chart there: clips/s of each mode that ran against frames (a line per batch "
+          + "size when that varies too), or against batch size when only that varies; with --both, the speed-up on "
+          + "a second axis.")
+  Path chart;
+
+  @Option(names = "--json", description = "Print one JSON object instead of a table (with several runs, their "
+      + "objects in \"runs\").")
   boolean json;
 
   @Override
-  public Integer call() {
-    SvittConfig config = config();
+  public Integer call() throws IOException {
     boolean sparse = modes.sparse || !modes.dense;
     boolean dense = modes.dense || !modes.sparse;
-    ModelBenchmark.Options options;
-    try {
-      options = new ModelBenchmark.Options(config, sparse, dense, batchSize, iterations);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+    // Every combination is checked before the first runs: a bad value late in a list would waste the runs before it.
+    List<ModelBenchmark.Options> runs = new ArrayList<>();
+    for (int t : frames) {
+      for (int b : batchSizes) {
+        try {
+          runs.add(new ModelBenchmark.Options(config(t), sparse, dense, b, iterations));
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+      }
     }
-    ModelBenchmark.Result result = ModelBenchmark.run(options);
+    EvalOptionChecks.checkFolder(spec, "--chart", chart);
     PrintWriter out = spec.commandLine().getOut();
+    List<ModelBenchmark.Result> results = new ArrayList<>();
+    for (ModelBenchmark.Options options : runs) {
+      ModelBenchmark.Result result = ModelBenchmark.run(options);
+      results.add(result);
+      if (!json) {
+        printTable(out, result, options.config());
+        out.flush();
+      }
+    }
+    if (!json && runs.size() > 1) {
+      printSummary(out, results);
+    }
+    if (chart != null) {
+      writeChart(results, sparse && dense);
+    }
     if (json) {
-      out.println(toJson(result, config));
-    } else {
-      printTable(out, result, config);
+      ObjectNode printed = runs.size() == 1 ? toJson(results.get(0), runs.get(0).config()) : JSON.createObjectNode();
+      if (runs.size() > 1) {
+        var array = printed.putArray("runs");
+        for (int i = 0; i < runs.size(); i++) {
+          array.add(toJson(results.get(i), runs.get(i).config()));
+        }
+      }
+      if (chart != null) {
+        printed.put("chart", chart.toString());
+      }
+      out.println(printed);
+    } else if (chart != null) {
+      out.println("chart of clips/s against " + xAxis() + ": " + chart);
     }
     out.flush();
     return 0;
+  }
+
+  /** Frames when they vary, else batch size: what the chart's x axis shows. */
+  private String xAxis() {
+    return frames.size() > 1 ? "frames" : "batch size";
   }
 
   /** The keep rate q_v the paper's curriculum trains a clip length at: 0.7 up to 4 frames, 0.6 above. */
@@ -98,10 +145,10 @@ final class BenchModelCommand implements Callable<Integer> {
     return frames <= 4 ? 0.7f : 0.6f;
   }
 
-  private SvittConfig config() {
+  private SvittConfig config(int frameCount) {
     try {
-      float q = keepRate != null ? keepRate : curriculumKeepRate(frames);
-      return SvittConfig.preset(preset).toBuilder().frames(frames).keepRate(q).build();
+      float q = keepRate != null ? keepRate : curriculumKeepRate(frameCount);
+      return SvittConfig.preset(preset).toBuilder().frames(frameCount).keepRate(q).build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -157,6 +204,50 @@ final class BenchModelCommand implements Callable<Integer> {
           (double) r.dense().peakMemoryBytes() / r.sparse().peakMemoryBytes(),
           (double) r.dense().attentionPairs() / r.sparse().attentionPairs());
     }
+  }
+
+  /** One line a run, after their blocks: what changes between runs, side by side. */
+  private static void printSummary(PrintWriter out, List<ModelBenchmark.Result> results) {
+    out.printf(Locale.ROOT, "%6s %5s %5s %15s %14s %9s%n", "frames", "q_v", "batch", "sparse clips/s",
+        "dense clips/s", "speed-up");
+    for (ModelBenchmark.Result r : results) {
+      out.printf(Locale.ROOT, "%6d %5.2f %5d %15s %14s %9s%n", r.frames(), r.keepRate(), r.batchSize(),
+          clipsPerSecond(r.sparse()), clipsPerSecond(r.dense()),
+          Double.isNaN(r.speedup()) ? "-" : String.format(Locale.ROOT, "%.2fx", r.speedup()));
+    }
+  }
+
+  private static String clipsPerSecond(ModelBenchmark.ModeResult m) {
+    return m == null ? "-" : String.format(Locale.ROOT, "%.3f", m.clipsPerSecond());
+  }
+
+  /**
+   * Each mode's clips/s against frames, a line per batch size when that varies too, or against batch size when only
+   * that varies; the speed-up on the right axis when both modes ran.
+   */
+  private void writeChart(List<ModelBenchmark.Result> results, boolean both) throws IOException {
+    boolean againstFrames = frames.size() > 1;
+    LineChart speed = new LineChart(againstFrames ? "frames per clip" : "clips per forward pass (batch size)",
+        "clips/s", both ? "speed-up, sparse ÷ dense" : null);
+    for (ModelBenchmark.Result r : results) {
+      double x = againstFrames ? r.frames() : r.batchSize();
+      String of = againstFrames && batchSizes.size() > 1 ? ", batch " + r.batchSize() : "";
+      if (r.sparse() != null) {
+        speed.left("sparse" + of, x, r.sparse().clipsPerSecond());
+      }
+      if (r.dense() != null) {
+        speed.left("dense" + of, x, r.dense().clipsPerSecond());
+      }
+      if (both) {
+        speed.right("speed-up" + of, x, r.speedup());
+      }
+    }
+    ModelBenchmark.Result first = results.get(0);
+    speed.write(chart, againstFrames
+        ? String.format(Locale.ROOT, "bench model: %s%s", first.preset(),
+            batchSizes.size() > 1 ? "" : ", batch " + first.batchSize())
+        : String.format(Locale.ROOT, "bench model: %s, %d frames, q_v %.2f", first.preset(), first.frames(),
+            first.keepRate()));
   }
 
   private static void row(PrintWriter out, String name, ModelBenchmark.ModeResult m, double matmul) {

@@ -30,15 +30,20 @@ final class EvalOptionChecks {
       throw usage(spec, "Invalid value " + videos + " for option '--videos': not a folder (give the folder holding "
           + "<video_uid>.mp4 files, e.g. the videos/ folder gen-data wrote)");
     }
-    Path outputFolder = output == null ? null : output.toAbsolutePath().getParent();
-    if (outputFolder != null && !Files.isDirectory(outputFolder)) {
-      throw usage(spec, "Invalid value " + output + " for option '" + outputOption + "': its folder " + outputFolder
-          + " does not exist (create it first)");
-    }
+    checkFolder(spec, outputOption, output);
     try {
       return Devices.select(device);
     } catch (IllegalArgumentException e) {
       throw usage(spec, "Option '--device': " + e.getMessage());
+    }
+  }
+
+  /** Checks that the folder of an optional output file ({@code option}'s value, null when not given) exists. */
+  static void checkFolder(CommandSpec spec, String option, Path output) {
+    Path outputFolder = output == null ? null : output.toAbsolutePath().getParent();
+    if (outputFolder != null && !Files.isDirectory(outputFolder)) {
+      throw usage(spec, "Invalid value " + output + " for option '" + option + "': its folder " + outputFolder
+          + " does not exist (create it first)");
     }
   }
 

@@ -85,6 +85,32 @@ public final class McqReport {
       out.printf(Locale.ROOT, "    %-16s %7s (%4d)     %7s (%4d)%n", verb, percent(inter), inter.count(),
           percent(intra), intra.count());
     });
+    skipped(r, out);
+    out.printf(Locale.ROOT, "  %d questions answered in %.1f s%n", r.answeredCount(), seconds);
+  }
+
+  /**
+   * A table of the same questions evaluated at several keep rates q_v ({@code results} in the order of
+   * {@code keepRates}): a row of accuracies each, then the skipped questions, which are the same at every q_v.
+   */
+  public static void textPerKeepRate(List<Float> keepRates, List<McqResults> results, Map<String, Object> setup,
+      double seconds, PrintWriter out) {
+    out.println("EgoMCQ " + setup);
+    out.printf(Locale.ROOT, "  %-6s %-25s %s%n", "q_v", "inter-video", "intra-video");
+    for (int i = 0; i < keepRates.size(); i++) {
+      McqResults.Tally inter = results.get(i).tally(McqType.INTER_VIDEO);
+      McqResults.Tally intra = results.get(i).tally(McqType.INTRA_VIDEO);
+      out.printf(Locale.ROOT, "  %-6.2f %s %-16s %s %s%n", keepRates.get(i), percent(inter),
+          "(" + inter.correct() + " of " + inter.count() + ")", percent(intra),
+          "(" + intra.correct() + " of " + intra.count() + ")");
+    }
+    McqResults first = results.get(0);
+    skipped(first, out);
+    out.printf(Locale.ROOT, "  %d questions answered at each of %d keep rates in %.1f s%n", first.answeredCount(),
+        keepRates.size(), seconds);
+  }
+
+  private static void skipped(McqResults r, PrintWriter out) {
     List<SkippedQuestion> skips = r.skippedQuestions();
     out.printf(Locale.ROOT, "  skipped      %d%s%n", skips.size(), skips.isEmpty() ? "" : " " + reasons(r));
     skips.stream().limit(10).forEach(s -> out.println("    question " + s.key() + ": " + s.reason().key() + ": "
@@ -92,7 +118,6 @@ public final class McqReport {
     if (skips.size() > 10) {
       out.println("    ... (" + (skips.size() - 10) + " more; --json lists the first " + MAX_SKIPPED_ITEMS + ")");
     }
-    out.printf(Locale.ROOT, "  %d questions answered in %.1f s%n", r.answeredCount(), seconds);
   }
 
   private static String reasons(McqResults r) {

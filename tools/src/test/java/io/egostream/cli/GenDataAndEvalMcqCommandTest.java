@@ -21,6 +21,7 @@ import io.egostream.data.SyntheticRecording;
 import io.egostream.eval.FrameShuffle;
 import io.egostream.eval.McqEvaluator;
 import io.egostream.eval.McqResults;
+import io.egostream.eval.ModelVariant;
 import io.egostream.eval.VideoFolderClipSource;
 import io.egostream.model.RgbFrame;
 import io.egostream.model.SvittEgo;
@@ -329,6 +330,87 @@ class GenDataAndEvalMcqCommandTest {
         assertArrayEquals(a, again.answers().get(i).scores(), "batching does not change scores");
       }
     }
+  }
+
+  /**
+   * One pass at several keep rates scores each question as a model loaded at that q_v does, and the keep rate
+   * matters (so the first assertion could fail).
+   */
+  @Test
+  void severalKeepRatesInOnePassScoreAsModelsLoadedAtEach() throws IOException {
+    List<McqQuestion> questions = EgoMcqJson.read(data.resolve("egomcq_test.json")).items().subList(0, 4);
+    try (SvittEgo m = SvittEgo.load(model, Device.cpu());
+        VideoFolderClipSource source = new VideoFolderClipSource(data.resolve("videos"), 2, 64)) {
+      List<McqResults> each = new McqEvaluator(source, List.of(McqEvaluator.Embedder.of(m, 0.9f),
+          McqEvaluator.Embedder.of(m, 0.3f)), 8, null).evaluateEach(questions, List.of(), (d, t) -> { });
+      for (int k = 0; k < 2; k++) {
+        float q = k == 0 ? 0.9f : 0.3f;
+        try (SvittEgo atQ = new ModelVariant(false, q, null).load(model, Device.cpu())) {
+          McqResults alone = new McqEvaluator(source, McqEvaluator.Embedder.of(atQ), 8, null)
+              .evaluate(questions, List.of(), (d, t) -> { });
+          for (int i = 0; i < 4; i++) {
+            assertArrayEquals(alone.answers().get(i).scores(), each.get(k).answers().get(i).scores(), "q_v " + q);
+          }
+        }
+      }
+      assertFalse(Arrays.equals(each.get(0).answers().get(0).scores(), each.get(1).answers().get(0).scores()),
+          "q_v 0.9 and 0.3 keep different tokens of the micro model");
+    }
+  }
+
+  @Test
+  void evalMcqPrintsALineOrRowPerKeepRateAndChartsThem() throws IOException {
+    String questions = data.resolve("egomcq_test.json").toString();
+    String videos = data.resolve("videos").toString();
+    Path chart = dir.resolve("mcq-keep-rates.png");
+    CommandRun list = new CommandRun();
+    assertEquals(0, list.run("eval-mcq", "--model", model.toString(), "--egomcq", questions, "--videos", videos,
+        "--limit", "6", "--keep-rate", "0.9,0.5", "--json", "--chart", chart.toString()), list.err());
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : list.out().strip().split("\n")) {
+      lines.add(JSON.readTree(line));
+    }
+    assertEquals(List.of(0.9, 0.5), lines.stream().map(l -> l.get("setup").get("keep_rate").asDouble()).toList());
+    ChartFiles.assertPng(chart);
+
+    CommandRun single = new CommandRun();
+    assertEquals(0, single.run("eval-mcq", "--model", model.toString(), "--egomcq", questions, "--videos", videos,
+        "--limit", "6", "--keep-rate", "0.5", "--json"), single.err());
+    JsonNode alone = JSON.readTree(single.out());
+    for (String field : List.of("inter_video", "intra_video", "answered", "skipped", "per_verb", "setup")) {
+      assertEquals(alone.get(field), lines.get(1).get(field), field);
+    }
+
+    CommandRun table = new CommandRun();
+    assertEquals(0, table.run("eval-mcq", "--model", model.toString(), "--egomcq", questions, "--videos", videos,
+        "--limit", "2", "--keep-rate", "0.9,0.5", "--chart", chart.toString()), table.err());
+    assertTrue(table.out().lines().anyMatch(l -> l.startsWith("  0.90 ")), table.out());
+    assertTrue(table.out().lines().anyMatch(l -> l.startsWith("  0.50 ")), table.out());
+    assertFalse(table.out().contains("keep_rate="), "the setup line leaves q_v to the rows: " + table.out());
+    assertTrue(table.out().contains("2 questions answered at each of 2 keep rates"), table.out());
+    assertTrue(table.out().contains("chart of accuracy against q_v: " + chart), table.out());
+  }
+
+  @Test
+  void evalMcqRefusesABadKeepRateInAListByValue() {
+    String questions = data.resolve("egomcq_test.json").toString();
+    String videos = data.resolve("videos").toString();
+    CommandRun range = new CommandRun();
+    assertEquals(2, range.run("eval-mcq", "--egomcq", questions, "--videos", videos, "--keep-rate", "0.9,1.5"));
+    assertTrue(range.err().contains("Invalid value 1.5 for keep rate: must be in (0, 1]"), range.err());
+    CommandRun dense = new CommandRun();
+    assertEquals(2, dense.run("eval-mcq", "--egomcq", questions, "--videos", videos, "--dense", "--keep-rate",
+        "1,0.5"));
+    assertTrue(dense.err().contains("Invalid value 0.5 for keep rate: dense evaluation keeps every token"),
+        dense.err());
+    CommandRun answers = new CommandRun();
+    assertEquals(2, answers.run("eval-mcq", "--egomcq", questions, "--videos", videos, "--keep-rate", "0.9,0.5",
+        "--answers", dir.resolve("a.jsonl").toString()));
+    assertTrue(answers.err().contains("Option '--answers' writes one q_v's answers: give one --keep-rate value, "
+        + "not [0.9, 0.5]"), answers.err());
+    CommandRun word = new CommandRun();
+    assertEquals(2, word.run("eval-mcq", "--egomcq", questions, "--videos", videos, "--keep-rate", "0.9,half"));
+    assertTrue(word.err().contains("half"), word.err());
   }
 
   private static void assertArrayEquals(float[] expected, float[] actual, String message) {

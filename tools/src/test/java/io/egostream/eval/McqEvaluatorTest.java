@@ -38,6 +38,30 @@ class McqEvaluatorTest {
         new McqResults.Tally(1, 1)), r.byVerb().get("picks"));
   }
 
+  /** One model at several keep rates: its clips decoded once and embedded by each, the narrations by the first. */
+  @Test
+  void severalEmbeddersScoreTheSameDecodedClipsAndEmbedTheTextsOnce() {
+    List<McqQuestion> questions = List.of(question("0", 0, 2, McqType.INTER_VIDEO),
+        question("1", 0, 4, McqType.INTRA_VIDEO), question("2", 1, 1, McqType.INTRA_VIDEO));
+    List<NarratedClip> decoded = new ArrayList<>();
+
+    List<McqResults> each = new McqEvaluator(r -> {
+      decoded.add(r);
+      return load(r);
+    }, List.of(oracle(), offByOne()), 4, null).evaluateEach(questions, List.of(new Rejected("9", "no query")),
+        (d, t) -> { });
+
+    assertEquals(11, decoded.size(), "each distinct clip decoded once for both embedders");
+    assertEquals(22, embedded.size(), "and embedded by each");
+    assertEquals(2, each.size());
+    assertEquals(new McqResults.Tally(2, 2), each.get(0).tally(McqType.INTRA_VIDEO));
+    assertEquals(new McqResults.Tally(0, 2), each.get(1).tally(McqType.INTRA_VIDEO));
+    assertEquals(new McqResults.Tally(0, 1), each.get(1).tally(McqType.INTER_VIDEO));
+    for (McqResults r : each) {
+      assertEquals(Map.of(SkipReason.MALFORMED_RECORD, 1), r.skipCounts());
+    }
+  }
+
   @Test
   void badQuestionsAreSkippedAndCountedWhileTheRestGoOn() {
     List<McqQuestion> questions = List.of(question("0", 0, 0, McqType.INTER_VIDEO),
@@ -122,6 +146,23 @@ class McqEvaluatorTest {
       @Override
       public List<float[]> texts(List<String> texts) {
         return texts.stream().map(t -> oneHot(NARRATIONS.indexOf(t))).toList();
+      }
+    };
+  }
+
+  /** Sees each clip as the narration after the one it shows, so it always picks the choice after the right one. */
+  private McqEvaluator.Embedder offByOne() {
+    return new McqEvaluator.Embedder() {
+      @Override
+      public List<float[]> clips(List<Clip> clips) {
+        embedded.addAll(clips);
+        return clips.stream().map(c -> oneHot(Math.floorMod(c.frames().get(0).rgb()[0] - 1, NARRATIONS.size())))
+            .toList();
+      }
+
+      @Override
+      public List<float[]> texts(List<String> texts) {
+        throw new AssertionError("the first embedder embeds the narrations");
       }
     };
   }
