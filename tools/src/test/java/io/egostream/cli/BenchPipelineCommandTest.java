@@ -2,16 +2,12 @@ package io.egostream.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +65,7 @@ class BenchPipelineCommandTest {
           && line.get("heap_after_gc_mb").asLong() >= 0
           && line.get("embedding_latency_ms").has("p99"), line.toString());
     }
-    assertPng(chart);
+    ChartFiles.assertPng(chart);
     assertEquals(chart.toString(), r.get("chart").asText(), run.out());
     assertEquals(progress.size(), run.err().lines().filter(l -> l.matches("\\[ *\\d+ s] embedded .*backlog.*"))
         .count(),
@@ -101,7 +97,7 @@ class BenchPipelineCommandTest {
       }
     }
     assertEquals(mostServed, r.get("max_devices_served").asInt(), run.out());
-    assertPng(chart);
+    ChartFiles.assertPng(chart);
   }
 
   @Test
@@ -125,7 +121,7 @@ class BenchPipelineCommandTest {
       assertTrue(v.get("progress").size() > 0, run.out());
     }
     assertEquals(chart.toString(), r.get("chart").asText());
-    assertPng(chart);
+    ChartFiles.assertPng(chart);
   }
 
   @Test
@@ -153,14 +149,6 @@ class BenchPipelineCommandTest {
     CommandRun unknown = new CommandRun();
     assertEquals(2, unknown.run("bench", "pipeline", "--vs", "no.such.option=1"));
     assertTrue(unknown.err().contains("no.such.option"), unknown.err());
-  }
-
-  /** A PNG image of the chart's size. */
-  private static void assertPng(Path file) throws IOException {
-    BufferedImage image = ImageIO.read(file.toFile());
-    assertNotNull(image, file + " is not an image");
-    assertEquals(900, image.getWidth());
-    assertEquals(500, image.getHeight());
   }
 
   /**
