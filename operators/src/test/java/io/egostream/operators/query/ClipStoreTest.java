@@ -172,6 +172,34 @@ class ClipStoreTest {
   }
 
   @Test
+  void momentQueriesSearchOnlyClipsWhoseFramesCoverTheirWindow() throws Exception {
+    String a = deviceOn(0, "a");
+    try (var store = store(StoreSettings.from(new Configuration()), 1, 0); var merge = merge(5_000)) {
+      // The session starts at 0: the window [-2 000, 2 000) holds its first 2 s only, sampled as four frames from
+      // there (the frames the model saw). Such a clip is not what the model was trained on, and it scored first on
+      // queries about other actions (issue #23's live NLQ runs); the full windows after it are searched.
+      store.processElement(clipOfFrames(a, -2_000, 0.99, 0, 125, 500, 1_500), 1);
+      store.processElement(clipOfFrames(a, 0, 0.6, 500, 1_500, 2_500, 3_500), 1);
+      store.processElement(clipOfFrames(a, 2_000, 0.8, 2_500, 3_500, 4_500, 5_500), 1);
+      // The session's last window, [4 000, 8 000), ends at 6 000: its last frame is 2 s before the window's end.
+      store.processElement(clipOfFrames(a, 4_000, 0.97, 4_500, 5_000, 5_500, 5_875), 1);
+      EmbeddedQuery query = moment("m", 3, 0, 0);
+      store.processBroadcastElement(query, 2);
+      PartialHits partial = single(store.extractOutputValues());
+      assertEquals(2, partial.clipsScored, "the two windows the session's frames cover");
+      merge.processElement(partial, 3);
+      AnswerRecord answer = single(merge.extractOutputValues());
+      assertEquals(List.of(a + "@2000=0.8", a + "@0=0.6"), describe(answer.hits));
+      assertEquals(List.of(a + "[2000, 6000)=0.8 [2000, 0]"), describe(answer.moments));
+    }
+  }
+
+  private static EmbeddedClip clipOfFrames(String device, long startMs, double cos, long... frameTimesMs) {
+    return new EmbeddedClip(device, "session-" + device, startMs, startMs + 4_000, frameTimesMs,
+        QueryTestSupport.atCosine(cos), new int[0][], QueryTestSupport.MODEL_ID, 1);
+  }
+
+  @Test
   void whenTheRulesRefineTheMergedAnswerGoesToTheRefinementWithTheQuerysTextAndRange() throws Exception {
     try (var store = store(StoreSettings.from(new Configuration()), 1, 0);
         var merge = merge(5_000, RefineSettings.DEFAULTS.rules())) {
