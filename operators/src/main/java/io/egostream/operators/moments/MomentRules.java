@@ -64,6 +64,22 @@ public record MomentRules(double nmsIou, int refineCandidates, int maxExtraClips
     return 1 + 2 * Math.max(0, (int) Math.ceil(x) - 1);
   }
 
+  /**
+   * Whether a clip's sampled frames cover its window {@code [startMs, endMs)}: the first within one sampling interval
+   * ({@code (endMs − startMs) / n} for n frames) of the start, the last within one of the end. A full window's
+   * frames sit half an interval in from each end. A window that a session starts or ends inside, or that spans a
+   * gap, has its n frames squeezed into part of it: not a clip of the kind the model was trained on, and such clips
+   * scored first on queries about other actions. Moment queries search covering clips only (as {@code eval-nlq}'s
+   * windows, cut from inside the video, all are).
+   */
+  public static boolean coversWindow(long[] frameTimesMs, long startMs, long endMs) {
+    if (frameTimesMs.length == 0) {
+      return false;
+    }
+    double interval = (double) (endMs - startMs) / frameTimesMs.length;
+    return frameTimesMs[0] - startMs <= interval && endMs - frameTimesMs[frameTimesMs.length - 1] <= interval;
+  }
+
   /** Merges hits into moments (see the class comment), best first. */
   public List<Moment> suppress(List<Moment> hits) {
     List<Moment> sorted = new ArrayList<>(hits);

@@ -1,6 +1,7 @@
 package io.egostream.operators.moments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -123,5 +124,18 @@ class MomentRulesTest {
 
     assertEquals(ranked, RULES.refine(ranked, List.of(List.of(new TimeRange(3000, 6000))),
         List.of(new float[] {0.6f})));
+  }
+
+  @Test
+  void aClipCoversItsWindowWhenItsFirstAndLastFramesAreWithinOneSamplingIntervalOfTheEnds() {
+    // 4 frames in [0, 4 000): one interval is 1 000 ms; a full window's frames sit at 500, 1 500, 2 500, 3 500.
+    assertTrue(MomentRules.coversWindow(new long[] {500, 1_500, 2_500, 3_500}, 0, 4_000));
+    assertTrue(MomentRules.coversWindow(new long[] {1_000, 1_500, 2_500, 3_000}, 0, 4_000), "exactly one interval");
+    assertFalse(MomentRules.coversWindow(new long[] {1_001, 1_500, 2_500, 3_500}, 0, 4_000), "starts too late");
+    assertFalse(MomentRules.coversWindow(new long[] {500, 1_500, 2_500, 2_999}, 0, 4_000), "ends too early");
+    assertFalse(MomentRules.coversWindow(new long[] {0, 125, 500, 1_500}, -2_000, 2_000),
+        "a session that starts inside the window");
+    assertTrue(MomentRules.coversWindow(new long[] {1_000}, 0, 4_000), "one frame: one interval is the window");
+    assertFalse(MomentRules.coversWindow(new long[0], 0, 4_000));
   }
 }
