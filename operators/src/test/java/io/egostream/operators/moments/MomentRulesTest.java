@@ -29,11 +29,36 @@ class MomentRulesTest {
 
   @Test
   void neighbouringClipsMergeIntoTheBestAndClipsTwoStridesApartDoNot() {
-    List<Moment> moments = RULES.suppress(List.of(hit(0, 4000, 0.5f, "a"), hit(2000, 6000, 0.9f, "b"),
-        hit(4000, 8000, 0.7f, "c"), hit(10_000, 14_000, 0.2f, "d")));
+    List<Moment> moments = new MomentRules(0.3, 0, 1, 14).suppress(List.of(hit(0, 4000, 0.5f, "a"),
+        hit(2000, 6000, 0.9f, "b"), hit(4000, 8000, 0.7f, "c"), hit(10_000, 14_000, 0.2f, "d")));
 
     assertEquals(List.of(new Moment(2000, 6000, 0.9f, List.of("b", "c", "a")),
-        new Moment(10_000, 14_000, 0.2f, List.of("d"))), moments);
+        new Moment(10_000, 14_000, 0.2f, List.of("d"))), moments, "at temperature 0: the best hit's range");
+  }
+
+  @Test
+  void fusionMovesAMomentsRangeTowardsItsNeighboursByTheirScoresAndMergesAgain() {
+    // b best; c 0.05 below (weight e^-1), a 0.4 below (weight e^-8): the range moves towards c's.
+    List<Moment> moments = RULES.suppress(List.of(hit(0, 4000, 0.5f, "a"), hit(2000, 6000, 0.9f, "b"),
+        hit(4000, 8000, 0.85f, "c")));
+    double wc = Math.exp((0.85f - 0.9f) / 0.05);
+    double wa = Math.exp((0.5f - 0.9f) / 0.05);
+    double sum = 1 + wc + wa;
+    assertEquals(List.of(new Moment(Math.round((2000 + wc * 4000) / sum), Math.round((6000 + wc * 8000 + wa * 4000)
+        / sum), 0.9f, List.of("b", "c", "a"))), moments);
+
+    // r is a moment of its own (IoU 1/7 with p), but p fused with its equal neighbour q, [1000, 5000), overlaps r
+    // by IoU 1/3: merged again, the better moment kept.
+    List<Moment> close = RULES.suppress(List.of(hit(0, 4000, 0.9f, "p"), hit(2000, 6000, 0.9f, "q"),
+        hit(3000, 7000, 0.85f, "r")));
+    assertEquals(List.of(new Moment(1000, 5000, 0.9f, List.of("p", "q", "r"))), close);
+  }
+
+  @Test
+  void theFusionTemperatureIsChecked() {
+    assertThrows(IllegalArgumentException.class, () -> new MomentRules(0.3, -0.1, 1, 14));
+    assertThrows(IllegalArgumentException.class, () -> new MomentRules(0.3, Double.NaN, 1, 14));
+    assertThrows(IllegalArgumentException.class, () -> new MomentRules(0.3, Double.POSITIVE_INFINITY, 1, 14));
   }
 
   @Test
@@ -100,9 +125,9 @@ class MomentRulesTest {
     TimeRange bounds = new TimeRange(0, 60_000);
 
     assertEquals(List.of(14), RULES.plan(ranked, bounds).stream().map(List::size).toList());
-    assertEquals(List.of(14, 14), new MomentRules(0.3, 2, 32).plan(ranked, bounds).stream().map(List::size).toList());
-    assertEquals(List.of(14, 6), new MomentRules(0.3, 3, 20).plan(ranked, bounds).stream().map(List::size).toList());
-    assertEquals(List.of(), new MomentRules(0.3, 0, 32).plan(ranked, bounds));
+    assertEquals(List.of(14, 14), new MomentRules(0.3, 0.05, 2, 32).plan(ranked, bounds).stream().map(List::size).toList());
+    assertEquals(List.of(14, 6), new MomentRules(0.3, 0.05, 3, 20).plan(ranked, bounds).stream().map(List::size).toList());
+    assertEquals(List.of(), new MomentRules(0.3, 0.05, 0, 32).plan(ranked, bounds));
   }
 
   @Test

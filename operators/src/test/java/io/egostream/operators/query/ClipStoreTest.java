@@ -190,7 +190,8 @@ class ClipStoreTest {
       merge.processElement(partial, 3);
       AnswerRecord answer = single(merge.extractOutputValues());
       assertEquals(List.of(a + "@2000=0.8", a + "@0=0.6"), describe(answer.hits));
-      assertEquals(List.of(a + "[2000, 6000)=0.8 [2000, 0]"), describe(answer.moments));
+      // One moment, its range fused: the clip at 0, 0.2 below, pulls it by e^-4 / (1 + e^-4) of 2 s.
+      assertEquals(List.of(a + "[1964, 5964)=0.8 [2000, 0]"), describe(answer.moments));
     }
   }
 
@@ -212,7 +213,8 @@ class ClipStoreTest {
       var toRefine = merge.getSideOutput(MergeHits.TO_REFINE);
       assertEquals(1, toRefine.size());
       MomentCandidates c = toRefine.peek().getValue();
-      assertEquals(List.of("a[2000, 6000)=0.95 [2000, 0]"), describe(c.answer.moments), "the answer as merged");
+      assertEquals(List.of("a[1462, 5462)=0.95 [2000, 0]"), describe(c.answer.moments),
+          "the answer as merged, its range fused: the clip at 0, 0.05 below, pulls it by e^-1 / (1 + e^-1) of 2 s");
       assertEquals(List.of(MODEL_ID, 1_000L, 9_000L), List.of(c.modelId, c.fromMs, c.toMs));
       assertArrayEquals(TEXT, c.textEmbedding);
       assertEquals(0, merge.numKeyedStateEntries());
