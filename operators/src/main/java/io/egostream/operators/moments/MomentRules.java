@@ -2,6 +2,7 @@ package io.egostream.operators.moments;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -24,8 +25,9 @@ import java.util.Set;
  *   <li><b>Refinement</b> ({@link #plan}, {@link #refine}): the best {@code refineCandidates} moments are re-scored
  *       over ranges around them ({@link #ranges}: lengths 5/8, 13/16 and 1 of the moment's, centres shifted by
  *       -1/4, -1/8, 0, 1/8, 1/4 of its length, kept inside the bounds: up to 14 new ranges for a moment), at most
- *       {@code maxExtraClips} new ranges for a query in all; each refined moment becomes its best-scoring range (its
- *       own range, fused and scored as its best hit, if none scores higher), and the result is merged again.</li>
+ *       {@code maxExtraClips} new ranges for a query in all; each refined moment becomes the score-weighted mean of
+ *       its own range (scored as its best hit) and its ranges, weighted as in boundary fusion, and the result is
+ *       merged again.</li>
  * </ul>
  *
  * @param nmsIou the largest IoU two moments of one answer may have, in [0, 1)
@@ -194,8 +196,10 @@ public record MomentRules(double nmsIou, double fusionTemperature, int refineCan
   }
 
   /**
-   * The moments after refinement: moment i of {@code ranked} ({@code i < plan.size()}) becomes the best of its own
-   * range and the ranges {@code plan.get(i)} scored {@code scores.get(i)}; then all are merged again, best first.
+   * The moments after refinement: moment i of {@code ranked} ({@code i < plan.size()}) becomes the score-weighted mean
+   * of its own range and the ranges {@code plan.get(i)} scored {@code scores.get(i)}, weighted as boundary fusion
+   * weighs a moment's hits (the best of them at temperature 0, its own on a tie), with the best score among them;
+   * then all are merged again, best first. A NaN score marks a range that could not be scored: left out.
    */
   public List<Moment> refine(List<Moment> ranked, List<List<TimeRange>> plan, List<float[]> scores) {
     if (plan.size() != scores.size() || plan.size() > ranked.size()) {
@@ -204,19 +208,22 @@ public record MomentRules(double nmsIou, double fusionTemperature, int refineCan
     }
     List<Moment> refined = new ArrayList<>(ranked);
     for (int i = 0; i < plan.size(); i++) {
-      Moment best = ranked.get(i);
       List<TimeRange> ranges = plan.get(i);
       float[] s = scores.get(i);
       if (s.length != ranges.size()) {
         throw new IllegalArgumentException("Refinement of moment " + i + " got " + s.length + " scores for "
             + ranges.size() + " ranges");
       }
+      List<Moment> scored = new ArrayList<>(List.of(ranked.get(i)));
       for (int r = 0; r < ranges.size(); r++) {
-        if (s[r] > best.score()) {
-          best = best.withRange(ranges.get(r), s[r]);
+        if (!Float.isNaN(s[r])) {
+          scored.add(new Moment(ranges.get(r).startMs(), ranges.get(r).endMs(), s[r], List.of()));
         }
       }
-      refined.set(i, best);
+      // The argmax of 15 close cosines is noisy: a range showing the idle time around an action, or only its middle,
+      // can score as high as the action. Their weighted mean lands nearer it (docs/moments.md has the figures).
+      scored.sort(Comparator.comparingDouble((Moment m) -> -m.score())); // stable: its own range first on a tie
+      refined.set(i, fuse(scored));
     }
     return merge(refined); // each refined range was measured: merged, not fused again
   }

@@ -131,24 +131,35 @@ class MomentRulesTest {
   }
 
   @Test
-  void refinementTakesTheBestRangeKeepsTheSupportAndMergesAgain() {
+  void atTemperatureZeroRefinementTakesTheBestRangeKeepsTheSupportAndMergesAgain() {
+    MomentRules argmax = new MomentRules(0.3, 0, 2, 28);
     List<Moment> ranked = List.of(hit(2000, 6000, 0.6f, "a"), hit(6000, 10_000, 0.5f, "b"));
     List<List<TimeRange>> plan = List.of(List.of(new TimeRange(3000, 6000), new TimeRange(2500, 5000)),
         List.of(new TimeRange(3000, 5500)));
 
-    List<Moment> refined = RULES.refine(ranked, plan, List.of(new float[] {0.65f, 0.8f}, new float[] {0.7f}));
+    List<Moment> refined = argmax.refine(ranked, plan, List.of(new float[] {0.65f, 0.8f}, new float[] {0.7f}));
 
     // "b" moved onto "a"'s new range (IoU 2/3 > 0.3), so it merges into it.
     assertEquals(List.of(new Moment(2500, 5000, 0.8f, List.of("a", "b"))), refined);
-    assertThrows(IllegalArgumentException.class, () -> RULES.refine(ranked, plan, List.of(new float[] {0.1f})));
+    assertThrows(IllegalArgumentException.class, () -> argmax.refine(ranked, plan, List.of(new float[] {0.1f})));
+    assertEquals(List.of(ranked.get(0)), argmax.refine(List.of(ranked.get(0)),
+        List.of(List.of(new TimeRange(3000, 6000))), List.of(new float[] {0.6f})), "its own range on a tie");
   }
 
   @Test
-  void refinementKeepsTheMomentWhenNoRangeScoresHigher() {
+  void refinementWeighsTheMomentsOwnRangeAndItsScoredRangesAsFusionDoesAndLeavesOutUnscoredOnes() {
     List<Moment> ranked = List.of(hit(2000, 6000, 0.6f, "a"));
+    List<List<TimeRange>> plan = List.of(List.of(new TimeRange(3000, 6000), new TimeRange(2500, 5000),
+        new TimeRange(0, 3000)));
 
-    assertEquals(ranked, RULES.refine(ranked, List.of(List.of(new TimeRange(3000, 6000))),
-        List.of(new float[] {0.6f})));
+    List<Moment> refined = RULES.refine(ranked, plan, List.of(new float[] {0.65f, 0.8f, Float.NaN}));
+
+    double own = Math.exp((0.6f - 0.8f) / 0.05);
+    double first = Math.exp((0.65f - 0.8f) / 0.05);
+    double sum = 1 + own + first;
+    assertEquals(List.of(new Moment(Math.round((2500 + 3000 * first + 2000 * own) / sum),
+        Math.round((5000 + 6000 * first + 6000 * own) / sum), 0.8f, List.of("a"))), refined,
+        "the best score; the range pulled from the best range's towards the others by their weights");
   }
 
   @Test
