@@ -204,9 +204,13 @@ class QueriesEndToEndTest {
    * Checks a moment answer against an independent run of the rules on the stored clips and the refinement ranges'
    * frames, and returns its refined moment.
    */
-  private static io.egostream.proto.v1.Moment checkMoment(Answer answer, SvittEgo model, List<ClipEmbedding> clips,
-      String text, int k, WearableSimulator simulator) {
+  private static io.egostream.proto.v1.Moment checkMoment(Answer answer, SvittEgo model,
+      List<ClipEmbedding> allClips, String text, int k, WearableSimulator simulator) {
     assertEquals(Answer.Status.OK, answer.getStatus(), answer.toString());
+    // Moment queries search the clips whose frames cover their window: not a session's partial first or last one.
+    List<ClipEmbedding> clips = allClips.stream().filter(c -> MomentRules.coversWindow(
+        c.getFrameTimesMsList().stream().mapToLong(Long::longValue).toArray(), c.getStartMs(), c.getEndMs())).toList();
+    assertTrue(clips.size() < allClips.size(), "the sessions' partial windows are among the clips");
     float[] t = model.embedTexts(List.of(text)).get(0).vector();
     List<String> expected = clips.stream()
         .sorted(Comparator.comparingDouble((ClipEmbedding c) -> -SvittEgo.cosine(t, vector(c))))

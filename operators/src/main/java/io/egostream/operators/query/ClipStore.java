@@ -48,7 +48,8 @@ import org.apache.flink.util.OutputTag;
  *
  * <p><b>Moment queries</b> arrive on every instance; each scores the clips of all devices it holds
  * ({@code applyToKeyedState}) that pass the query's device and time filters (a clip is in the range when it
- * overlaps [from, to)), and emits one {@link PartialHits} with its local best {@code k · clipsPerMoment} clips (enough
+ * overlaps [from, to)) and whose frames cover their window ({@link MomentRules#coversWindow}: not a session's partial
+ * first or last window), and emits one {@link PartialHits} with its local best {@code k · clipsPerMoment} clips (enough
  * for k moments: {@link MomentRules#clipsPerMoment}), even when empty, tagged with its subtask index and the
  * parallelism, so {@link MergeHits} knows how many to wait for.
  *
@@ -245,7 +246,7 @@ public class ClipStore extends KeyedBroadcastProcessFunction<String, EmbeddedCli
         return;
       }
       for (StoredClip clip : state.values()) {
-        if (!inRange(query, clip) || !Objects.equals(embedded.modelId, clip.modelId)) {
+        if (!inRange(query, clip) || !Objects.equals(embedded.modelId, clip.modelId) || clip.partialWindow) {
           continue;
         }
         scored[0]++;

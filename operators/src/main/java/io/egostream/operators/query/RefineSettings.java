@@ -86,6 +86,7 @@ public record RefineSettings(int candidates, int maxExtraClips, long timeoutMs, 
 
   /** The moment rules with these refinement bounds (merging as {@link MomentRules#DEFAULTS}). */
   public MomentRules rules() {
-    return new MomentRules(MomentRules.DEFAULTS.nmsIou(), candidates, maxExtraClips);
+    return new MomentRules(MomentRules.DEFAULTS.nmsIou(), MomentRules.DEFAULTS.fusionTemperature(), candidates,
+        maxExtraClips);
   }
 }

@@ -1,10 +1,12 @@
 package io.egostream.operators.query;
 
+import io.egostream.operators.moments.MomentRules;
 import io.egostream.operators.records.EmbeddedClip;
 
 /**
- * What the clip store keeps of an {@link EmbeddedClip} to answer queries: its range, session, embedding, model and
- * ingest time (not its frame times or kept tokens). The device is the state's key. A Flink POJO.
+ * What the clip store keeps of an {@link EmbeddedClip} to answer queries: its range, session, embedding, model,
+ * ingest time and whether its frames cover its range (not its frame times or kept tokens). The device is the state's
+ * key. A Flink POJO.
  */
 public class StoredClip {
   public String sessionId;
@@ -14,6 +16,11 @@ public class StoredClip {
   public float[] embedding;
   public String modelId;
   public long ingestTimeMs;
+  /**
+   * Its frames do not cover its range ({@link MomentRules#coversWindow}): moment queries pass it over. False in
+   * state written before the field, whose clips are searched as they were.
+   */
+  public boolean partialWindow;
 
   public StoredClip() {}
 
@@ -24,5 +31,6 @@ public class StoredClip {
     this.embedding = clip.embedding;
     this.modelId = clip.modelId;
     this.ingestTimeMs = clip.ingestTimeMs;
+    this.partialWindow = !MomentRules.coversWindow(clip.frameTimesMs, clip.startMs, clip.endMs);
   }
 }

@@ -1,6 +1,7 @@
 package io.egostream.operators.moments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,11 +29,36 @@ class MomentRulesTest {
 
   @Test
   void neighbouringClipsMergeIntoTheBestAndClipsTwoStridesApartDoNot() {
-    List<Moment> moments = RULES.suppress(List.of(hit(0, 4000, 0.5f, "a"), hit(2000, 6000, 0.9f, "b"),
-        hit(4000, 8000, 0.7f, "c"), hit(10_000, 14_000, 0.2f, "d")));
+    List<Moment> moments = new MomentRules(0.3, 0, 1, 14).suppress(List.of(hit(0, 4000, 0.5f, "a"),
+        hit(2000, 6000, 0.9f, "b"), hit(4000, 8000, 0.7f, "c"), hit(10_000, 14_000, 0.2f, "d")));
 
     assertEquals(List.of(new Moment(2000, 6000, 0.9f, List.of("b", "c", "a")),
-        new Moment(10_000, 14_000, 0.2f, List.of("d"))), moments);
+        new Moment(10_000, 14_000, 0.2f, List.of("d"))), moments, "at temperature 0: the best hit's range");
+  }
+
+  @Test
+  void fusionMovesAMomentsRangeTowardsItsNeighboursByTheirScoresAndMergesAgain() {
+    // b best; c 0.05 below (weight e^-1), a 0.4 below (weight e^-8): the range moves towards c's.
+    List<Moment> moments = RULES.suppress(List.of(hit(0, 4000, 0.5f, "a"), hit(2000, 6000, 0.9f, "b"),
+        hit(4000, 8000, 0.85f, "c")));
+    double wc = Math.exp((0.85f - 0.9f) / 0.05);
+    double wa = Math.exp((0.5f - 0.9f) / 0.05);
+    double sum = 1 + wc + wa;
+    assertEquals(List.of(new Moment(Math.round((2000 + wc * 4000) / sum), Math.round((6000 + wc * 8000 + wa * 4000)
+        / sum), 0.9f, List.of("b", "c", "a"))), moments);
+
+    // r is a moment of its own (IoU 1/7 with p), but p fused with its equal neighbour q, [1000, 5000), overlaps r
+    // by IoU 1/3: merged again, the better moment kept.
+    List<Moment> close = RULES.suppress(List.of(hit(0, 4000, 0.9f, "p"), hit(2000, 6000, 0.9f, "q"),
+        hit(3000, 7000, 0.85f, "r")));
+    assertEquals(List.of(new Moment(1000, 5000, 0.9f, List.of("p", "q", "r"))), close);
+  }
+
+  @Test
+  void theFusionTemperatureIsChecked() {
+    assertThrows(IllegalArgumentException.class, () -> new MomentRules(0.3, -0.1, 1, 14));
+    assertThrows(IllegalArgumentException.class, () -> new MomentRules(0.3, Double.NaN, 1, 14));
+    assertThrows(IllegalArgumentException.class, () -> new MomentRules(0.3, Double.POSITIVE_INFINITY, 1, 14));
   }
 
   @Test
@@ -99,29 +125,53 @@ class MomentRulesTest {
     TimeRange bounds = new TimeRange(0, 60_000);
 
     assertEquals(List.of(14), RULES.plan(ranked, bounds).stream().map(List::size).toList());
-    assertEquals(List.of(14, 14), new MomentRules(0.3, 2, 32).plan(ranked, bounds).stream().map(List::size).toList());
-    assertEquals(List.of(14, 6), new MomentRules(0.3, 3, 20).plan(ranked, bounds).stream().map(List::size).toList());
-    assertEquals(List.of(), new MomentRules(0.3, 0, 32).plan(ranked, bounds));
+    assertEquals(List.of(14, 14), new MomentRules(0.3, 0.05, 2, 32).plan(ranked, bounds).stream().map(List::size).toList());
+    assertEquals(List.of(14, 6), new MomentRules(0.3, 0.05, 3, 20).plan(ranked, bounds).stream().map(List::size).toList());
+    assertEquals(List.of(), new MomentRules(0.3, 0.05, 0, 32).plan(ranked, bounds));
   }
 
   @Test
-  void refinementTakesTheBestRangeKeepsTheSupportAndMergesAgain() {
+  void atTemperatureZeroRefinementTakesTheBestRangeKeepsTheSupportAndMergesAgain() {
+    MomentRules argmax = new MomentRules(0.3, 0, 2, 28);
     List<Moment> ranked = List.of(hit(2000, 6000, 0.6f, "a"), hit(6000, 10_000, 0.5f, "b"));
     List<List<TimeRange>> plan = List.of(List.of(new TimeRange(3000, 6000), new TimeRange(2500, 5000)),
         List.of(new TimeRange(3000, 5500)));
 
-    List<Moment> refined = RULES.refine(ranked, plan, List.of(new float[] {0.65f, 0.8f}, new float[] {0.7f}));
+    List<Moment> refined = argmax.refine(ranked, plan, List.of(new float[] {0.65f, 0.8f}, new float[] {0.7f}));
 
     // "b" moved onto "a"'s new range (IoU 2/3 > 0.3), so it merges into it.
     assertEquals(List.of(new Moment(2500, 5000, 0.8f, List.of("a", "b"))), refined);
-    assertThrows(IllegalArgumentException.class, () -> RULES.refine(ranked, plan, List.of(new float[] {0.1f})));
+    assertThrows(IllegalArgumentException.class, () -> argmax.refine(ranked, plan, List.of(new float[] {0.1f})));
+    assertEquals(List.of(ranked.get(0)), argmax.refine(List.of(ranked.get(0)),
+        List.of(List.of(new TimeRange(3000, 6000))), List.of(new float[] {0.6f})), "its own range on a tie");
   }
 
   @Test
-  void refinementKeepsTheMomentWhenNoRangeScoresHigher() {
+  void refinementWeighsTheMomentsOwnRangeAndItsScoredRangesAsFusionDoesAndLeavesOutUnscoredOnes() {
     List<Moment> ranked = List.of(hit(2000, 6000, 0.6f, "a"));
+    List<List<TimeRange>> plan = List.of(List.of(new TimeRange(3000, 6000), new TimeRange(2500, 5000),
+        new TimeRange(0, 3000)));
 
-    assertEquals(ranked, RULES.refine(ranked, List.of(List.of(new TimeRange(3000, 6000))),
-        List.of(new float[] {0.6f})));
+    List<Moment> refined = RULES.refine(ranked, plan, List.of(new float[] {0.65f, 0.8f, Float.NaN}));
+
+    double own = Math.exp((0.6f - 0.8f) / 0.05);
+    double first = Math.exp((0.65f - 0.8f) / 0.05);
+    double sum = 1 + own + first;
+    assertEquals(List.of(new Moment(Math.round((2500 + 3000 * first + 2000 * own) / sum),
+        Math.round((5000 + 6000 * first + 6000 * own) / sum), 0.8f, List.of("a"))), refined,
+        "the best score; the range pulled from the best range's towards the others by their weights");
+  }
+
+  @Test
+  void aClipCoversItsWindowWhenItsFirstAndLastFramesAreWithinOneSamplingIntervalOfTheEnds() {
+    // 4 frames in [0, 4 000): one interval is 1 000 ms; a full window's frames sit at 500, 1 500, 2 500, 3 500.
+    assertTrue(MomentRules.coversWindow(new long[] {500, 1_500, 2_500, 3_500}, 0, 4_000));
+    assertTrue(MomentRules.coversWindow(new long[] {1_000, 1_500, 2_500, 3_000}, 0, 4_000), "exactly one interval");
+    assertFalse(MomentRules.coversWindow(new long[] {1_001, 1_500, 2_500, 3_500}, 0, 4_000), "starts too late");
+    assertFalse(MomentRules.coversWindow(new long[] {500, 1_500, 2_500, 2_999}, 0, 4_000), "ends too early");
+    assertFalse(MomentRules.coversWindow(new long[] {0, 125, 500, 1_500}, -2_000, 2_000),
+        "a session that starts inside the window");
+    assertTrue(MomentRules.coversWindow(new long[] {1_000}, 0, 4_000), "one frame: one interval is the window");
+    assertFalse(MomentRules.coversWindow(new long[0], 0, 4_000));
   }
 }

@@ -172,6 +172,35 @@ class ClipStoreTest {
   }
 
   @Test
+  void momentQueriesSearchOnlyClipsWhoseFramesCoverTheirWindow() throws Exception {
+    String a = deviceOn(0, "a");
+    try (var store = store(StoreSettings.from(new Configuration()), 1, 0); var merge = merge(5_000)) {
+      // The session starts at 0: the window [-2 000, 2 000) holds its first 2 s only, sampled as four frames from
+      // there (the frames the model saw). Such a clip is not what the model was trained on, and it scored first on
+      // queries about other actions (issue #23's live NLQ runs); the full windows after it are searched.
+      store.processElement(clipOfFrames(a, -2_000, 0.99, 0, 125, 500, 1_500), 1);
+      store.processElement(clipOfFrames(a, 0, 0.6, 500, 1_500, 2_500, 3_500), 1);
+      store.processElement(clipOfFrames(a, 2_000, 0.8, 2_500, 3_500, 4_500, 5_500), 1);
+      // The session's last window, [4 000, 8 000), ends at 6 000: its last frame is 2 s before the window's end.
+      store.processElement(clipOfFrames(a, 4_000, 0.97, 4_500, 5_000, 5_500, 5_875), 1);
+      EmbeddedQuery query = moment("m", 3, 0, 0);
+      store.processBroadcastElement(query, 2);
+      PartialHits partial = single(store.extractOutputValues());
+      assertEquals(2, partial.clipsScored, "the two windows the session's frames cover");
+      merge.processElement(partial, 3);
+      AnswerRecord answer = single(merge.extractOutputValues());
+      assertEquals(List.of(a + "@2000=0.8", a + "@0=0.6"), describe(answer.hits));
+      // One moment, its range fused: the clip at 0, 0.2 below, pulls it by e^-4 / (1 + e^-4) of 2 s.
+      assertEquals(List.of(a + "[1964, 5964)=0.8 [2000, 0]"), describe(answer.moments));
+    }
+  }
+
+  private static EmbeddedClip clipOfFrames(String device, long startMs, double cos, long... frameTimesMs) {
+    return new EmbeddedClip(device, "session-" + device, startMs, startMs + 4_000, frameTimesMs,
+        QueryTestSupport.atCosine(cos), new int[0][], QueryTestSupport.MODEL_ID, 1);
+  }
+
+  @Test
   void whenTheRulesRefineTheMergedAnswerGoesToTheRefinementWithTheQuerysTextAndRange() throws Exception {
     try (var store = store(StoreSettings.from(new Configuration()), 1, 0);
         var merge = merge(5_000, RefineSettings.DEFAULTS.rules())) {
@@ -184,7 +213,8 @@ class ClipStoreTest {
       var toRefine = merge.getSideOutput(MergeHits.TO_REFINE);
       assertEquals(1, toRefine.size());
       MomentCandidates c = toRefine.peek().getValue();
-      assertEquals(List.of("a[2000, 6000)=0.95 [2000, 0]"), describe(c.answer.moments), "the answer as merged");
+      assertEquals(List.of("a[1462, 5462)=0.95 [2000, 0]"), describe(c.answer.moments),
+          "the answer as merged, its range fused: the clip at 0, 0.05 below, pulls it by e^-1 / (1 + e^-1) of 2 s");
       assertEquals(List.of(MODEL_ID, 1_000L, 9_000L), List.of(c.modelId, c.fromMs, c.toMs));
       assertArrayEquals(TEXT, c.textEmbedding);
       assertEquals(0, merge.numKeyedStateEntries());

@@ -97,11 +97,12 @@ class RefineMomentsTest {
       List<ChoiceRequest> requests = requests(harness);
       for (ChoiceRequest r : requests) {
         // The range shifted furthest right scores best: [T0 + 1 000, T0 + 5 000) overlaps a@T0+4 000 by 1/7 only.
+        // So far above the rest (the moment's own 0.5 too) that their weights in the mean are below 1e-4.
         boolean best = r.startMs == T0 + 1_000 && r.endMs == T0 + 5_000;
-        harness.processElement2(range("q1", r.choice, new TimeRange(r.startMs, r.endMs), best ? 0.8f : 0.2f), 2);
+        harness.processElement2(range("q1", r.choice, new TimeRange(r.startMs, r.endMs), best ? 0.95f : 0.2f), 2);
       }
       AnswerRecord answer = single(harness);
-      assertEquals("a[" + (T0 + 1_000) + ", " + (T0 + 5_000) + ")=0.8 clips [" + T0 + "] refined over 14 ranges",
+      assertEquals("a[" + (T0 + 1_000) + ", " + (T0 + 5_000) + ")=0.95 clips [" + T0 + "] refined over 14 ranges",
           answer.moments[0].toString());
       assertNull(answer.moments[0].refineNote);
       for (MomentHit m : answer.moments) {
@@ -120,7 +121,9 @@ class RefineMomentsTest {
     try (var before = open()) {
       before.processElement1(candidates("q1"), 1);
       requests = requests(before);
-      before.processElement2(range("q1", 0, new TimeRange(requests.get(0).startMs, requests.get(0).endMs), 0.7f), 2);
+      // Far above the rest (weights below 1e-4 in the mean): the refined range is this one to the millisecond.
+      before.processElement2(range("q1", 0, new TimeRange(requests.get(0).startMs, requests.get(0).endMs), 0.95f),
+          2);
       snapshot = before.snapshot(1L, 0L);
     }
     try (var restored = harness()) {
@@ -134,7 +137,7 @@ class RefineMomentsTest {
       restored.setProcessingTime(NOW + SETTINGS.timeoutMs());
       AnswerRecord answer = single(restored);
       MomentHit best = answer.moments[0];
-      assertEquals(List.of(requests.get(0).startMs, requests.get(0).endMs, 0.7f, true, 2), List.of(best.startMs,
+      assertEquals(List.of(requests.get(0).startMs, requests.get(0).endMs, 0.95f, true, 2), List.of(best.startMs,
           best.endMs, best.score, best.refined, best.refineRanges));
       assertTrue(best.refineNote.startsWith("12 of 14 ranges not scored") && best.refineNote.contains(
           "not embedded within moment.refine.timeout.ms (5000 ms)"), best.refineNote);
