@@ -20,7 +20,7 @@ import java.util.Set;
  *       each hit weighted {@code exp((score − best score) / fusionTemperature)}, the best hit's range alone at a
  *       temperature of 0 (weighted boxes fusion, Solovyev et al. 2019, in one dimension). An action the grid cuts
  *       in two is seen by two neighbouring clips with close scores, and lies between them: at 0.05, a neighbour 0.05
- *       below the best pulls the range a third of the way over ({@code e^-1 / (1 + e^-1)}), one 0.2 below hardly at
+ *       below the best pulls the range a quarter of the way over ({@code e^-1 / (1 + e^-1)}), one 0.2 below hardly at
  *       all. Fused ranges can come closer than their hits were, so the moments are merged again.</li>
  *   <li><b>Refinement</b> ({@link #plan}, {@link #refine}): the best {@code refineCandidates} moments are re-scored
  *       over ranges around them ({@link #ranges}: lengths 5/8, 13/16 and 1 of the moment's, centres shifted by
