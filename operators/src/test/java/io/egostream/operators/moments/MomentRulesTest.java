@@ -125,8 +125,10 @@ class MomentRulesTest {
     TimeRange bounds = new TimeRange(0, 60_000);
 
     assertEquals(List.of(14), RULES.plan(ranked, bounds).stream().map(List::size).toList());
-    assertEquals(List.of(14, 14), new MomentRules(0.3, 0.05, 2, 32).plan(ranked, bounds).stream().map(List::size).toList());
-    assertEquals(List.of(14, 6), new MomentRules(0.3, 0.05, 3, 20).plan(ranked, bounds).stream().map(List::size).toList());
+    assertEquals(List.of(14, 14),
+        new MomentRules(0.3, 0.05, 2, 32).plan(ranked, bounds).stream().map(List::size).toList());
+    assertEquals(List.of(14, 6),
+        new MomentRules(0.3, 0.05, 3, 20).plan(ranked, bounds).stream().map(List::size).toList());
     assertEquals(List.of(), new MomentRules(0.3, 0.05, 0, 32).plan(ranked, bounds));
   }
 
