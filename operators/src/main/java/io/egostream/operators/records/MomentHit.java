@@ -24,8 +24,8 @@ public class MomentHit {
   /** Start times of the clips behind it: the best first, then those merged into it. */
   public long[] clipStartsMs;
   /**
-   * True when its range and score are the best of the refinement ranges scored around it (its own range included,
-   * so it may be unchanged); false for a moment of the clip grid, as merged.
+   * True when its range and score were refined from the ranges scored around it and its own ({@code
+   * MomentRules.refine}); false for a moment of the clip grid, as merged.
    */
   public boolean refined;
   /** Refinement ranges embedded and scored for it (0 when it was not refined). */
