@@ -41,13 +41,13 @@ import org.apache.flink.util.OutputTag;
  * builder of its device: the MCQ choices' machinery, so the range's clip is batched with the stream's clips.
  *
  * <p>Input 2 is what became of each range ({@link ChoiceOutcome}): its clip's embedding, or missing with the clip
- * builder's reason (frames aged out, too few frames, given up). When every range has its outcome, or at the
- * deadline ({@link RefineSettings#timeoutMs()} of wall-clock time after the candidates came; the requests expire
- * then too), the ranges are scored by cosine with the query's text, and each candidate's range becomes the
- * score-weighted mean of its own and its ranges, each device's moments are merged again
- * ({@link MomentRules#refine}), and the answer goes out: hits as they were, moments refined. A candidate none of whose
- * ranges could be scored stays as it was: {@link MomentHit#refined} false, {@link MomentHit#refineNote} says why. An
- * answer with nothing to refine (no moments) goes out at once. Every answer clears the query's state and deletes its timer.
+ * builder's reason (frames aged out, too few frames, given up). When every range has its outcome, or at the deadline
+ * ({@link RefineSettings#timeoutMs()} of wall-clock time after the candidates came; the requests expire then too), the
+ * ranges are scored by cosine with the query's text, and each candidate's range becomes the score-weighted mean of its
+ * own and its ranges, each device's moments are merged again ({@link MomentRules#refine}), and the answer goes out:
+ * hits as they were, moments refined. A candidate none of whose ranges could be scored stays as it was:
+ * {@link MomentHit#refined} false, {@link MomentHit#refineNote} says why. An answer with nothing to refine (no
+ * moments) goes out at once. Every answer clears the query's state and deletes its timer.
  *
  * <p>Each parallel instance bounds the range clips it has asked for and not had back (an outcome, or the query's
  * answer, gives a range back) at {@link RefineSettings#maxOutstandingClips()}: those clips queue for the model in
