@@ -28,7 +28,7 @@ public record RefineSettings(int candidates, int maxExtraClips, long timeoutMs, 
   public static final ConfigOption<Integer> CANDIDATES = ConfigOptions.key("moment.refine.candidates")
       .intType().defaultValue(MomentRules.DEFAULTS.refineCandidates())
       .withDescription("Best moments of a moment query whose start and end are refined: ranges around each are "
-          + "re-embedded from the device's frame buffer and the best-scoring one is reported (docs/moments.md); "
+          + "re-embedded from the device's frame buffer and their score-weighted mean is reported (docs/moments.md); "
           + "0 = refinement off, moments are the clip grid's.");
 
   /** 14: all the ranges around one candidate ({@link MomentRules#ranges}). */
