@@ -255,6 +255,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
           + "--both with --model: the model folder's config.json decides them (leave them out)");
     }
     JobOptionFlags.check(spec, vs);
+    EvalOptionChecks.checkFolder(spec, "--chart", chart); // before the runs, not after minutes of them
     if (modes.both && !vs.isEmpty()) {
       throw new ParameterException(spec.commandLine(), "Invalid use of --both with --vs: each compares two "
           + "variants of a run; use one of them");

@@ -142,13 +142,16 @@ class BenchPipelineCommandTest {
   }
 
   @Test
-  void bothWithVsOrAnUnknownVsOptionIsRefusedBeforeAnyRun() {
+  void bothWithVsAnUnknownVsOptionOrAChartInNoFolderIsRefusedBeforeAnyRun() {
     CommandRun both = new CommandRun();
     assertEquals(2, both.run("bench", "pipeline", "--both", "--vs", "inference.adaptive.enabled=true"));
     assertTrue(both.err().contains("--both with --vs"), both.err());
     CommandRun unknown = new CommandRun();
     assertEquals(2, unknown.run("bench", "pipeline", "--vs", "no.such.option=1"));
     assertTrue(unknown.err().contains("no.such.option"), unknown.err());
+    CommandRun chartFolder = new CommandRun();
+    assertEquals(2, chartFolder.run("bench", "pipeline", "--chart", "/no/such/folder/sweep.png"));
+    assertTrue(chartFolder.err().contains("/no/such/folder"), chartFolder.err());
   }
 
   /**
