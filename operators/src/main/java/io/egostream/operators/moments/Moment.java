@@ -25,11 +25,6 @@ public record Moment(long startMs, long endMs, float score, List<String> support
     }
   }
 
-  /** This moment's range with another score and supporting clips. */
-  public Moment withRange(TimeRange range, float newScore) {
-    return new Moment(range.startMs(), range.endMs(), newScore, support);
-  }
-
   public TimeRange range() {
     return new TimeRange(startMs, endMs);
   }
