@@ -1,14 +1,11 @@
 package io.egostream.model;
 
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.util.List;
 
 /**
  * Frames → the model's input: bring a frame to the model's image size S square (bicubic) as
  * {@link SvittConfig#resize()} says (squash the whole frame, or resize the shorter side and crop the centre), scale to
- * [0, 1], normalise per channel with the config's mean and std, lay out as (3, S, S).
+ * [0, 1], normalise per channel with the config's mean and std, lay out as (3, S, S). Thread-safe.
  */
 public final class FramePreprocessor {
   private final int size;
@@ -19,10 +16,12 @@ public final class FramePreprocessor {
    * divisions for each of the 3 × S × S values of every frame were a quarter of the inference thread's Java time).
    */
   private final float[][] normalised = new float[3][256];
+  private final BicubicResize bicubic;
 
   public FramePreprocessor(SvittConfig config) {
     this.size = config.imageSize();
     this.resize = config.resize();
+    this.bicubic = new BicubicResize(size);
     float[] mean = toArray(config.imageMean());
     float[] std = toArray(config.imageStd());
     for (int c = 0; c < 3; c++) {
@@ -36,9 +35,9 @@ public final class FramePreprocessor {
   public void write(RgbFrame frame, float[] out, int offset) {
     int plane = size * size;
     if (frame.width() == size && frame.height() == size) {
-      writePlanes(frame.rgb(), false, out, offset, plane);
+      writePlanes(frame.rgb(), out, offset, plane);
     } else {
-      writePlanes(resizedBgr(frame), true, out, offset, plane);
+      writePlanes(resized(frame), out, offset, plane);
     }
   }
 
@@ -47,20 +46,19 @@ public final class FramePreprocessor {
     return 3 * size * size;
   }
 
-  /** Interleaved pixels (RGB, or BGR as Java 2D lays them out) into normalised channel planes, R then G then B. */
-  private void writePlanes(byte[] pixels, boolean bgr, float[] out, int offset, int plane) {
+  /** Interleaved RGB pixels into normalised channel planes, R then G then B. */
+  private void writePlanes(byte[] rgb, float[] out, int offset, int plane) {
     for (int c = 0; c < 3; c++) {
       float[] table = normalised[c];
-      int from = bgr ? 2 - c : c;
       int to = offset + c * plane;
       for (int i = 0; i < plane; i++) {
-        out[to + i] = table[pixels[i * 3 + from] & 0xFF];
+        out[to + i] = table[rgb[i * 3 + c] & 0xFF];
       }
     }
   }
 
-  /** The frame brought to S × S (bicubic), as Java 2D's BGR bytes. */
-  private byte[] resizedBgr(RgbFrame frame) {
+  /** The frame brought to S × S (bicubic) as Java 2D's bicubic {@code drawImage} does it, as RGB bytes. */
+  private byte[] resized(RgbFrame frame) {
     int scaledWidth = size;
     int scaledHeight = size;
     if (resize == SvittConfig.Resize.CROP) {
@@ -68,16 +66,7 @@ public final class FramePreprocessor {
       scaledWidth = Math.max(size, (int) Math.round(frame.width() * scale));
       scaledHeight = Math.max(size, (int) Math.round(frame.height() * scale));
     }
-    BufferedImage target = new BufferedImage(size, size, BufferedImage.TYPE_3BYTE_BGR);
-    java.awt.Graphics2D g = target.createGraphics();
-    try {
-      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-      g.drawImage(frame.toBgrImage(), -(scaledWidth - size) / 2, -(scaledHeight - size) / 2, scaledWidth, scaledHeight,
-          null);
-    } finally {
-      g.dispose();
-    }
-    return ((DataBufferByte) target.getRaster().getDataBuffer()).getData();
+    return bicubic.apply(frame, scaledWidth, scaledHeight);
   }
 
   private static float[] toArray(List<Float> values) {
