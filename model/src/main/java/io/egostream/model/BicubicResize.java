@@ -13,7 +13,8 @@ package io.egostream.model;
  * {@code floor(x − ½) − 1} on with indices clamped to the image, weights from the 8-bit fraction in
  * {@code init_bicubic_table(−0.5)}'s table, and {@code (Σ v · wx · wy + 2^15) >> 16} clamped to [0, 255]. That sum is
  * exact integer arithmetic, so it is formed here in two passes (along rows, then down columns) with the same result;
- * the opaque source keeps alpha at 255, so the final blit to 3-byte BGR copies the channels unchanged.
+ * the opaque source keeps alpha at 255, so the final blit to 3-byte BGR copies the channels unchanged. The bytes go
+ * straight through the caller's per-channel lookup into the model's planes, with no image in between.
  */
 final class BicubicResize {
   /** {@code init_bicubic_table(-0.5)}: weights in 1/256, indexed by distance × 256 (0 to 2). */
@@ -30,11 +31,13 @@ final class BicubicResize {
   }
 
   /**
-   * The frame scaled to {@code scaledWidth × scaledHeight}, drawn at {@code (-(scaledWidth - S) / 2,
-   * -(scaledHeight - S) / 2)} onto an S × S black square, as interleaved RGB bytes. The scaled frame must cover the
-   * square (both scaled sides at least S), so that the drawn area starts at the square's corner as assumed here.
+   * Draws the frame scaled to {@code scaledWidth × scaledHeight} at {@code (-(scaledWidth - S) / 2,
+   * -(scaledHeight - S) / 2)} onto an S × S black square and writes the square as 3 planes (R, G, B) of S × S floats
+   * into {@code out} from {@code offset}: each pixel's byte {@code v} of channel {@code c} as {@code lookup[c][v]}.
+   * The scaled frame must cover the square (both scaled sides at least S), so that the drawn area starts at the
+   * square's corner as assumed here.
    */
-  byte[] apply(RgbFrame frame, int scaledWidth, int scaledHeight) {
+  void apply(RgbFrame frame, int scaledWidth, int scaledHeight, float[][] lookup, float[] out, int offset) {
     if (scaledWidth < size || scaledHeight < size) {
       throw new IllegalArgumentException("Invalid scaled size " + scaledWidth + "x" + scaledHeight + ": both sides "
           + "must be at least the output's " + size + " (scale the frame to cover the square)");
@@ -44,12 +47,16 @@ final class BicubicResize {
       plan = new Plan(frame.width(), frame.height(), scaledWidth, scaledHeight, size);
       last = plan;
     }
-    byte[] out = new byte[size * size * 3];
-    int[][] rows = new int[4][size * 3]; // rows along x, by source row modulo 4
+    int[][] rows = new int[4][size * 3]; // source rows weighted along x, by source row modulo 4
     int[] rowOf = {-1, -1, -1, -1};
-    for (int y = plan.firstY; y < plan.endY; y++) {
-      int[] r = plan.rowIndex;
-      int[] w = plan.rowWeight;
+    int[] r = plan.rowIndex;
+    int[] w = plan.rowWeight;
+    for (int y = 0; y < size; y++) {
+      int to = offset + y * size;
+      if (y < plan.firstY || y >= plan.endY) { // not drawn: black, a sum of 0
+        down(rows[0], rows[1], rows[2], rows[3], 0, 0, 0, 0, lookup, out, to, size);
+        continue;
+      }
       int k = y * 4;
       for (int j = 0; j < 4; j++) {
         int source = r[k + j];
@@ -58,13 +65,12 @@ final class BicubicResize {
           rowOf[source & 3] = source;
         }
       }
-      down(rows[r[k] & 3], rows[r[k + 1] & 3], rows[r[k + 2] & 3], rows[r[k + 3] & 3],
-          w[k], w[k + 1], w[k + 2], w[k + 3], plan, out, y * size * 3);
+      down(rows[r[k] & 3], rows[r[k + 1] & 3], rows[r[k + 2] & 3], rows[r[k + 3] & 3], w[k], w[k + 1], w[k + 2],
+          w[k + 3], lookup, out, to, size);
     }
-    return out;
   }
 
-  /** One source row weighted along x: 3 sums a destination column, each Σ v · wx. */
+  /** One source row weighted along x: 3 sums a destination column, each Σ v · wx (columns not drawn: 0, black). */
   private static void alongRow(byte[] rgb, int rowStart, Plan plan, int[] into) {
     int[] c = plan.columnIndex;
     int[] w = plan.columnWeight;
@@ -87,13 +93,27 @@ final class BicubicResize {
     }
   }
 
-  /** Four row sums weighted along y, rounded and clamped as Java 2D's {@code BC_STORE_COMPS}. */
-  private static void down(int[] r0, int[] r1, int[] r2, int[] r3, int w0, int w1, int w2, int w3, Plan plan,
-      byte[] out, int outRow) {
-    for (int i = plan.firstX * 3, end = plan.endX * 3; i < end; i++) {
-      int v = ((1 << 15) + r0[i] * w0 + r1[i] * w1 + r2[i] * w2 + r3[i] * w3) >> 16;
-      out[outRow + i] = (byte) Math.max(0, Math.min(v, 255));
+  /**
+   * Four row sums weighted along y, rounded and clamped as Java 2D's {@code BC_STORE_COMPS}, into one output row of
+   * each plane through the lookup.
+   */
+  private static void down(int[] r0, int[] r1, int[] r2, int[] r3, int w0, int w1, int w2, int w3,
+      float[][] lookup, float[] out, int to, int size) {
+    float[] red = lookup[0];
+    float[] green = lookup[1];
+    float[] blue = lookup[2];
+    int plane = size * size;
+    for (int x = 0; x < size; x++) {
+      int i = x * 3;
+      out[to + x] = red[byteOf(r0[i] * w0 + r1[i] * w1 + r2[i] * w2 + r3[i] * w3)];
+      out[to + plane + x] = green[byteOf(r0[i + 1] * w0 + r1[i + 1] * w1 + r2[i + 1] * w2 + r3[i + 1] * w3)];
+      out[to + 2 * plane + x] = blue[byteOf(r0[i + 2] * w0 + r1[i + 2] * w1 + r2[i + 2] * w2 + r3[i + 2] * w3)];
     }
+  }
+
+  /** A weighted sum in 1/2^16 rounded to a byte: Java 2D adds 2^15, shifts (rounding down) and saturates. */
+  private static int byteOf(int sum) {
+    return Math.max(0, Math.min((sum + (1 << 15)) >> 16, 255));
   }
 
   /**

@@ -37,7 +37,7 @@ public final class FramePreprocessor {
     if (frame.width() == size && frame.height() == size) {
       writePlanes(frame.rgb(), out, offset, plane);
     } else {
-      writePlanes(resized(frame), out, offset, plane);
+      resize(frame, out, offset);
     }
   }
 
@@ -57,8 +57,8 @@ public final class FramePreprocessor {
     }
   }
 
-  /** The frame brought to S × S (bicubic) as Java 2D's bicubic {@code drawImage} does it, as RGB bytes. */
-  private byte[] resized(RgbFrame frame) {
+  /** The frame brought to S × S (bicubic) as Java 2D's bicubic {@code drawImage} does it, written normalised. */
+  private void resize(RgbFrame frame, float[] out, int offset) {
     int scaledWidth = size;
     int scaledHeight = size;
     if (resize == SvittConfig.Resize.CROP) {
@@ -66,7 +66,7 @@ public final class FramePreprocessor {
       scaledWidth = Math.max(size, (int) Math.round(frame.width() * scale));
       scaledHeight = Math.max(size, (int) Math.round(frame.height() * scale));
     }
-    return bicubic.apply(frame, scaledWidth, scaledHeight);
+    bicubic.apply(frame, scaledWidth, scaledHeight, normalised, out, offset);
   }
 
   private static float[] toArray(List<Float> values) {

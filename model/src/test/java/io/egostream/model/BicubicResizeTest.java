@@ -11,6 +11,9 @@ import java.awt.image.DataBufferByte;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -85,10 +88,45 @@ class BicubicResizeTest {
   }
 
   @Test
+  void threadsSharingOnePreprocessorGetJava2dsBytes() throws Exception {
+    FramePreprocessor pre = new FramePreprocessor(config(112, SvittConfig.Resize.CROP));
+    Random random = new Random(9);
+    List<RgbFrame> frames = new ArrayList<>();
+    List<float[]> expected = new ArrayList<>();
+    for (int[] s : new int[][] {{160, 120}, {640, 480}, {120, 160}, {33, 17}}) {
+      byte[] rgb = new byte[s[0] * s[1] * 3];
+      random.nextBytes(rgb);
+      RgbFrame frame = new RgbFrame(s[0], s[1], rgb);
+      frames.add(frame);
+      expected.add(normalised(java2d(frame, 112, SvittConfig.Resize.CROP), 112, SvittConfig.Resize.CROP));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> runs = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int first = t;
+        runs.add(pool.submit(() -> {
+          float[] out = new float[pre.frameSize()];
+          for (int i = 0; i < 200; i++) { // frame sizes change under the other threads' feet
+            int f = (first + i) % frames.size();
+            pre.write(frames.get(f), out, 0);
+            assertArrayEquals(expected.get(f), out, "frame " + f);
+          }
+        }));
+      }
+      for (Future<?> run : runs) {
+        run.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void refusesAScaledSizeThatDoesNotCoverTheSquare() {
     RgbFrame frame = new RgbFrame(2, 2, new byte[12]);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new BicubicResize(112).apply(frame, 111, 112));
+        () -> new BicubicResize(112).apply(frame, 111, 112, new float[3][256], new float[3 * 112 * 112], 0));
     assertEquals("Invalid scaled size 111x112: both sides must be at least the output's 112 (scale the frame to "
         + "cover the square)", e.getMessage());
   }
@@ -125,9 +163,25 @@ class BicubicResizeTest {
     return config;
   }
 
+  /** BicubicResize's bytes, interleaved RGB as {@link #java2d}: through a lookup that writes each byte as is. */
   private static byte[] resize(RgbFrame frame, int size, SvittConfig.Resize mode) {
     int[] scaled = scaled(frame, size, mode);
-    return new BicubicResize(size).apply(frame, scaled[0], scaled[1]);
+    float[][] identity = new float[3][256];
+    for (float[] channel : identity) {
+      for (int v = 0; v < 256; v++) {
+        channel[v] = v;
+      }
+    }
+    int plane = size * size;
+    float[] planes = new float[3 * plane];
+    new BicubicResize(size).apply(frame, scaled[0], scaled[1], identity, planes, 0);
+    byte[] rgb = new byte[3 * plane];
+    for (int i = 0; i < plane; i++) {
+      for (int c = 0; c < 3; c++) {
+        rgb[i * 3 + c] = (byte) planes[c * plane + i];
+      }
+    }
+    return rgb;
   }
 
   private static int[] scaled(RgbFrame frame, int size, SvittConfig.Resize mode) {
