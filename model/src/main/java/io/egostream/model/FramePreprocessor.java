@@ -33,9 +33,8 @@ public final class FramePreprocessor {
 
   /** Writes one frame as (3, S, S) floats into {@code out} starting at {@code offset}. */
   public void write(RgbFrame frame, float[] out, int offset) {
-    int plane = size * size;
     if (frame.width() == size && frame.height() == size) {
-      writePlanes(frame.rgb(), out, offset, plane);
+      writePlanes(frame.rgb(), out, offset, size * size);
     } else {
       resize(frame, out, offset);
     }
