@@ -13,7 +13,8 @@ import org.apache.flink.configuration.ReadableConfig;
  * when they reach it on time again. {@link KeepRateController} holds the rule.
  *
  * @param enabled whether q_v adapts at all ({@link #ENABLED}); off, every clip runs at the model's own q_v
- * @param latencyTargetMs the age a clip should stay under when the model takes it ({@link #LATENCY_TARGET_MS})
+ * @param latencyTargetMs the age a clip should stay under when its embedding leaves the model
+ *     ({@link #LATENCY_TARGET_MS})
  * @param minKeepRate the floor q_v never goes under ({@link #MIN_KEEP_RATE})
  * @param keepRateStep how much q_v changes at a time ({@link #KEEP_RATE_STEP})
  * @param adjustIntervalMs shortest processing time between two changes ({@link #ADJUST_INTERVAL_MS})
@@ -33,9 +34,9 @@ public record AdaptiveSettings(boolean enabled, long latencyTargetMs, float minK
    */
   public static final ConfigOption<Long> LATENCY_TARGET_MS = ConfigOptions.key("inference.adaptive.latency-target.ms")
       .longType().defaultValue(10_000L)
-      .withDescription("Age (wall clock minus the clip's end) a clip should stay under when the model takes it: q_v "
-          + "goes down a step while the clips of a batch are older than 3/4 of it, up a step while they are younger "
-          + "than half of it.");
+      .withDescription("Age (wall clock minus the clip's end) a clip should stay under when its embedding leaves the "
+          + "model (its age when the model takes it plus the last batch's time): q_v goes down a step while the clips "
+          + "of a batch would be older than 3/4 of it, up a step while they would be younger than half of it.");
 
   /** 0.3: about half the base model's tokens after the first pruning layer at q_v 0.7, for a modest accuracy cost. */
   public static final ConfigOption<Float> MIN_KEEP_RATE = ConfigOptions.key("inference.adaptive.keep-rate.min")

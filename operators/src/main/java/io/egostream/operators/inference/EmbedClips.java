@@ -60,10 +60,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Load-adaptive sparsity.</b> Every batch runs at one keep rate q_v, the model's own unless
  * {@link AdaptiveSettings#enabled()}: then a {@link KeepRateController} picks it from the age of the batch's stream
- * clips when the model takes them (the median of wall clock minus clip end; clips cut for an MCQ choice cover past
- * ranges on purpose and do not count), lowering q_v step by step while clips come late and raising it back while they
- * come early. Each {@link EmbeddedClip} carries the q_v it was embedded at ({@link EmbeddedClip#keepRate}). The
- * controller is task-local and not checkpointed: after a restart, q_v starts again at the model's.
+ * clips when their embeddings will leave the model (the median of wall clock minus clip end, plus the time the last
+ * batch took; clips cut for an MCQ choice cover past ranges on purpose and do not count), lowering q_v step by step
+ * while clips come late and raising it back while they come early. Each {@link EmbeddedClip} carries the q_v it was
+ * embedded at ({@link EmbeddedClip#keepRate}). The controller is task-local and not checkpointed: after a restart,
+ * q_v starts again at the model's.
  *
  * <p>The model is loaded once per task in {@link #open} ({@link ModelSource#loadForTask}) and closed in
  * {@link #close}. Metrics: {@code batchSize}, {@code inferenceLatencyMs}, {@code batchesRetried} and
@@ -105,6 +106,8 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
   private transient Meter clipsPerSecond;
   private transient Counter rejectedClips;
   private transient KeepRateController keepRates;
+  /** Processing time the last batch took, decoding to the model's return: the age a clip gains inside the model. */
+  private transient long lastBatchMs;
   private transient volatile double keptTokenRatio; // read by the metric reporter's thread
   private transient volatile float keepRate; // read by the metric reporter's thread
 
@@ -125,7 +128,7 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
     this.embedder = Objects.requireNonNull(embedder, "embedder");
   }
 
-  /** How a batch of clips is embedded: {@link SvittEgo#embedClips}, unless a test injects a failure. */
+  /** How a batch of clips is embedded: {@link SvittEgo#embedClips}, unless a test injects a failure or a delay. */
   interface ClipEmbedder extends Serializable {
     List<ClipEmbedding> embed(SvittEgo model, List<Clip> clips, float keepRate);
   }
@@ -234,6 +237,7 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
         i -> "the clip of device " + accepted.get(i).deviceId + " [" + accepted.get(i).startMs + ", "
             + accepted.get(i).endMs + ")");
     long inferenceEnd = ctx.timerService().currentProcessingTime();
+    lastBatchMs = inferenceEnd - now;
 
     ClipEmbedding last = null;
     for (int i = 0; i < accepted.size(); i++) {
@@ -259,7 +263,8 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
 
   /**
    * The keep rate this batch runs at: the controller's answer to the median age of its stream clips at {@code now}
-   * (a median, so that one device whose clock is off does not move it); unchanged for a batch of request clips only.
+   * (a median, so that one device whose clock is off does not move it) plus the last batch's time; unchanged for a
+   * batch of request clips only.
    */
   private float keepRateFor(List<ClipRecord> batch, long now) {
     long[] ages = batch.stream().filter(c -> !c.isRequestClip()).mapToLong(c -> Math.max(0, now - c.endMs))
@@ -268,10 +273,12 @@ public class EmbedClips extends KeyedProcessFunction<Integer, ClipRecord, Embedd
       return keepRates.keepRate();
     }
     float before = keepRates.keepRate();
-    long age = ages[ages.length / 2];
+    // The age they will have when their embeddings leave the model, as the last batch took: a consumer sees that,
+    // and a slow model (seconds a batch) would otherwise overrun the target by its own time.
+    long age = ages[ages.length / 2] + lastBatchMs;
     float after = keepRates.update(now, age);
     if (after != before) {
-      LOG.info("Keep rate q_v {} -> {}: clips reach the model {} ms after their end (target {} ms)", before, after,
+      LOG.info("Keep rate q_v {} -> {}: clips leave the model {} ms after their end (target {} ms)", before, after,
           age, adaptive.latencyTargetMs());
     }
     keepRate = after;

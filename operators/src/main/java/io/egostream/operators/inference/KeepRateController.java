@@ -4,10 +4,11 @@ import java.util.Objects;
 
 /**
  * The rule of load-adaptive sparsity ({@link AdaptiveSettings}): which keep rate q_v the next batch runs at, given
- * how old its clips are when the model takes them.
+ * how old its clips will be when their embeddings leave the model.
  *
  * <p>The signal is a clip's age, wall clock minus its end: what a consumer's latency counts from, so it grows with a
- * backlog anywhere in front of the model, in Kafka as well as inside the job. With T the latency target:
+ * backlog anywhere in front of the model, in Kafka as well as inside the job ({@link EmbedClips} adds the time the
+ * last batch took to the age the clips have when the model takes them). With T the latency target:
  * <ul>
  *   <li>older than 3/4 T: one step down (never under the floor), before the target itself is reached;
  *   <li>younger than T/2: one step up (never over the model's own q_v);

@@ -18,6 +18,7 @@ import io.egostream.model.SvittEgo;
 import io.egostream.operators.records.ClipRecord;
 import io.egostream.operators.records.EmbeddedClip;
 import io.egostream.operators.records.Jpeg;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -512,6 +513,41 @@ class EmbedClipsTest {
         assertTrue(Arrays.deepEquals(alone.keptTokens(), e.keptTokens), "step " + i);
       }
       assertEquals(0, harness.numKeyedStateEntries());
+    }
+  }
+
+  @Test
+  void adaptiveSparsityWeighsTheAgeClipsWillHaveWhenTheModelIsDoneWithThem() throws Exception {
+    // Down above 750 ms, up under 500 ms, no wait between changes; a model taking 400 ms of processing time a batch.
+    AdaptiveSettings adaptive = new AdaptiveSettings(true, 1_000, 0.3f, 0.2f, 0);
+    List<KeyedOneInputStreamOperatorTestHarness<Integer, ClipRecord, EmbeddedClip>> running = new ArrayList<>();
+    EmbedClips.ClipEmbedder slow = (model, clips, keepRate) -> {
+      var harness = running.get(0);
+      try {
+        harness.setProcessingTime(harness.getProcessingTime() + 400);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      return model.embedClips(clips, keepRate);
+    };
+    try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new EmbedClips(TestClips.MODEL, new BatchSettings(1, 200), adaptive, slow)),
+        (ClipRecord r) -> EmbedClips.lane(r.deviceId, 1), Types.INT)) {
+      running.add(harness);
+      harness.open();
+      // {processing time, age of the clip then, the q_v expected}: the age weighed is that plus the last batch's 400 ms
+      long[][] script = {
+          {100_000, 600, 70}, // no batch yet: 600 ms, between the thresholds, hold
+          {101_000, 600, 50}, // 600 + 400 = 1000 ms when the model is done: late, one step down
+          {102_000, 200, 50}, // 200 + 400: between the thresholds, hold (200 alone would raise it)
+          {103_000, 50, 70}, // 50 + 400 = 450: on time, one step up
+      };
+      for (int i = 0; i < script.length; i++) {
+        harness.setProcessingTime(script[i][0]);
+        harness.processElement(clipEndingAt("d" + i, i, script[i][0] - script[i][1]), 10);
+        List<EmbeddedClip> out = harness.extractOutputValues();
+        assertEquals(script[i][2] / 100f, out.get(out.size() - 1).keepRate, "step " + i);
+      }
     }
   }
 
