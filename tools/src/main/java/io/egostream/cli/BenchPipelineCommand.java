@@ -87,6 +87,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
   /** Recording needed before the first question: its choices are 4 s ranges ended 3 to 7 s before it is asked. */
   private static final long FIRST_QUESTION_MS = 12_000;
   private static final long DRAIN_MS = 30_000;
+  /** How long the job's tasks may take to open (base loads four copies of its weights) before the run gives up. */
+  private static final long OPEN_TIMEOUT_MS = 600_000;
   private static final long PROGRESS_EVERY_MS = 5_000;
   /**
    * A backlog growing by at most this share of the offered clips/s counts as not growing: the embedded count moves
@@ -415,14 +417,23 @@ final class BenchPipelineCommand implements Callable<Integer> {
               conf.get(EgoStreamOptions.EMBEDDINGS_DELIVERY_GUARANTEE));
           out.flush();
         }
+        // The wearables start once every task has opened (the models loaded: a minute for base's copies), so that the
+        // run measures the job serving them, not a backlog of the job's start it never had the margin to drain.
+        long openedIn = awaitRunning("http://127.0.0.1:" + restPort, job.client().getJobID().toHexString());
+        progressOut.printf(Locale.ROOT, "job running, every task open, %.1f s after submission%n", openedIn / 1000.0);
+        progressOut.flush();
         AtomicBoolean listening = new AtomicBoolean(true);
         Thread listener = new Thread(() -> listen(kafka, listening, readings), "bench-results");
         listener.setDaemon(true);
         listener.start();
         // Every frame rendered and encoded before the clock starts: a wearable encodes its own frames, so encoding them
         // here too would bench the simulator, not the job (it took half a core at 48 wearables).
+        // They stream on past the window's end for the watermark's out-of-orderness and a second more: the window's
+        // last clips then close on later frames, as every other clip does, not on the source going idle.
+        long tailMs = conf.get(EgoStreamOptions.OUT_OF_ORDERNESS_MS) + 1_000;
         long captureFrom = System.currentTimeMillis();
-        WearableSimulator captured = new WearableSimulator(deviceCount, 1, captureFrom, durationMs, 160, 120, fps, 4);
+        WearableSimulator captured = new WearableSimulator(deviceCount, 1, captureFrom, durationMs + tailMs, 160, 120,
+            fps, 4);
         long jpegBytes = captured.capture();
         progressOut.printf(Locale.ROOT, "wearables' frames rendered and encoded ahead: %.0f MB of JPEG in %.1f s%n",
             jpegBytes / 1e6, (System.currentTimeMillis() - captureFrom) / 1000.0);
@@ -440,7 +451,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
         reporter.setDaemon(true);
         reporter.start();
         long[] offeredAt = {0, -1};
-        frameCounts = stream(kafka, simulator, start, durationMs, windowFrom, readings, offer, offeredAt);
+        frameCounts = stream(kafka, simulator, start, durationMs, tailMs, windowFrom, readings, offer, offeredAt);
         offeredAtFrom = offeredAt[0];
         offeredAtTo = offeredAt[1];
         wallMs = System.currentTimeMillis() - windowFrom;
@@ -501,7 +512,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
     report.put("wearables_lag_s", readings.wearablesLagMs / 1000.0);
     report.put("backlog_clips_per_second", offeredPerSecond - clipsPerSecond);
     report.put("backlog_clips", offeredAtTo - embeddedByEnd);
-    report.put("frames_per_second", frameCounts[0] / (wallMs / 1000.0));
+    report.put("frames_per_second", frameCounts[0] / windowSeconds);
     report.put("clips", clips.size());
     report.put("mean_batch_size", Double.isNaN(meanBatch) ? null : meanBatch);
     report.put("standalone_batch_size", batch);
@@ -532,12 +543,13 @@ final class BenchPipelineCommand implements Callable<Integer> {
   }
 
   /**
-   * Streams the wearables in real time and, unless {@link #noQuestions}, asks an MCQ every {@link #QUESTION_EVERY_MS}
-   * once enough is recorded.
-   * Returns {frames sent from {@code windowFrom} on, this process's CPU time at {@code windowFrom}, questions asked};
+   * Streams the wearables in real time (the window's {@code durationMs}, then {@code tailMs} more) and, unless
+   * {@link #noQuestions}, asks an MCQ every {@link #QUESTION_EVERY_MS} once enough is recorded, until the window's end.
+   * Returns {frames sent in the window from {@code windowFrom} on, this process's CPU time at {@code windowFrom},
+   * questions asked};
    * {@code offeredAt} gets the clips offered at {@code windowFrom} and at the window's end (wall clock).
    */
-  private long[] stream(EmbeddedKafka kafka, WearableSimulator simulator, long start, long durationMs,
+  private long[] stream(EmbeddedKafka kafka, WearableSimulator simulator, long start, long durationMs, long tailMs,
       long windowFrom, Readings readings, Offer offer, long[] offeredAt) throws Exception {
     AtomicLong frames = new AtomicLong();
     AtomicLong cpuAtWindow = new AtomicLong(-1);
@@ -558,7 +570,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
                   }
                 });
             readings.framesSent.addAndGet(batch.getFramesCount());
-            if (System.currentTimeMillis() >= windowFrom) {
+            long now = System.currentTimeMillis();
+            if (now >= windowFrom && now < start + durationMs) {
               frames.addAndGet(batch.getFramesCount());
             }
           });
@@ -577,7 +590,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
         if (now >= start + durationMs && offeredAt[1] < 0) { // the window's end, though the wearables lag
           offeredAt[1] = offer.clips(readings.framesSent.get());
         }
-        if (!noQuestions && now - start >= FIRST_QUESTION_MS
+        if (!noQuestions && now - start >= FIRST_QUESTION_MS && now < start + durationMs
             && questions <= (now - start - FIRST_QUESTION_MS) / QUESTION_EVERY_MS) {
           producer.send(question(simulator, questions++, now, readings));
         }
@@ -587,7 +600,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
       if (offeredAt[1] < 0) {
         offeredAt[1] = offer.clips(readings.framesSent.get());
       }
-      readings.wearablesLagMs = System.currentTimeMillis() - (start + durationMs);
+      readings.wearablesLagMs = System.currentTimeMillis() - (start + durationMs + tailMs);
     }
     if (stopped.get() != null) {
       throw new IllegalStateException("The simulated wearables stopped: " + stopped.get().getMessage(),
@@ -746,6 +759,28 @@ final class BenchPipelineCommand implements Callable<Integer> {
       Thread.sleep(1_000);
     } while (System.currentTimeMillis() < deadline);
     return Double.NaN;
+  }
+
+  /**
+   * Waits until every subtask of the job is RUNNING (past opening its operators) and returns how long that took;
+   * throws after {@link #OPEN_TIMEOUT_MS}.
+   */
+  private static long awaitRunning(String rest, String jobId) throws InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    long from = System.currentTimeMillis();
+    while (System.currentTimeMillis() < from + OPEN_TIMEOUT_MS) {
+      JsonNode vertices = get(http, rest + "/jobs/" + jobId).path("vertices");
+      boolean running = !vertices.isEmpty();
+      for (JsonNode vertex : vertices) {
+        running &= vertex.path("tasks").path("RUNNING").asInt() == vertex.path("parallelism").asInt();
+      }
+      if (running) {
+        return System.currentTimeMillis() - from;
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("The job's tasks were not all running " + OPEN_TIMEOUT_MS / 1000 + " s after "
+        + "submission (see the log above for why: a model that does not load, or memory)");
   }
 
   /** A JSON document from the local cluster's REST API; a missing node when it cannot be had. */
