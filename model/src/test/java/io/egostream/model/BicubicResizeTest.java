@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -204,13 +203,6 @@ class BicubicResizeTest {
     } finally {
       g.dispose();
     }
-    byte[] bgr = ((DataBufferByte) target.getRaster().getDataBuffer()).getData();
-    byte[] rgb = new byte[bgr.length];
-    for (int i = 0; i < rgb.length; i += 3) {
-      rgb[i] = bgr[i + 2];
-      rgb[i + 1] = bgr[i + 1];
-      rgb[i + 2] = bgr[i];
-    }
-    return rgb;
+    return RgbFrame.fromBgrImage(target).rgb();
   }
 }

@@ -417,7 +417,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
               conf.get(EgoStreamOptions.EMBEDDINGS_DELIVERY_GUARANTEE));
           out.flush();
         }
-        // The wearables start once every task has opened (the models loaded: a minute for base's copies), so that the
+        // The wearables start once every task has opened (the models loaded: half a minute for base), so that the
         // run measures the job serving them, not a backlog of the job's start it never had the margin to drain.
         long openedIn = awaitRunning("http://127.0.0.1:" + restPort, job.client().getJobID().toHexString());
         progressOut.printf(Locale.ROOT, "job running, every task open, %.1f s after submission%n", openedIn / 1000.0);
