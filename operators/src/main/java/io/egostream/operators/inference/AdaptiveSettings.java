@@ -29,8 +29,8 @@ public record AdaptiveSettings(boolean enabled, long latencyTargetMs, float minK
           + "raise it back when they are on time (docs/job.md, 'Load-adaptive sparsity').");
 
   /**
-   * 10 s: above the age a clip has when the model takes it at light load (the watermark's out-of-orderness, 2 s by
-   * default, plus the batch wait), with room for half of it before q_v rises again.
+   * 10 s: above the age a clip has when the model is done with it at light load (the watermark's out-of-orderness, 2 s
+   * by default, the batch wait and a fast model's batch time), with room for half of it before q_v rises again.
    */
   public static final ConfigOption<Long> LATENCY_TARGET_MS = ConfigOptions.key("inference.adaptive.latency-target.ms")
       .longType().defaultValue(10_000L)
